@@ -1,0 +1,81 @@
+"""The `safer-homes` command (design.md, "CLI")."""
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from bot.settings import Settings
+
+
+@click.group(help="Safer Homes: report safety concerns in Tower Hamlets, in your own language.")
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.command(help="Serve the web app with gunicorn (production WSGI server). Access logs are off.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from webhook import create_app
+
+    class SaferHomes(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            # Access logs would hold client addresses; the privacy promise says they are not kept.
+            self.cfg.set("accesslog", None)
+
+        def load(self):
+            return create_app()
+
+    SaferHomes().run()
+
+
+@main.command(help="Run scheduled work: heartbeat and retention now; delivery and reminders later.")
+@click.option("--once", is_flag=True, help="Do everything due now, then exit.")
+def worker(once: bool) -> None:
+    from bot import worker as worker_module
+    from storage.database import make_engine
+    from storage.types import utcnow
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    if once:
+        counts = worker_module.run_due_work(engine, settings, now=utcnow())
+        click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
+        return
+    worker_module.run_forever(engine, settings)
+
+
+@main.group(help="Database commands.")
+def db() -> None:
+    pass
+
+
+@db.command(help="Apply every migration (SQLite or PostgreSQL, from DATABASE_URL).")
+def upgrade() -> None:
+    from storage import migrate
+
+    migrate.upgrade(Settings.from_env().database_url)
+    click.echo("database is up to date")
+
+
+@main.command("demo-data", help="Add the wards, agencies and category routing that are missing.")
+def demo_data() -> None:
+    from storage.database import make_engine, new_session
+    from storage.seed import seed_reference_data
+
+    engine = make_engine(Settings.from_env().database_url)
+    with new_session(engine) as session:
+        seed_reference_data(session)
+        session.commit()
+    click.echo("wards, agencies and category routing are in place")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

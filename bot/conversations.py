@@ -1,0 +1,156 @@
+"""The conversation runner: one inbound message in, replies out, everything saved in one transaction.
+
+This is where the pure flows meet the world: it supplies the clock and the lookups, saves the new
+state, and carries out the flow's intents. A channel adapter calls `converse` and delivers the replies.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+import flows
+from flows.types import AgencyInfo, RememberLanguage, Reply, ReportStatus, SubmitReport, WardInfo
+from bot.settings import Settings
+from storage import contacts, places, reports
+from storage.crypto import Sealer, keyed_hash
+from storage.database import new_session
+from storage.references import new_reference
+
+log = logging.getLogger(__name__)
+
+REFERENCE_DATA_TTL_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    wards: tuple[WardInfo, ...]
+    agencies: tuple[AgencyInfo, ...]
+    default_agencies: dict[str, tuple[str, ...]]
+    loaded_at: float
+
+
+_reference_cache: dict[str, ReferenceData] = {}
+
+
+def reference_data(session: Session, database_url: str) -> ReferenceData:
+    """Wards, agencies and routes, cached for a minute: they change rarely and every message needs them."""
+    cached = _reference_cache.get(database_url)
+    if cached and time.monotonic() - cached.loaded_at < REFERENCE_DATA_TTL_SECONDS:
+        return cached
+    loaded = ReferenceData(
+        wards=tuple(WardInfo(ward.slug, ward.name) for ward in places.list_wards(session)),
+        agencies=tuple(
+            AgencyInfo(agency.slug, dict(agency.names), agency.target_working_days, agency.kind == "police")
+            for agency in places.list_agencies_offered_to_residents(session)
+        ),
+        default_agencies=places.default_agencies_by_category(session),
+        loaded_at=time.monotonic(),
+    )
+    _reference_cache[database_url] = loaded
+    return loaded
+
+
+def forget_reference_data() -> None:
+    _reference_cache.clear()
+
+
+def converse(
+    engine: Engine,
+    settings: Settings,
+    *,
+    channel: str,
+    address: str,
+    inbound: flows.Inbound,
+    now: datetime,
+    deliverable_address: bool = False,
+) -> tuple[Reply, ...]:
+    """Answer one message from `address` on `channel`; commit everything it changed, or nothing."""
+    address_hash = keyed_hash(settings.secret_key, channel, address)
+    sealer = Sealer(settings.secret_key)
+    # Closing the session without commit rolls back, so an early return writes nothing at all.
+    with new_session(engine) as session:
+        contact = contacts.find_or_create_contact(
+            session,
+            channel=channel,
+            address_hash=address_hash,
+            # The web chat never needs the address back (it answers in the same request), so it keeps none.
+            address_sealed=sealer.seal(address) if deliverable_address else None,
+            now=now,
+        )
+        state = contacts.load_conversation_state(session, contact_id=contact.id)
+        data = reference_data(session, settings.database_url)
+        context = flows.Context(
+            now=now,
+            wards=data.wards,
+            agencies=data.agencies,
+            default_agencies=data.default_agencies,
+            lookup_report=lambda reference: _lookup_report(session, reference),
+            new_reference=lambda: _unused_reference(session),
+            idle_after=settings.conversation_idle_after,
+            max_text_length=settings.max_text_length,
+        )
+        step = flows.handle(inbound, state, context)
+        if step.state == state and not step.intents:
+            return step.replies  # nothing changed (text over the limit): not even a new contact is kept
+        for intent in step.intents:
+            if isinstance(intent, SubmitReport):
+                _save_report(session, intent, channel=channel, contact_id=contact.id, sealer=sealer, now=now)
+            elif isinstance(intent, RememberLanguage):
+                contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
+        contacts.save_conversation_state(session, contact_id=contact.id, state=step.state, now=now)
+        session.commit()
+    return step.replies
+
+
+def _save_report(session: Session, intent: SubmitReport, *, channel: str, contact_id: int, sealer: Sealer, now: datetime) -> None:
+    anonymous = intent.privacy == "anonymous"
+    reports.create_report(
+        session,
+        reference=intent.reference,
+        category=intent.category,
+        language=intent.language,
+        channel=channel,
+        privacy=intent.privacy,
+        agency_slugs=intent.agencies,
+        description=intent.description,
+        received_at=now,
+        danger_now=intent.danger_now,
+        ward_slug=intent.ward_slug,
+        location_text=intent.location_text,
+        latitude=intent.latitude,
+        longitude=intent.longitude,
+        when_kind=intent.when,
+        when_text=intent.when_text,
+        sender_contact_id=None if anonymous else contact_id,
+        reporter_name_sealed=sealer.seal(intent.reporter_name) if intent.reporter_name else None,
+    )
+    # The reference is the only thing about a report that may appear in a log line.
+    log.info("report %s received (%s, %s)", intent.reference, intent.category, intent.privacy)
+
+
+def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:
+    found = reports.public_status(session, reference=reference)
+    if found is None:
+        return None
+    return ReportStatus(
+        reference=found.reference,
+        status=found.status,
+        language=found.language,
+        received_at=found.received_at,
+        latest_message=found.latest_message,
+        latest_message_language=found.latest_message_language,
+        latest_update_at=found.latest_update_at,
+    )
+
+
+def _unused_reference(session: Session) -> str:
+    while True:
+        reference = new_reference()
+        if not reports.reference_exists(session, reference=reference):
+            return reference

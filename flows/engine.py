@@ -1,0 +1,275 @@
+"""The conversation engine: resolves what a resident sent against the question they were asked.
+
+A flow is a module with a QUESTIONS table: step name -> Question. The engine handles what every step has
+in common (first contact, the global words, idle resumption, text too long, numbered and typed answers,
+three misses) so each flow's steps stay small.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Optional, Sequence
+
+from flows import i18n
+from flows.types import Choice, Context, Inbound, Intent, RememberLanguage, Reply, State, Step
+
+TICKED, UNTICKED = "☑", "☐"
+MAX_MISSES = 3
+
+# Reference codes are Crockford base32 (no I, L, O, U): see storage/references.py for how they are made.
+REFERENCE_PATTERN = re.compile(r"\bTH[-\s]?([0-9A-Z]{4})[-\s]?([0-9A-Z]{4})\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Go:
+    """Move to another step of the same flow (or "flow:step" for another flow) and ask it."""
+
+    step: str
+
+
+@dataclass(frozen=True)
+class Miss:
+    """The answer fits nothing the step accepts; re-ask with a hint."""
+
+    hint: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Stay:
+    """The handler has said what it needs and set the state itself (for example a ticked box)."""
+
+
+Outcome = Go | Miss | Stay
+
+
+def _no_choices(turn: "Turn") -> Sequence[Choice]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Question:
+    prompt: Callable[["Turn"], str]
+    choices: Callable[["Turn"], Sequence[Choice]] = _no_choices
+    on_choice: Optional[Callable[["Turn", str], Outcome]] = None
+    on_text: Optional[Callable[["Turn", str], Outcome]] = None
+    on_location: Optional[Callable[["Turn", float, float], Outcome]] = None
+    on_media: Optional[Callable[["Turn"], Outcome]] = None
+
+
+@dataclass
+class Turn:
+    """One resident message being answered: the state being changed and what will be said."""
+
+    inbound: Inbound
+    state: State
+    ctx: Context
+    replies: list[Reply] = field(default_factory=list)
+    intents: list[Intent] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.state.get("lang") or i18n.DEFAULT_LANGUAGE
+
+    @property
+    def draft(self) -> dict:
+        return self.state.setdefault("draft", {})
+
+    def _(self, message: str, **params) -> str:
+        text = i18n.translations(self.lang).gettext(message)
+        return text % params if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **params) -> str:
+        text = i18n.translations(self.lang).ngettext(singular, plural, n)
+        return text % {"n": n, **params}
+
+    def number(self, n: int) -> str:
+        return i18n.localise_digits(str(n), self.lang)
+
+    def say(self, text: str, choices: Sequence[Choice] = ()) -> None:
+        self.replies.append(Reply(text=text, lang=self.lang, choices=tuple(choices)))
+
+    def set_language(self, code: str) -> None:
+        self.state["lang"] = code
+        self.intents.append(RememberLanguage(code))
+
+    def go(self, flow: str, step: str) -> None:
+        """Enter a flow at a step and ask its question."""
+        self.state.update(flow=flow, step=step, misses=0)
+        ask(self)
+
+    def end_flow(self) -> None:
+        """Leave whatever flow was running; its draft is dropped so nothing lingers."""
+        self.state.pop("draft", None)
+        self.state.pop("pending", None)
+        self.go("home", "menu")
+
+
+def _flows() -> dict[str, dict[str, Question]]:
+    # Imported here because the flows import this module for Question, Go, Miss and Turn.
+    from flows import home, report, status
+
+    return {"home": home.QUESTIONS, "report": report.QUESTIONS, "status": status.QUESTIONS}
+
+
+def current_question(turn: Turn) -> Question:
+    return _flows()[turn.state["flow"]][turn.state["step"]]
+
+
+def ask(turn: Turn, hint: Optional[str] = None) -> None:
+    """Ask the current step's question, with its choices on the last message only."""
+    question = current_question(turn)
+    prompt = question.prompt(turn)
+    turn.say(f"{hint}\n\n{prompt}" if hint else prompt, question.choices(turn))
+
+
+def handle(inbound: Inbound, state: Optional[State], ctx: Context) -> Step:
+    """Answer one inbound message: the replies to send, the state to save, the intents to persist."""
+    original = state or {}
+    turn = Turn(inbound=inbound, state=copy.deepcopy(original), ctx=ctx)
+    if inbound.text is not None and len(inbound.text) > ctx.max_text_length:
+        # Not stored, not acted on: the state handed back is the one that came in.
+        turn.say(
+            # TRANSLATORS: the resident sent more text than one message may hold.
+            turn._(
+                "That message is too long for me. Please send it again in shorter parts, "
+                "at most %(limit)s characters each.",
+                limit=turn.number(ctx.max_text_length),
+            )
+        )
+        return Step(replies=tuple(turn.replies), state=original)
+
+    _dispatch(turn)
+    turn.state["last_seen"] = ctx.now.isoformat()
+    return Step(replies=tuple(turn.replies), state=turn.state, intents=tuple(turn.intents))
+
+
+def _dispatch(turn: Turn) -> None:
+    from flows import home, status
+
+    text = (turn.inbound.text or "").strip()
+    if not turn.state.get("lang"):
+        home.first_contact(turn, text)
+        return
+    command = home.command_word(turn, text) if text else turn.inbound.choice
+    if command in home.GLOBAL_COMMANDS:
+        home.GLOBAL_COMMANDS[command](turn)
+        return
+    reference = status.reference_in_command(turn, text)
+    if reference:
+        status.tell_status(turn, reference)
+        turn.end_flow()
+        return
+    if "flow" not in turn.state:
+        turn.go("home", "menu")
+        return
+    if turn.state.get("pending") == "lost":
+        home.after_three_misses(turn, text)
+        return
+    if turn.state.get("pending") == "idle" or _has_been_idle(turn):
+        home.resume_after_idle(turn, text)
+        return
+    answer(turn)
+
+
+def _has_been_idle(turn: Turn) -> bool:
+    last_seen = turn.state.get("last_seen")
+    in_progress = turn.state.get("flow") != "home"
+    if not last_seen or not in_progress:
+        return False
+    return turn.ctx.now - datetime.fromisoformat(last_seen) > turn.ctx.idle_after
+
+
+def answer(turn: Turn) -> None:
+    """Match the message to the current question and act on the outcome."""
+    question = current_question(turn)
+    outcome = _resolve(turn, question)
+    if isinstance(outcome, Go):
+        flow, _, step = outcome.step.rpartition(":")
+        turn.go(flow or turn.state["flow"], step)
+    elif isinstance(outcome, Miss):
+        _missed(turn, outcome.hint)
+    else:
+        turn.state["misses"] = 0
+
+
+def _resolve(turn: Turn, question: Question) -> Outcome:
+    inbound = turn.inbound
+    choices = question.choices(turn)
+    if inbound.choice is not None:
+        if question.on_choice and any(choice.key == inbound.choice for choice in choices):
+            return question.on_choice(turn, inbound.choice)
+        return Miss()
+    if inbound.latitude is not None and inbound.longitude is not None:
+        if question.on_location:
+            return question.on_location(turn, inbound.latitude, inbound.longitude)
+        return Miss()
+    text = (inbound.text or "").strip()
+    key = match_choice(text, choices) if text else None
+    if key and question.on_choice:
+        return question.on_choice(turn, key)
+    if choices and i18n.parse_number(text) is not None:
+        # A number that is not on the list is a slip, not a place name or a description.
+        return Miss(
+            turn._(
+                # TRANSLATORS: the resident typed a number that is not one of the choices.
+                "Please choose a number from %(first)s to %(last)s.",
+                first=turn.number(1),
+                last=turn.number(len(choices)),
+            )
+        )
+    if inbound.media and question.on_media:
+        return question.on_media(turn)
+    if text and question.on_text:
+        return question.on_text(turn, text)
+    return Miss()
+
+
+def match_choice(text: str, choices: Sequence[Choice]) -> Optional[str]:
+    """The key a typed answer means: its number (any digits), its label, or the key itself."""
+    number = i18n.parse_number(text)
+    if number is not None:
+        return choices[number - 1].key if 1 <= number <= len(choices) else None
+    wanted = _comparable(text)
+    for choice in choices:
+        if wanted in (_comparable(choice.label), choice.key.casefold()):
+            return choice.key
+    return None
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.replace(TICKED, "").replace(UNTICKED, "").casefold().split())
+
+
+def lost_choices(turn: Turn) -> Sequence[Choice]:
+    return (
+        # TRANSLATORS: choice after three misunderstood answers: ask the same question again.
+        Choice("retry", turn._("Try again")),
+        # TRANSLATORS: choice: go back to the main menu.
+        Choice("menu", turn._("Main menu")),
+        # TRANSLATORS: choice: read the help text.
+        Choice("help", turn._("Help")),
+    )
+
+
+def _missed(turn: Turn, hint: Optional[str]) -> None:
+    turn.state["misses"] = turn.state.get("misses", 0) + 1
+    if turn.state["misses"] >= MAX_MISSES:
+        turn.state["misses"] = 0
+        turn.state["pending"] = "lost"
+        turn.say(
+            # TRANSLATORS: after three answers the bot could not understand.
+            turn._(
+                "Sorry, I still didn't understand. You can try this question again, go back to the "
+                "menu, or read the help."
+            ),
+            lost_choices(turn),
+        )
+        return
+    default_hint = (
+        turn._("Please reply with the number of one of the choices.")
+        if current_question(turn).choices(turn)
+        else turn._("Sorry, I didn't understand that.")
+    )
+    ask(turn, hint or default_hint)

@@ -1,0 +1,259 @@
+"""First contact, the language and main menus, help, and the words that work at any point."""
+from __future__ import annotations
+
+import unicodedata
+from typing import Callable, Optional, Sequence
+
+from flows import i18n
+from flows.engine import Go, Question, Stay, Turn, ask, match_choice
+from flows.i18n import LANGUAGES
+from flows.types import Choice
+
+MENU_KEYS = ("menu:report", "menu:status", "menu:events", "menu:language", "menu:help")
+
+
+def _N(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is used."""
+    return message
+
+
+# The words a resident can type at any point. English always works; each language adds its own.
+COMMAND_WORDS = {
+    # TRANSLATORS: a word a resident can type at any time to see the main menu. One lower-case word.
+    "menu": _N("menu"),
+    # TRANSLATORS: a word a resident can type at any time to get help. One lower-case word.
+    "help": _N("help"),
+    # TRANSLATORS: a word a resident can type at any time to stop what they are doing. One lower-case word.
+    "stop": _N("stop"),
+    # TRANSLATORS: a word a resident can type to start again from the beginning. One lower-case word.
+    "start": _N("start"),
+    # TRANSLATORS: a word a resident can type at any time to change language. One lower-case word.
+    "language": _N("language"),
+}
+
+
+def command_word(turn: Turn, text: str) -> Optional[str]:
+    """The command a typed word means in English or in any shipped language ("/start" included)."""
+    word = " ".join(text.casefold().lstrip("/").split())
+    for command, english in COMMAND_WORDS.items():
+        if word == english or any(
+            word == i18n.translations(language.code).gettext(english).casefold() for language in LANGUAGES
+        ):
+            return command
+    return None
+
+
+def language_choices(turn: Turn) -> Sequence[Choice]:
+    return tuple(Choice(f"lang:{language.code}", language.endonym) for language in LANGUAGES)
+
+
+def language_prompt(turn: Turn) -> str:
+    # Someone who has not chosen yet may not read the current language, so every language asks at once.
+    lines = [
+        i18n.translations(language.code).gettext(
+            # TRANSLATORS: shown to a new contact beside the same line in every other language.
+            "Choose your language."
+        )
+        for language in LANGUAGES
+    ]
+    return "\n".join(dict.fromkeys(lines))
+
+
+def on_language(turn: Turn, key: str) -> Go:
+    """The resident picked a language: remember it and show the main menu in it."""
+    turn.set_language(key.removeprefix("lang:"))
+    turn.say(welcome_text(turn))
+    return Go("home:menu")
+
+
+def welcome_text(turn: Turn) -> str:
+    # TRANSLATORS: the first thing a resident reads after choosing a language.
+    return turn._(
+        "Welcome to Safer Homes. You can tell the council, your housing provider or the police about a "
+        "safety worry or anti-social behaviour in your area, in your own language, and choose how private "
+        "it is. If someone is in danger right now, call 999."
+    )
+
+
+def menu_prompt(turn: Turn) -> str:
+    # TRANSLATORS: the main menu's question.
+    return turn._("What would you like to do?")
+
+
+def menu_choices(turn: Turn) -> Sequence[Choice]:
+    return (
+        # TRANSLATORS: main menu choice.
+        Choice("menu:report", turn._("Report a safety concern")),
+        # TRANSLATORS: main menu choice: look up a report by its reference code.
+        Choice("menu:status", turn._("Check a report")),
+        # TRANSLATORS: main menu choice: community forums and ward panel meetings.
+        Choice("menu:events", turn._("Meetings and events")),
+        # TRANSLATORS: main menu choice.
+        Choice("menu:language", turn._("Change language")),
+        # TRANSLATORS: main menu choice.
+        Choice("menu:help", turn._("Help")),
+    )
+
+
+def on_menu(turn: Turn, key: str) -> Go | Stay:
+    """The resident chose from the main menu: start that flow."""
+    if key == "menu:report":
+        return Go("report:danger")
+    if key == "menu:status":
+        return Go("status:reference")
+    if key == "menu:language":
+        return Go("home:language")
+    if key == "menu:help":
+        show_help(turn)
+        return Stay()
+    turn.say(
+        # TRANSLATORS: the resident asked for meetings, and none are listed yet.
+        turn._(
+            "There are no meetings or events listed yet. Ward panel meetings and community forums "
+            "will appear here."
+        )
+    )
+    ask(turn)
+    return Stay()
+
+
+def help_text(turn: Turn) -> str:
+    # TRANSLATORS: help text. Keep the phone numbers exactly as they are.
+    return turn._(
+        "Safer Homes passes your safety concerns to the council, your housing provider and, only if you "
+        "choose, the police.\n"
+        "• In an emergency, or if someone is in danger, call 999.\n"
+        "• To talk to the police when it is not an emergency, call 101.\n"
+        "• To tell Crimestoppers about a crime without giving your name, call 0800 555 111.\n"
+        "You can type a number to choose. Type \"menu\" at any time to go back, \"language\" to change "
+        "language, or \"stop\" to stop."
+    )
+
+
+def show_help(turn: Turn) -> None:
+    """Help at any point: what the service is, who to call, and the words that always work."""
+    turn.say(help_text(turn))
+    if turn.state.get("flow", "home") == "home":
+        turn.go("home", "menu")
+    else:
+        # TRANSLATORS: after help, in the middle of a report or check, before asking the question again.
+        turn.say(turn._("Let's carry on where you were."))
+        ask(turn)
+
+
+def stop(turn: Turn) -> None:
+    """The resident said stop: drop anything half-done and say how to come back."""
+    had_draft = bool(turn.state.get("draft"))
+    for key in ("flow", "step", "draft", "pending", "misses"):
+        turn.state.pop(key, None)
+    if had_draft:
+        # TRANSLATORS: the resident typed "stop" in the middle of a report.
+        turn.say(turn._("Stopped. Your unfinished report was deleted and nothing was sent."))
+    # TRANSLATORS: after stopping.
+    turn.say(turn._("Send any message when you want to start again."))
+
+
+def start_again(turn: Turn) -> None:
+    for key in ("draft", "pending"):
+        turn.state.pop(key, None)
+    turn.say(welcome_text(turn))
+    turn.go("home", "menu")
+
+
+def choose_language(turn: Turn) -> None:
+    turn.state.pop("pending", None)
+    turn.go("home", "language")
+
+
+GLOBAL_COMMANDS: dict[str, Callable[[Turn], None]] = {
+    "menu": lambda turn: turn.end_flow(),
+    "help": show_help,
+    "stop": stop,
+    "start": start_again,
+    "language": choose_language,
+}
+
+
+def looks_bengali(text: str) -> bool:
+    """Bengali script is a strong hint; anything subtler waits for a language detector."""
+    letters = [char for char in text if char.isalpha()]
+    bengali = [char for char in letters if "BENGALI" in unicodedata.name(char, "")]
+    return bool(letters) and len(bengali) * 2 > len(letters)
+
+
+def first_contact(turn: Turn, text: str) -> None:
+    """Someone new: a status check gets its answer at once; everyone else chooses a language first."""
+    from flows import status
+
+    reference = status.reference_in_command(turn, text, any_language=True)
+    if reference:
+        found = turn.ctx.lookup_report(reference)
+        turn.state["lang"] = found.language if found else i18n.DEFAULT_LANGUAGE
+        status.tell_status(turn, reference)
+        turn.go("home", "menu")
+        return
+    if turn.inbound.choice and turn.inbound.choice.startswith("lang:"):
+        code = turn.inbound.choice.removeprefix("lang:")
+        if i18n.is_shipped(code):
+            turn.state.update(flow="home", step="language")
+            on_language(turn, turn.inbound.choice)
+            turn.go("home", "menu")
+            return
+    typed = match_choice(text, language_choices(turn)) if text else None
+    if typed:
+        on_language(turn, typed)
+        turn.go("home", "menu")
+        return
+    hinted = i18n.best_match(turn.inbound.language_hint) or ("bn" if looks_bengali(text) else None)
+    if hinted:
+        # A hint pre-selects; "Change language" stays one tap away on the menu that follows.
+        turn.set_language(hinted)
+        turn.say(welcome_text(turn))
+        turn.go("home", "menu")
+        return
+    turn.go("home", "language")
+
+
+def resume_after_idle(turn: Turn, text: str) -> None:
+    """Back after a long gap in the middle of something: carry on, or start again."""
+    choices = (
+        # TRANSLATORS: the resident came back after a long gap; carry on with the unfinished report.
+        Choice("idle:continue", turn._("Carry on where I was")),
+        # TRANSLATORS: the resident came back after a long gap; drop the unfinished report.
+        Choice("idle:restart", turn._("Start again")),
+    )
+    if turn.state.get("pending") == "idle":
+        key = turn.inbound.choice or (match_choice(text, choices) if text else None)
+        if key == "idle:continue":
+            turn.state.pop("pending")
+            ask(turn)
+            return
+        if key == "idle:restart":
+            turn.end_flow()
+            return
+    turn.state["pending"] = "idle"
+    turn.say(
+        # TRANSLATORS: the resident came back after a long gap in the middle of a report or check.
+        turn._("Welcome back. You were part way through. Would you like to carry on, or start again?"),
+        choices,
+    )
+
+
+def after_three_misses(turn: Turn, text: str) -> None:
+    """After "I still didn't understand": try again, menu or help; anything else is a new answer."""
+    from flows.engine import answer, lost_choices
+
+    turn.state.pop("pending")
+    key = turn.inbound.choice or (match_choice(text, lost_choices(turn)) if text else None)
+    if key == "retry":
+        ask(turn)
+    elif key in GLOBAL_COMMANDS:
+        GLOBAL_COMMANDS[key](turn)
+    else:
+        answer(turn)
+
+
+QUESTIONS = {
+    "language": Question(prompt=language_prompt, choices=language_choices, on_choice=on_language),
+    "menu": Question(prompt=menu_prompt, choices=menu_choices, on_choice=on_menu),
+}

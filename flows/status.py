@@ -1,0 +1,118 @@
+"""The status check: anyone holding a reference code can see where that report stands."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from flows import i18n
+from flows.engine import REFERENCE_PATTERN, Go, Miss, Question, Stay, Turn
+from flows.home import _N
+from flows.i18n import LANGUAGES
+
+LONDON = ZoneInfo("Europe/London")
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Crockford decoding forgives the letters people confuse with digits.
+_FORGIVEN = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+# TRANSLATORS: the word a resident types before a reference code to check a report ("status TH-...").
+STATUS_WORD = _N("status")
+
+STATUS_LABELS = {
+    # TRANSLATORS: a report's status: it has arrived and is waiting to be looked at.
+    "received": _N("received, waiting to be looked at"),
+    # TRANSLATORS: a report's status.
+    "in_progress": _N("being looked into"),
+    # TRANSLATORS: a report's status.
+    "action_taken": _N("action has been taken"),
+    # TRANSLATORS: a report's status: passed to another organisation better placed to act.
+    "referred": _N("passed to another organisation"),
+    # TRANSLATORS: a report's status.
+    "closed": _N("closed"),
+}
+
+
+def normalise_reference(raw: str) -> Optional[str]:
+    """TH-XXXX-XXXX from what a resident typed (any case, spaces or none, O for 0); None if invalid."""
+    match = REFERENCE_PATTERN.search(raw.upper())
+    if not match:
+        return None
+    body = (match.group(1) + match.group(2)).translate(_FORGIVEN)
+    if any(char not in CROCKFORD for char in body):
+        return None
+    return f"TH-{body[:4]}-{body[4:]}"
+
+
+def reference_in_command(turn: Turn, text: str, any_language: bool = False) -> Optional[str]:
+    """The reference in "status TH-XXXX-XXXX" (the word in English or any shipped language)."""
+    if not text:
+        return None
+    first, _, rest = text.strip().partition(" ")
+    words = {STATUS_WORD} | {i18n.translations(language.code).gettext(STATUS_WORD) for language in LANGUAGES}
+    if first.casefold() not in {word.casefold() for word in words}:
+        return None
+    return normalise_reference(rest)
+
+
+def tell_status(turn: Turn, reference: str) -> None:
+    """Say the report's status and latest public update, or that the reference is unknown."""
+    found = turn.ctx.lookup_report(reference)
+    if found is None:
+        turn.say(
+            # TRANSLATORS: a status check for a reference code that matches no report.
+            turn._(
+                "I couldn't find a report with the reference %(reference)s. Please check the code and "
+                "try again.",
+                reference=reference,
+            )
+        )
+        return
+    lines = [
+        # TRANSLATORS: status check answer. %(status)s is one of the report statuses.
+        turn._(
+            "Report %(reference)s, sent on %(date)s: %(status)s.",
+            reference=reference,
+            date=_date(turn, found.received_at),
+            status=turn._(STATUS_LABELS[found.status]),
+        )
+    ]
+    if found.latest_message:
+        message = found.latest_message
+        if found.latest_message_language and found.latest_message_language != turn.lang:
+            # TRANSLATORS: added after a staff reply that is not in the resident's language.
+            message = turn._("%(message)s (written in English)", message=message)
+        lines.append(
+            # TRANSLATORS: the latest public reply from the council, housing provider or police.
+            turn._(
+                "Latest update, %(date)s: %(message)s",
+                date=_date(turn, found.latest_update_at or found.received_at),
+                message=message,
+            )
+        )
+    turn.say("\n".join(lines))
+
+
+def _date(turn: Turn, moment) -> str:
+    local = moment.astimezone(LONDON)
+    return i18n.localise_digits(format_date(local, "d MMMM y", locale=turn.lang.replace("-", "_")), turn.lang)
+
+
+def reference_prompt(turn: Turn) -> str:
+    # TRANSLATORS: asking for a reference code; keep "TH-1234-ABCD" as it is.
+    return turn._("Please type your report's reference. It looks like TH-1234-ABCD.")
+
+
+def on_reference(turn: Turn, text: str) -> Go | Miss | Stay:
+    """The resident typed a reference: tell them its status, then show the menu."""
+    reference = normalise_reference(re.sub(r"\s+", " ", text))
+    if reference is None:
+        # TRANSLATORS: the text typed does not look like a reference code.
+        return Miss(turn._("That doesn't look like a reference code."))
+    tell_status(turn, reference)
+    turn.end_flow()
+    return Stay()
+
+
+QUESTIONS = {"reference": Question(prompt=reference_prompt, on_text=on_reference)}

@@ -1,0 +1,49 @@
+"""Contacts and their conversation state."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from storage.models import Contact, Conversation
+
+
+def find_or_create_contact(
+    session: Session, *, channel: str, address_hash: str, address_sealed: Optional[str], now: datetime
+) -> Contact:
+    """The contact behind a hashed address, created on first contact. Locks the row for this turn."""
+    query = select(Contact).where(Contact.channel == channel, Contact.address_hash == address_hash)
+    contact = session.execute(query.with_for_update()).scalar_one_or_none()
+    if contact is None:
+        contact = Contact(channel=channel, address_hash=address_hash, address_sealed=address_sealed, created_at=now)
+        session.add(contact)
+        session.flush()
+    return contact
+
+
+def load_conversation_state(session: Session, *, contact_id: int) -> dict:
+    conversation = _conversation(session, contact_id)
+    return dict(conversation.state) if conversation else {}
+
+
+def save_conversation_state(session: Session, *, contact_id: int, state: dict, now: datetime) -> None:
+    conversation = _conversation(session, contact_id)
+    if conversation is None:
+        conversation = Conversation(contact_id=contact_id, state=state, updated_at=now)
+        session.add(conversation)
+    else:
+        conversation.state = state
+        conversation.updated_at = now
+    session.flush()
+
+
+def set_contact_language(session: Session, *, contact_id: int, language: str) -> None:
+    contact = session.get(Contact, contact_id)
+    contact.language = language
+
+
+def _conversation(session: Session, contact_id: int) -> Optional[Conversation]:
+    query = select(Conversation).where(Conversation.contact_id == contact_id)
+    return session.execute(query).scalar_one_or_none()

@@ -1,0 +1,45 @@
+"""Engine set-up from DATABASE_URL, with the SQLite settings that keep every committed report."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+DEFAULT_DATABASE_URL = "sqlite:///var/safer-homes.db"
+
+# WAL lets the web process and the worker read while one writes; synchronous=FULL makes a commit
+# survive a power cut, not only a crash. bench/messages.py measures its floor with the same settings.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+)
+
+
+def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _apply_sqlite_pragmas)
+        # pysqlite's own transaction handling defers BEGIN until the first write, which lets two
+        # processes read the same conversation and both write; BEGIN IMMEDIATE serialises them.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _apply_sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see make_engine)
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def new_session(engine: Engine) -> Session:
+    return Session(engine, expire_on_commit=False)

@@ -1,0 +1,125 @@
+"""The tables. A Report is what a resident told us; a ReportUpdate is each status change or public reply,
+with who and when; a ReportLink is the sealed link to the sender that anonymous reports never get."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _when(**kwargs) -> Field:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class Ward(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=128)
+
+
+class Agency(SQLModel, table=True):
+    """An organisation that acts on reports: the council's ASB team, a housing provider, the police."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    # "council" | "housing" | "police": what kind of body it is, for rules like "police only if chosen".
+    kind: str = Field(max_length=16)
+    # Language code -> name as residents read it; "en" is always present. Staff-entered, so a table,
+    # not the catalogue (as FixMyStreet does for body names).
+    names: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The response-time target agreed with residents, in working days.
+    target_working_days: int = Field(default=5)
+    offered_to_residents: bool = Field(default=True)
+    active: bool = Field(default=True)
+
+
+class CategoryRoute(SQLModel, table=True):
+    """Which agencies a category goes to by default (the resident can change it)."""
+
+    __table_args__ = (UniqueConstraint("category", "agency_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    category: str = Field(max_length=32)
+    agency_id: int = Field(foreign_key="agency.id")
+
+
+class Contact(SQLModel, table=True):
+    """Someone who wrote to the service, known only by a keyed hash of their channel address."""
+
+    __table_args__ = (UniqueConstraint("channel", "address_hash"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    address_hash: str = Field(max_length=64)
+    # Encrypted address, only for channels where we must send to it later (not the web chat).
+    address_sealed: Optional[str] = Field(default=None, sa_type=Text)
+    language: Optional[str] = Field(default=None, max_length=16)
+    unreachable: bool = Field(default=False)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", unique=True, ondelete="CASCADE")
+    state: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class Report(SQLModel, table=True):
+    __table_args__ = (Index("ix_report_status_created", "status", "created_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=12, unique=True)
+    category: str = Field(max_length=32)
+    ward_id: Optional[int] = Field(default=None, foreign_key="ward.id", index=True)
+    location_text: Optional[str] = Field(default=None, sa_type=Text)
+    latitude: Optional[float] = None
+    longitude: Optional[float] = None
+    when_kind: Optional[str] = Field(default=None, max_length=16)
+    when_text: Optional[str] = Field(default=None, sa_type=Text)
+    description: str = Field(default="", sa_type=Text)
+    language: str = Field(max_length=16)
+    channel: str = Field(max_length=16)
+    privacy: str = Field(max_length=16)
+    danger_now: bool = Field(default=False)
+    status: str = Field(default="received", max_length=16)
+    # For anonymous reports this is rounded down to the hour, so no finer time links it to a chat.
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class ReportAgency(SQLModel, table=True):
+    """The agencies a report is shared with: the resident's choice, later referrals add to it."""
+
+    report_id: int = Field(foreign_key="report.id", primary_key=True, ondelete="CASCADE")
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True, index=True)
+    shared_at: datetime = _when()
+
+
+class ReportUpdate(SQLModel, table=True):
+    """One change to a report: a status, a public message, an internal note, by whom and when."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    status: str = Field(max_length=16)
+    public_message: Optional[str] = Field(default=None, sa_type=Text)
+    message_language: Optional[str] = Field(default=None, max_length=16)
+    internal_note: Optional[str] = Field(default=None, sa_type=Text)
+    # None means the service itself (the report arriving); staff accounts come with the staff workspace.
+    author: Optional[str] = Field(default=None, max_length=128)
+    created_at: datetime = _when()
+
+
+class ReportLink(SQLModel, table=True):
+    """The sealed link from a private or named report to its sender. Anonymous reports have none."""
+
+    report_id: int = Field(foreign_key="report.id", primary_key=True, ondelete="CASCADE")
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    # Only for named reports: the name the resident typed, encrypted.
+    reporter_name_sealed: Optional[str] = Field(default=None, sa_type=Text)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    name: str = Field(primary_key=True, max_length=64)
+    beat_at: datetime = _when()

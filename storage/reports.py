@@ -1,0 +1,159 @@
+"""Reports, the agencies they are shared with, their updates, and the sealed link to the sender."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional, Sequence
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from storage.models import Agency, Report, ReportAgency, ReportLink, ReportUpdate, Ward
+
+PRIVACY_LEVELS = ("anonymous", "private", "named")
+STATUSES = ("received", "in_progress", "action_taken", "referred", "closed")
+
+
+class UnknownChoice(ValueError):
+    """A ward or agency slug that is not in the database."""
+
+
+def create_report(
+    session: Session,
+    *,
+    reference: str,
+    category: str,
+    language: str,
+    channel: str,
+    privacy: str,
+    agency_slugs: Sequence[str],
+    description: str,
+    received_at: datetime,
+    danger_now: bool = False,
+    ward_slug: Optional[str] = None,
+    location_text: Optional[str] = None,
+    latitude: Optional[float] = None,
+    longitude: Optional[float] = None,
+    when_kind: Optional[str] = None,
+    when_text: Optional[str] = None,
+    sender_contact_id: Optional[int] = None,
+    reporter_name_sealed: Optional[str] = None,
+) -> Report:
+    """Save a report with its first update and its sharing; link the sender unless it is anonymous."""
+    if privacy not in PRIVACY_LEVELS:
+        raise ValueError(f"unknown privacy level {privacy!r}")
+    if privacy == "anonymous" and (sender_contact_id is not None or reporter_name_sealed is not None):
+        raise ValueError("an anonymous report keeps no link to its sender")
+    if privacy != "anonymous" and sender_contact_id is None:
+        raise ValueError("a private or named report needs its sender's contact for updates")
+    if privacy == "anonymous":
+        # No timestamp finer than an hour may link an anonymous report to a conversation.
+        received_at = received_at.replace(minute=0, second=0, microsecond=0)
+
+    ward_id = None
+    if ward_slug:
+        ward_id = session.execute(select(Ward.id).where(Ward.slug == ward_slug)).scalar_one_or_none()
+        if ward_id is None:
+            raise UnknownChoice(f"unknown ward {ward_slug!r}")
+    agency_ids = dict(session.execute(select(Agency.slug, Agency.id).where(Agency.slug.in_(agency_slugs))).all())
+    missing = set(agency_slugs) - set(agency_ids)
+    if missing or not agency_slugs:
+        raise UnknownChoice(f"unknown or no agencies {sorted(missing)!r}")
+
+    report = Report(
+        reference=reference,
+        category=category,
+        ward_id=ward_id,
+        location_text=location_text,
+        latitude=latitude,
+        longitude=longitude,
+        when_kind=when_kind,
+        when_text=when_text,
+        description=description,
+        language=language,
+        channel=channel,
+        privacy=privacy,
+        danger_now=danger_now,
+        status="received",
+        created_at=received_at,
+        updated_at=received_at,
+    )
+    session.add(report)
+    session.flush()
+    for slug in agency_slugs:
+        session.add(ReportAgency(report_id=report.id, agency_id=agency_ids[slug], shared_at=received_at))
+    session.add(ReportUpdate(report_id=report.id, status="received", created_at=received_at))
+    if privacy != "anonymous":
+        session.add(
+            ReportLink(report_id=report.id, contact_id=sender_contact_id, reporter_name_sealed=reporter_name_sealed)
+        )
+    session.flush()
+    return report
+
+
+def reference_exists(session: Session, *, reference: str) -> bool:
+    return session.execute(select(Report.id).where(Report.reference == reference)).first() is not None
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    reference: str
+    status: str
+    language: str
+    received_at: datetime
+    latest_message: Optional[str]
+    latest_message_language: Optional[str]
+    latest_update_at: Optional[datetime]
+
+
+def public_status(session: Session, *, reference: str) -> Optional[PublicStatus]:
+    """What anyone holding the reference may see: status and the latest public message, nothing else."""
+    report = session.execute(select(Report).where(Report.reference == reference)).scalar_one_or_none()
+    if report is None:
+        return None
+    latest = session.execute(
+        select(ReportUpdate)
+        .where(ReportUpdate.report_id == report.id, ReportUpdate.public_message.is_not(None))
+        .order_by(ReportUpdate.created_at.desc(), ReportUpdate.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return PublicStatus(
+        reference=report.reference,
+        status=report.status,
+        language=report.language,
+        received_at=report.created_at,
+        latest_message=latest.public_message if latest else None,
+        latest_message_language=latest.message_language if latest else None,
+        latest_update_at=latest.created_at if latest else None,
+    )
+
+
+def add_report_update(
+    session: Session,
+    *,
+    reference: str,
+    status: str,
+    at: datetime,
+    public_message: Optional[str] = None,
+    message_language: Optional[str] = None,
+    internal_note: Optional[str] = None,
+    author: Optional[str] = None,
+) -> ReportUpdate:
+    """Record a status change with its public message and note; the report takes the new status."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    report = session.execute(select(Report).where(Report.reference == reference)).scalar_one()
+    update = ReportUpdate(
+        report_id=report.id,
+        status=status,
+        public_message=public_message,
+        message_language=message_language if public_message else None,
+        internal_note=internal_note,
+        author=author,
+        created_at=at,
+    )
+    report.status = status
+    report.updated_at = at
+    session.add(update)
+    session.flush()
+    return update

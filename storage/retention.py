@@ -1,0 +1,26 @@
+"""Deleting what we promised not to keep (docs/privacy.md says how long)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from storage.models import Conversation
+
+DRAFT_KEYS = ("flow", "step", "draft", "pending", "misses")
+
+
+def purge_stale_drafts(session: Session, *, older_than: datetime) -> int:
+    """Drop unfinished reports from conversations idle since `older_than`; keep only the language."""
+    stale = session.execute(
+        select(Conversation).where(Conversation.updated_at < older_than).with_for_update()
+    ).scalars()
+    purged = 0
+    for conversation in stale:
+        if "draft" in conversation.state:
+            purged += 1
+        if any(key in conversation.state for key in DRAFT_KEYS):
+            conversation.state = {key: value for key, value in conversation.state.items() if key not in DRAFT_KEYS}
+    session.flush()
+    return purged

@@ -1,0 +1,98 @@
+"""Reference data every installation starts with: the 20 wards, the agencies and category routing.
+
+Rows, not code: an admin edits agencies (names, targets, whether residents are offered them) in the
+database, and re-running the seed adds only what is missing, never overwrites an edit.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from storage.models import Agency, CategoryRoute, Ward
+
+WARD_NAMES = (
+    "Bethnal Green East", "Bethnal Green West", "Blackwall & Cubitt Town", "Bow East", "Bow West",
+    "Bromley North", "Bromley South", "Canary Wharf", "Island Gardens", "Lansbury", "Limehouse",
+    "Mile End", "Poplar", "Shadwell", "Spitalfields & Banglatown", "St Dunstan's",
+    "St Katharine's & Wapping", "Stepney Green", "Weavers", "Whitechapel",
+)
+
+# Names in Bengali and Somali are drafts for community review (docs/translations.md).
+AGENCIES = (
+    dict(
+        slug="council",
+        kind="council",
+        target_working_days=2,
+        names={
+            "en": "Tower Hamlets Council ASB team",
+            "bn": "টাওয়ার হ্যামলেটস কাউন্সিলের অসামাজিক আচরণ (ASB) টিম",
+            "so": "Kooxda ASB ee Golaha Tower Hamlets",
+        },
+    ),
+    dict(
+        slug="housing",
+        kind="housing",
+        target_working_days=5,
+        names={
+            "en": "Your housing provider",
+            "bn": "আপনার হাউজিং প্রোভাইডার",
+            "so": "Bixiyaha gurigaaga",
+        },
+    ),
+    dict(
+        slug="police",
+        kind="police",
+        target_working_days=5,
+        names={
+            "en": "Police (Safer Neighbourhoods team)",
+            "bn": "পুলিশ (সেফার নেইবারহুডস টিম)",
+            "so": "Booliska (kooxda Safer Neighbourhoods)",
+        },
+    ),
+)
+
+# Housing providers working in the borough, each its own agency for staff, not offered to residents
+# directly (most residents are unsure of their landlord's name; "Your housing provider" triages).
+HOUSING_PROVIDERS = (
+    "Poplar HARCA", "Clarion Housing", "Peabody", "Eastend Homes", "Southern Housing",
+    "Tower Hamlets Community Housing", "Gateway Housing Association", "Spitalfields Housing Association",
+    "Sanctuary Housing", "Tower Hamlets Council Housing",
+)
+
+CATEGORIES = ("asb", "drugs", "harassment", "hate", "unsafe_place", "noise", "other")
+# Every category goes to the council and housing triage by default; never to the police by default.
+DEFAULT_ROUTES = {category: ("council", "housing") for category in CATEGORIES}
+
+
+def slugify(name: str) -> str:
+    """Lowercase ASCII with "-" between words; "&" and apostrophes dropped (design.md)."""
+    words = re.sub(r"[&'’]", "", name.lower())
+    return re.sub(r"[^a-z0-9]+", "-", words).strip("-")
+
+
+def seed_reference_data(session: Session) -> None:
+    existing_wards = set(session.execute(select(Ward.slug)).scalars())
+    for name in WARD_NAMES:
+        if slugify(name) not in existing_wards:
+            session.add(Ward(slug=slugify(name), name=name))
+
+    existing_agencies = set(session.execute(select(Agency.slug)).scalars())
+    for agency in AGENCIES:
+        if agency["slug"] not in existing_agencies:
+            session.add(Agency(**agency))
+    for name in HOUSING_PROVIDERS:
+        if slugify(name) not in existing_agencies:
+            session.add(
+                Agency(slug=slugify(name), kind="housing", names={"en": name}, offered_to_residents=False)
+            )
+    session.flush()
+
+    agency_ids = dict(session.execute(select(Agency.slug, Agency.id)).all())
+    existing_routes = set(session.execute(select(CategoryRoute.category, CategoryRoute.agency_id)).all())
+    for category, slugs in DEFAULT_ROUTES.items():
+        for slug in slugs:
+            if (category, agency_ids[slug]) not in existing_routes:
+                session.add(CategoryRoute(category=category, agency_id=agency_ids[slug]))
+    session.flush()

@@ -1,0 +1,26 @@
+"""GET /chat: the web chat page. One small HTML file with its CSS and script inline, no third parties."""
+from __future__ import annotations
+
+from flask import Blueprint, make_response, render_template, request
+
+from flows import i18n
+
+blueprint = Blueprint("chat", __name__)
+
+# Where "quick exit" goes: a neutral, common page that reveals nothing if someone looks at the screen.
+QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
+
+
+@blueprint.get("/chat")
+def chat_page():
+    explicit = i18n.best_match(request.args.get("lang"))
+    response = make_response(render_template("chat.html", quick_exit_url=QUICK_EXIT_URL, bot_hint=explicit or ""))
+    # Nothing about a report should be kept by the browser or a shared computer's cache.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers["Vary"] = "Accept-Language"
+    return response

@@ -1,0 +1,41 @@
+"""create_app(config=None): the Flask application factory and WSGI entry (`webhook:app`)."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping, Optional
+
+from flask import Flask
+
+from bot.settings import Settings
+from storage.database import make_engine
+
+
+def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
+    """Build the app from the environment, with `config` (for tests) overriding Settings fields."""
+    from bot import webchat
+    from web import chat, health
+    from web import i18n as page_languages
+
+    settings = Settings.from_env()
+    overrides = dict(config or {})
+    settings_fields = {name: overrides.pop(name) for name in list(overrides) if hasattr(settings, name)}
+    settings = settings.with_overrides(**settings_fields)
+
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(SECRET_KEY=settings.secret_key, **overrides)
+    app.extensions["safer_homes.settings"] = settings
+    app.extensions["safer_homes.engine"] = make_engine(settings.database_url)
+
+    page_languages.install(app)
+    app.register_blueprint(webchat.blueprint)
+    app.register_blueprint(chat.blueprint)
+    app.register_blueprint(health.blueprint)
+    logging.getLogger("bot").setLevel(logging.INFO)
+    return app
+
+
+def __getattr__(name: str):
+    # `gunicorn webhook:app` works without building an app at import time for everyone else.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)
