@@ -76,11 +76,11 @@ class Turn:
     def draft(self) -> dict:
         return self.state.setdefault("draft", {})
 
-    def _(self, message: str, **params) -> str:
-        text = i18n.translations(self.lang).gettext(message)
+    def _(self, msgid: str, /, **params) -> str:
+        text = i18n.translations(self.lang).gettext(msgid)
         return text % params if params else text
 
-    def ngettext(self, singular: str, plural: str, n: int, **params) -> str:
+    def ngettext(self, singular: str, plural: str, n: int, /, **params) -> str:
         text = i18n.translations(self.lang).ngettext(singular, plural, n)
         return text % {"n": n, **params}
 

@@ -21,11 +21,11 @@ def install(app) -> None:
     """Jinja's i18n extension, answering in the language chosen for this request."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
 
-    def gettext(message: str, **params) -> str:
-        text = i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).gettext(message)
+    def gettext(msgid: str, /, **params) -> str:
+        text = i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).gettext(msgid)
         return text % params if params else text
 
-    def ngettext(singular: str, plural: str, n: int, **params) -> str:
+    def ngettext(singular: str, plural: str, n: int, /, **params) -> str:
         text = i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).ngettext(singular, plural, n)
         return text % {"num": n, **params}
 

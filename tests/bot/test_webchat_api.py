@@ -1,0 +1,119 @@
+"""POST /chat/api/messages: the contract, and bad input that gets a clear answer and changes nothing."""
+import json
+
+import pytest
+
+from tests.helpers import WebChat, dump_every_table, new_session_id
+
+
+def test_a_first_message_offers_the_languages(client):
+    chat = WebChat(client)
+    replies = chat.send(choice="start")
+    assert chat.keys == ["lang:en", "lang:bn", "lang:so"]
+    assert set(replies[-1]) == {"text", "lang", "choices"}
+    assert all(set(choice) == {"key", "label"} for choice in replies[-1]["choices"])
+
+
+def test_the_session_carries_the_conversation(client):
+    chat = WebChat(client)
+    chat.send(choice="start")
+    chat.send(choice="lang:bn")
+    assert chat.replies[-1]["lang"] == "bn"
+    again = WebChat(client, session_id=chat.session_id)
+    again.send(choice="menu:report")
+    assert again.keys == ["danger:yes", "danger:no"]
+
+
+def test_a_page_language_hint_preselects(client):
+    chat = WebChat(client, lang_hint="so")
+    chat.send(choice="start")
+    assert chat.replies[-1]["lang"] == "so"
+    assert "menu:language" in chat.keys
+
+
+@pytest.mark.parametrize(
+    "body, content_type, message",
+    [
+        (b"{not json", "application/json", "JSON"),
+        (b"[1, 2]", "application/json", "JSON object"),
+        (json.dumps({"text": "hi"}).encode(), "application/json", "session"),
+        (json.dumps({"session": "short", "text": "hi"}).encode(), "application/json", "session"),
+        (json.dumps({"session": "x" * 200, "text": "hi"}).encode(), "application/json", "session"),
+        (json.dumps({"session": "bad session id!!!!!", "text": "hi"}).encode(), "application/json", "session"),
+        (json.dumps({"session": new_session_id()}).encode(), "application/json", "one of"),
+        (json.dumps({"session": new_session_id(), "text": "hi", "choice": "menu"}).encode(), "application/json", "one of"),
+        (json.dumps({"session": new_session_id(), "text": 5}).encode(), "application/json", "text"),
+        (json.dumps({"session": new_session_id(), "choice": ""}).encode(), "application/json", "choice"),
+        (json.dumps({"session": new_session_id(), "choice": ["menu"]}).encode(), "application/json", "choice"),
+        (b"\xff\xfe", "application/json", "JSON"),
+    ],
+)
+def test_bad_requests_get_400_with_a_clear_error_and_change_nothing(client, database_url, body, content_type, message):
+    before = dump_every_table(database_url)
+    response = client.post("/chat/api/messages", data=body, content_type=content_type)
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+    assert dump_every_table(database_url) == before
+
+
+def test_a_body_over_64_kb_gets_413_and_changes_nothing(client, database_url):
+    before = dump_every_table(database_url)
+    body = json.dumps({"session": new_session_id(), "text": "x" * (65 * 1024)})
+    response = client.post("/chat/api/messages", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert dump_every_table(database_url) == before
+
+
+@pytest.mark.parametrize("lang, marker", [("en", "2000"), ("bn", "২০০০"), ("so", "2000")])
+def test_text_over_2000_characters_asks_to_shorten_in_the_residents_language(client, database_url, lang, marker):
+    chat = WebChat(client)
+    chat.send(choice="start")
+    chat.send(choice=f"lang:{lang}")
+    chat.send(choice="menu:report")
+    before = dump_every_table(database_url)
+    chat.send("x" * 2001)
+    assert chat.replies[-1]["lang"] == lang
+    assert marker in chat.text
+    assert dump_every_table(database_url) == before
+    chat.send(choice="danger:no")  # the conversation is where it was
+    assert chat.keys[0] == "cat:asb"
+
+
+def test_too_long_text_from_a_new_session_keeps_no_trace(client, database_url):
+    before = dump_every_table(database_url)
+    WebChat(client).send("x" * 2001)
+    assert dump_every_table(database_url) == before
+
+
+def test_an_answer_that_fits_no_choice_is_re_asked_with_a_hint(client):
+    chat = WebChat(client)
+    chat.send(choice="start")
+    chat.send(choice="lang:en")
+    chat.send("purple")
+    assert "number" in chat.text
+    assert chat.keys[0] == "menu:report"
+
+
+def test_a_choice_key_that_does_not_exist_is_re_asked(client):
+    chat = WebChat(client)
+    chat.send(choice="start")
+    chat.send(choice="lang:en")
+    chat.send(choice="menu:../../etc/passwd")
+    assert chat.keys[0] == "menu:report"
+
+
+def test_healthz_reports_database_and_a_missing_worker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["database"] == "ok"
+    assert body["worker"] == {"running": False, "last_heartbeat_age_seconds": None}
+
+
+def test_healthz_sees_the_worker_heartbeat(app, client):
+    from bot.worker import run_due_work
+    from storage.types import utcnow
+
+    run_due_work(app.extensions["safer_homes.engine"], app.extensions["safer_homes.settings"], now=utcnow())
+    body = client.get("/healthz").get_json()
+    assert body["worker"]["running"] is True and body["worker"]["last_heartbeat_age_seconds"] < 5
