@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage.models import Contact, Conversation
@@ -14,13 +15,18 @@ def find_or_create_contact(
     session: Session, *, channel: str, address_hash: str, address_sealed: Optional[str], now: datetime
 ) -> Contact:
     """The contact behind a hashed address, created on first contact. Locks the row for this turn."""
-    query = select(Contact).where(Contact.channel == channel, Contact.address_hash == address_hash)
-    contact = session.execute(query.with_for_update()).scalar_one_or_none()
-    if contact is None:
-        contact = Contact(channel=channel, address_hash=address_hash, address_sealed=address_sealed, created_at=now)
-        session.add(contact)
-        session.flush()
-    return contact
+    query = select(Contact).where(Contact.channel == channel, Contact.address_hash == address_hash).with_for_update()
+    contact = session.execute(query).scalar_one_or_none()
+    if contact is not None:
+        return contact
+    try:
+        # Two first messages from one person can race (a double tap); the unique constraint decides.
+        with session.begin_nested():
+            contact = Contact(channel=channel, address_hash=address_hash, address_sealed=address_sealed, created_at=now)
+            session.add(contact)
+        return contact
+    except IntegrityError:
+        return session.execute(query).scalar_one()
 
 
 def load_conversation_state(session: Session, *, contact_id: int) -> dict:
