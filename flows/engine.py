@@ -212,8 +212,8 @@ def _resolve(turn: Turn, question: Question) -> Outcome:
     if choices and i18n.parse_number(text) is not None:
         # A number that is not on the list is a slip, not a place name or a description.
         return Miss(
+            # TRANSLATORS: the resident typed a number that is not one of the choices.
             turn._(
-                # TRANSLATORS: the resident typed a number that is not one of the choices.
                 "Please choose a number from %(first)s to %(last)s.",
                 first=turn.number(1),
                 last=turn.number(len(choices)),

@@ -50,10 +50,8 @@ def language_choices(turn: Turn) -> Sequence[Choice]:
 def language_prompt(turn: Turn) -> str:
     # Someone who has not chosen yet may not read the current language, so every language asks at once.
     lines = [
-        i18n.translations(language.code).gettext(
-            # TRANSLATORS: shown to a new contact beside the same line in every other language.
-            "Choose your language."
-        )
+        # TRANSLATORS: shown to a new contact beside the same line in every other language.
+        i18n.translations(language.code).gettext("Choose your language.")
         for language in LANGUAGES
     ]
     return "\n".join(dict.fromkeys(lines))

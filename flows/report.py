@@ -22,9 +22,9 @@ CATEGORIES = {
     # TRANSLATORS: report category.
     "cat:harassment": _N("Harassment or intimidation"),
     # TRANSLATORS: report category: an incident targeting someone for who they are.
-    "cat:hate": _N("Hate incident (because of race, religion, disability, sexuality or gender)"),
+    "cat:hate": _N("Hate incident (because of race, religion, disability, sexual orientation or transgender identity)"),
     # TRANSLATORS: report category: for example poor lighting, broken door entry, an unsafe alley.
-    "cat:unsafe_place": _N("A place that feels unsafe (lighting, broken doors, hidden corners)"),
+    "cat:unsafe_place": _N("A place that feels unsafe (poor lighting, broken doors, hidden corners)"),
     # TRANSLATORS: report category.
     "cat:noise": _N("Noise"),
     # TRANSLATORS: report category.
@@ -277,7 +277,7 @@ def on_privacy(turn: Turn, key: str) -> Go:
 
 def name_prompt(turn: Turn) -> str:
     # TRANSLATORS: asking a named reporter for the name to share with the organisations.
-    return turn._("What name should we give them?")
+    return turn._("What name should we give the organisations you choose?")
 
 
 def on_name(turn: Turn, text: str) -> Go | Miss:
@@ -303,8 +303,8 @@ def _ticked(turn: Turn) -> list[str]:
 def agencies_prompt(turn: Turn) -> str:
     # TRANSLATORS: multi-select question. ☑ means chosen; choosing again removes it; "Done" finishes.
     return turn._(
-        "Who may see your report? Choose to tick or untick, then choose \"Done\". The police see it only "
-        "if you tick them."
+        "Who may see your report? Choose an organisation to tick it; choose it again to untick it. Then "
+        "choose \"Done\". The police see it only if you tick them."
     )
 
 
