@@ -50,7 +50,8 @@ def _no_choices(turn: "Turn") -> Sequence[Choice]:
 
 @dataclass(frozen=True)
 class Question:
-    prompt: Callable[["Turn"], str]
+    # A string in the resident's language, or a tuple of Replies each in its own language.
+    prompt: Callable[["Turn"], str | tuple[Reply, ...]]
     choices: Callable[["Turn"], Sequence[Choice]] = _no_choices
     on_choice: Optional[Callable[["Turn", str], Outcome]] = None
     on_text: Optional[Callable[["Turn", str], Outcome]] = None
@@ -121,6 +122,15 @@ def ask(turn: Turn, hint: Optional[str] = None) -> None:
     """Ask the current step's question, with its choices on the last message only."""
     question = current_question(turn)
     prompt = question.prompt(turn)
+    if isinstance(prompt, tuple):
+        # Lines each in their own language (the first-contact language menu): one reply per language,
+        # so every reply's `lang` is true; a text channel may join them into one message.
+        if hint:
+            turn.say(hint)
+        *before, last = prompt
+        turn.replies.extend(before)
+        turn.replies.append(Reply(text=last.text, lang=last.lang, choices=tuple(question.choices(turn))))
+        return
     turn.say(f"{hint}\n\n{prompt}" if hint else prompt, question.choices(turn))
 
 

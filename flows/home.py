@@ -7,7 +7,7 @@ from typing import Callable, Optional, Sequence
 from flows import i18n
 from flows.engine import Go, Question, Stay, Turn, ask, match_choice
 from flows.i18n import LANGUAGES
-from flows.types import Choice
+from flows.types import Choice, Reply
 
 MENU_KEYS = ("menu:report", "menu:status", "menu:events", "menu:language", "menu:help")
 
@@ -47,14 +47,13 @@ def language_choices(turn: Turn) -> Sequence[Choice]:
     return tuple(Choice(f"lang:{language.code}", language.endonym) for language in LANGUAGES)
 
 
-def language_prompt(turn: Turn) -> str:
-    # Someone who has not chosen yet may not read the current language, so every language asks at once.
-    lines = [
+def language_prompt(turn: Turn) -> tuple[Reply, ...]:
+    """Someone who has not chosen may not read the current language, so every language asks at once."""
+    return tuple(
         # TRANSLATORS: shown to a new contact beside the same line in every other language.
-        i18n.translations(language.code).gettext("Choose your language.")
+        Reply(text=i18n.translations(language.code).gettext("Choose your language."), lang=language.code)
         for language in LANGUAGES
-    ]
-    return "\n".join(dict.fromkeys(lines))
+    )
 
 
 def on_language(turn: Turn, key: str) -> Go:

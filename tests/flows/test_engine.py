@@ -18,6 +18,9 @@ def test_first_contact_is_offered_every_language_in_its_own_name():
     assert chat.keys == LANGUAGE_KEYS
     labels = [choice.label for choice in chat.last[-1].choices]
     assert labels == [language.endonym for language in i18n.LANGUAGES]
+    # One line per language, each marked with its own language; choices only on the last.
+    assert [reply.lang for reply in chat.last] == [language.code for language in i18n.LANGUAGES]
+    assert all(not reply.choices for reply in chat.last[:-1])
     assert chat.state["step"] == "language" and "lang" not in chat.state
 
 
