@@ -16,7 +16,7 @@ Ratios are time per message (full / floor, full / echo): above 1 means the full 
 Each round gives one ratio; the reported ratio is the median over rounds. p50/p95 are the full path's
 per-message latencies over every measured round.
 
-Then `safer-homes serve --workers 1` is started on 127.0.0.1 with its own fresh database, sent 1,000
+Then `safer-homes serve` (its defaults: one process, four threads) is started on 127.0.0.1 with its own fresh database, sent 1,000
 messages over HTTP, and the RSS of its master and worker processes is read from /proc.
 
 Targets (design.md, "Benchmarks"): full_over_floor <= 5 (3 is the goal after it), rss_mb < 150.
@@ -310,7 +310,7 @@ def measure_serve_rss(directory: Path, messages: int, deadline: float) -> dict:
 
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=directory, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
@@ -554,7 +554,7 @@ def _run(args, plan, directory: Path, began: float, deadline: float) -> int:
           f"commits per message; {reports} reports stored and acknowledged (TH-...)")
     if serve:
         print()
-        print(f"safer-homes serve --workers 1, {serve['http_messages']} messages over HTTP on 127.0.0.1 "
+        print(f"safer-homes serve (its defaults), {serve['http_messages']} messages over HTTP on 127.0.0.1 "
               f"({serve['http_reports']} reports): {serve['http_messages_per_second']} msg/s, "
               f"p50 {serve['http_p50_ms']} ms, p95 {serve['http_p95_ms']} ms")
         print(f"RSS after: master {serve['rss_master_mb']} MB + worker {serve['rss_worker_mb']} MB = "

@@ -83,7 +83,8 @@ def converse(
             address_sealed=sealer.seal(address) if deliverable_address else None,
             now=now,
         )
-        state = contacts.load_conversation_state(session, contact_id=contact.id)
+        conversation = contacts.open_conversation(session, contact_id=contact.id, now=now)
+        state = dict(conversation.state)
         data = reference_data(session, settings.database_url)
         context = flows.Context(
             now=now,
@@ -103,7 +104,7 @@ def converse(
                 _save_report(session, intent, channel=channel, contact_id=contact.id, sealer=sealer, now=now)
             elif isinstance(intent, RememberLanguage):
                 contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
-        contacts.save_conversation_state(session, contact_id=contact.id, state=step.state, now=now)
+        contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=now)
         session.commit()
     return step.replies
 

@@ -29,20 +29,23 @@ def find_or_create_contact(
         return session.execute(query).scalar_one()
 
 
+def open_conversation(session: Session, *, contact_id: int, now: datetime) -> Conversation:
+    """The contact's conversation, created empty on first contact; read once, saved once per message."""
+    conversation = _conversation(session, contact_id)
+    if conversation is None:
+        conversation = Conversation(contact_id=contact_id, state={}, updated_at=now)
+        session.add(conversation)
+    return conversation
+
+
 def load_conversation_state(session: Session, *, contact_id: int) -> dict:
     conversation = _conversation(session, contact_id)
     return dict(conversation.state) if conversation else {}
 
 
-def save_conversation_state(session: Session, *, contact_id: int, state: dict, now: datetime) -> None:
-    conversation = _conversation(session, contact_id)
-    if conversation is None:
-        conversation = Conversation(contact_id=contact_id, state=state, updated_at=now)
-        session.add(conversation)
-    else:
-        conversation.state = state
-        conversation.updated_at = now
-    session.flush()
+def save_conversation_state(session: Session, *, conversation: Conversation, state: dict, now: datetime) -> None:
+    conversation.state = state
+    conversation.updated_at = now
 
 
 def set_contact_language(session: Session, *, contact_id: int, language: str) -> None:

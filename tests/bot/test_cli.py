@@ -48,8 +48,8 @@ def test_the_worker_purges_drafts_past_retention_and_keeps_the_language(engine):
         old = contacts.find_or_create_contact(session, channel="webchat", address_hash="a" * 64, address_sealed=None, now=now)
         fresh = contacts.find_or_create_contact(session, channel="webchat", address_hash="b" * 64, address_sealed=None, now=now)
         draft = {"lang": "bn", "flow": "report", "step": "what", "draft": {"category": "noise"}}
-        contacts.save_conversation_state(session, contact_id=old.id, state=draft, now=now - timedelta(days=8))
-        contacts.save_conversation_state(session, contact_id=fresh.id, state=draft, now=now - timedelta(days=6))
+        contacts.save_conversation_state(session, conversation=contacts.open_conversation(session, contact_id=old.id, now=now), state=draft, now=now - timedelta(days=8))
+        contacts.save_conversation_state(session, conversation=contacts.open_conversation(session, contact_id=fresh.id, now=now), state=draft, now=now - timedelta(days=6))
         session.commit()
     assert run_due_work(engine, settings, now=now) == {"drafts_purged": 1}
     with new_session(engine) as session:

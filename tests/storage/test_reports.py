@@ -113,7 +113,8 @@ def test_a_contact_is_found_again_by_its_hash(engine):
 def test_conversation_state_round_trips(engine):
     with new_session(engine) as session:
         contact_id = _contact(session)
-        contacts.save_conversation_state(session, contact_id=contact_id, state={"lang": "bn", "step": "where"}, now=AT)
+        conversation = contacts.open_conversation(session, contact_id=contact_id, now=AT)
+        contacts.save_conversation_state(session, conversation=conversation, state={"lang": "bn", "step": "where"}, now=AT)
         session.commit()
     with new_session(engine) as session:
         assert contacts.load_conversation_state(session, contact_id=contact_id) == {"lang": "bn", "step": "where"}
