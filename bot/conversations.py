@@ -5,6 +5,7 @@ state, and carries out the flow's intents. A channel adapter calls `converse` an
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -137,17 +138,8 @@ def _save_report(session: Session, intent: SubmitReport, *, channel: str, contac
 
 def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:
     found = reports.public_status(session, reference=reference)
-    if found is None:
-        return None
-    return ReportStatus(
-        reference=found.reference,
-        status=found.status,
-        language=found.language,
-        received_at=found.received_at,
-        latest_message=found.latest_message,
-        latest_message_language=found.latest_message_language,
-        latest_update_at=found.latest_update_at,
-    )
+    # Storage's answer and the flows' shape hold the same fields; storage may not import flows.
+    return ReportStatus(**dataclasses.asdict(found)) if found else None
 
 
 def _unused_reference(session: Session) -> str:

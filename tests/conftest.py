@@ -95,8 +95,8 @@ def engine(database_url):
     engine.dispose()
 
 
-@pytest.fixture
-def app(database_url):
+def built_app(database_url: str):
+    """The real app on a test database; a generator so fixtures can yield it and dispose after."""
     from bot.conversations import forget_reference_data
     from webhook import create_app
 
@@ -104,6 +104,11 @@ def app(database_url):
     app = create_app({"database_url": database_url, "secret_key": TEST_SECRET_KEY, "TESTING": True})
     yield app
     app.extensions["safer_homes.engine"].dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    yield from built_app(database_url)
 
 
 @pytest.fixture

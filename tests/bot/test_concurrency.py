@@ -32,42 +32,32 @@ def test_a_repeated_confirm_makes_one_report(client, database_url):
     assert chat.keys[0] == "menu:report"
 
 
+def _at_once(app, body: dict, times: int = 4) -> list[int]:
+    """Post the same body from `times` threads released together; the status codes they got."""
+    barrier = threading.Barrier(times)
+    statuses = []
+
+    def post():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.post("/chat/api/messages", json=body).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return statuses
+
+
 def test_simultaneous_confirms_make_one_report(app, database_url):
     chat = WebChat(app.test_client())
     for message in JOURNEY:
         chat.send(**message)
-    barrier = threading.Barrier(4)
-    statuses = []
-
-    def confirm():
-        client = app.test_client()
-        barrier.wait()
-        response = client.post("/chat/api/messages", json={"session": chat.session_id, "choice": "confirm:yes"})
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=confirm) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert statuses == [200] * 4
+    assert _at_once(app, {"session": chat.session_id, "choice": "confirm:yes"}) == [200] * 4
     assert _count(database_url, Report) == 1
 
 
 def test_simultaneous_first_messages_make_one_contact(app, database_url):
-    session_id = new_session_id()
-    barrier = threading.Barrier(4)
-    statuses = []
-
-    def first_message():
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(client.post("/chat/api/messages", json={"session": session_id, "choice": "start"}).status_code)
-
-    threads = [threading.Thread(target=first_message) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert statuses == [200] * 4
+    assert _at_once(app, {"session": new_session_id(), "choice": "start"}) == [200] * 4
     assert _count(database_url, Contact) == 1

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.conftest import TEST_SECRET_KEY
+from tests.conftest import built_app
 
 CHROMIUM = Path(os.environ.get("SAFER_HOMES_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -47,13 +47,7 @@ def live_database_url(migrated_sqlite_template, tmp_path) -> str:
 
 @pytest.fixture
 def live_app(live_database_url):
-    from bot.conversations import forget_reference_data
-    from webhook import create_app
-
-    forget_reference_data()
-    app = create_app({"database_url": live_database_url, "secret_key": TEST_SECRET_KEY, "TESTING": True})
-    yield app
-    app.extensions["safer_homes.engine"].dispose()
+    yield from built_app(live_database_url)
 
 
 @pytest.fixture
