@@ -6,6 +6,8 @@ from typing import Any, Mapping, Optional
 
 from flask import Flask
 
+from bot.channels.registry import configured_channels
+from bot.delivery import Deliverer
 from bot.settings import Settings
 from storage.database import make_engine
 
@@ -25,6 +27,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, **overrides)
     app.extensions["safer_homes.settings"] = settings
     app.extensions["safer_homes.engine"] = make_engine(settings.database_url)
+    app.extensions["safer_homes.deliverer"] = Deliverer(
+        app.extensions["safer_homes.engine"], settings, configured_channels(settings)
+    )
 
     page_languages.install(app)
     app.register_blueprint(webchat.blueprint)

@@ -41,20 +41,24 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     SaferHomes().run()
 
 
-@main.command(help="Run scheduled work: heartbeat and retention now; delivery and reminders later.")
+@main.command(help="Deliver due messages (retries, scheduled, bulk), keep the heartbeat, purge old drafts.")
 @click.option("--once", is_flag=True, help="Do everything due now, then exit.")
 def worker(once: bool) -> None:
     from bot import worker as worker_module
     from storage.database import make_engine
     from storage.types import utcnow
 
+    from bot.channels.registry import configured_channels
+    from bot.delivery import Deliverer
+
     settings = Settings.from_env()
     engine = make_engine(settings.database_url)
+    deliverer = Deliverer(engine, settings, configured_channels(settings))
     if once:
-        counts = worker_module.run_due_work(engine, settings, now=utcnow())
+        counts = worker_module.run_due_work(engine, settings, now=utcnow(), deliverer=deliverer)
         click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
         return
-    worker_module.run_forever(engine, settings)
+    worker_module.run_forever(engine, settings, deliverer)
 
 
 @main.group(help="Database commands.")

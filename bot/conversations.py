@@ -17,8 +17,9 @@ from sqlmodel import Session
 
 import flows
 from flows.types import AgencyInfo, RememberLanguage, Reply, ReportStatus, SubmitReport, WardInfo
+from bot.channels.base import Channel
 from bot.settings import Settings
-from storage import contacts, places, reports
+from storage import contacts, outbox, places, reports
 from storage.crypto import Sealer, keyed_hash
 from storage.database import new_session
 from storage.references import new_reference
@@ -61,6 +62,15 @@ def forget_reference_data() -> None:
     _reference_cache.clear()
 
 
+@dataclass(frozen=True)
+class Answered:
+    """What a message led to: the replies, and for sending channels the outbox ids to deliver now."""
+
+    replies: tuple[Reply, ...]
+    outbox_ids: tuple[int, ...] = ()
+    duplicate: bool = False
+
+
 def converse(
     engine: Engine,
     settings: Settings,
@@ -69,19 +79,28 @@ def converse(
     address: str,
     inbound: flows.Inbound,
     now: datetime,
-    deliverable_address: bool = False,
-) -> tuple[Reply, ...]:
-    """Answer one message from `address` on `channel`; commit everything it changed, or nothing."""
+    sender: Optional[Channel] = None,
+    provider_message_id: Optional[str] = None,
+) -> Answered:
+    """Answer one message from `address` on `channel`; commit everything it changed, or nothing.
+
+    With a `sender` (Telegram, WhatsApp, SMS) the replies are rendered for it and queued in the outbox
+    in the same transaction; the caller delivers `outbox_ids` after the commit. Without one (the web
+    chat) the replies go back in the HTTP response and no address is kept at all.
+    """
     address_hash = keyed_hash(settings.secret_key, channel, address)
     sealer = Sealer(settings.secret_key)
     # Closing the session without commit rolls back, so an early return writes nothing at all.
     with new_session(engine) as session:
+        if provider_message_id and not outbox.record_inbound(
+            session, channel=channel, provider_message_id=provider_message_id, now=now
+        ):
+            return Answered(replies=(), duplicate=True)
         contact = contacts.find_or_create_contact(
             session,
             channel=channel,
             address_hash=address_hash,
-            # The web chat never needs the address back (it answers in the same request), so it keeps none.
-            address_sealed=sealer.seal(address) if deliverable_address else None,
+            address_sealed=sealer.seal(address) if sender else None,
             now=now,
         )
         conversation = contacts.open_conversation(session, contact_id=contact.id, now=now)
@@ -98,8 +117,18 @@ def converse(
             max_text_length=settings.max_text_length,
         )
         step = flows.handle(inbound, state, context)
-        if step.state == state and not step.intents:
-            return step.replies  # nothing changed (text over the limit): not even a new contact is kept
+        outbox_ids: tuple[int, ...] = ()
+        if sender:
+            # Whatever they sent, they can hear from us again: unblocked, window open, held messages due.
+            contacts.note_inbound(session, contact=contact, now=now)
+            outbox.release_held(session, contact_id=contact.id, now=now)
+            language = step.state.get("lang") or state.get("lang") or "en"
+            outbox_ids = tuple(
+                outbox.enqueue(session, contact_id=contact.id, channel=channel, payloads=sender.render(step.replies),
+                               kind="reply", language=language, now=now)
+            )
+        elif step.state == state and not step.intents:
+            return Answered(replies=step.replies)  # text over the limit: not even a new contact is kept
         for intent in step.intents:
             if isinstance(intent, SubmitReport):
                 _save_report(session, intent, channel=channel, contact_id=contact.id, sealer=sealer, now=now)
@@ -107,7 +136,7 @@ def converse(
                 contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
         contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=now)
         session.commit()
-    return step.replies
+    return Answered(replies=step.replies, outbox_ids=outbox_ids)
 
 
 def _save_report(session: Session, intent: SubmitReport, *, channel: str, contact_id: int, sealer: Sealer, now: datetime) -> None:

@@ -22,6 +22,22 @@ class Settings:
     # Unfinished drafts are deleted after this long (docs/privacy.md).
     draft_retention: timedelta = timedelta(days=7)
     max_text_length: int = 2000
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_whatsapp_number: str = ""  # E.164 without the whatsapp: prefix
+    twilio_sms_number: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    # Messages per second per Twilio sender number (a long code sends about 1/s; WhatsApp allows more).
+    twilio_messages_per_second: float = 1.0
+    # Message kind and language -> approved WhatsApp template Content SID (a JSON file, see docs/deploy.md).
+    whatsapp_templates_file: str = "var/whatsapp-templates.json"
+    # Shared rate-limit counters for several workers (Redis); in-process counters otherwise.
+    rate_limit_storage_url: str = "memory://"
+    delivery_max_attempts: int = 8
+    media_dir: str = "var/media"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -33,6 +49,19 @@ class Settings:
             public_base_url=(environ.get("PUBLIC_BASE_URL") or cls.public_base_url).rstrip("/"),
             conversation_idle_after=timedelta(minutes=int(environ.get("CONVERSATION_IDLE_MINUTES", "30"))),
             draft_retention=timedelta(days=int(environ.get("DRAFT_RETENTION_DAYS", "7"))),
+            telegram_bot_token=environ.get("TELEGRAM_BOT_TOKEN", ""),
+            telegram_webhook_secret=environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            telegram_api_base_url=(environ.get("TELEGRAM_API_BASE_URL") or cls.telegram_api_base_url).rstrip("/"),
+            twilio_account_sid=environ.get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=environ.get("TWILIO_AUTH_TOKEN", ""),
+            twilio_whatsapp_number=environ.get("TWILIO_WHATSAPP_NUMBER", "").removeprefix("whatsapp:"),
+            twilio_sms_number=environ.get("TWILIO_SMS_NUMBER", ""),
+            twilio_api_base_url=(environ.get("TWILIO_API_BASE_URL") or cls.twilio_api_base_url).rstrip("/"),
+            twilio_messages_per_second=float(environ.get("TWILIO_MESSAGES_PER_SECOND", "1")),
+            whatsapp_templates_file=environ.get("WHATSAPP_TEMPLATES_FILE", cls.whatsapp_templates_file),
+            rate_limit_storage_url=environ.get("RATE_LIMIT_STORAGE_URL", "memory://"),
+            delivery_max_attempts=int(environ.get("DELIVERY_MAX_ATTEMPTS", "8")),
+            media_dir=environ.get("MEDIA_DIR", cls.media_dir),
         )
 
     def with_overrides(self, **overrides) -> "Settings":

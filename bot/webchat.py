@@ -48,7 +48,7 @@ def receive_message():
         return _refuse("`choice` must be a choice key.")
     hint = payload.get("lang") if isinstance(payload.get("lang"), str) else None
 
-    replies = converse(
+    answered = converse(
         current_app.extensions["safer_homes.engine"],
         current_app.extensions["safer_homes.settings"],
         channel="webchat",
@@ -56,7 +56,7 @@ def receive_message():
         inbound=flows.Inbound(text=text, choice=choice, language_hint=hint),
         now=utcnow(),
     )
-    return jsonify(replies=[_reply_json(reply) for reply in replies])
+    return jsonify(replies=[_reply_json(reply) for reply in answered.replies])
 
 
 def _parse_json(body: bytes):

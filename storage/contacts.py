@@ -48,6 +48,12 @@ def save_conversation_state(session: Session, *, conversation: Conversation, sta
     conversation.updated_at = now
 
 
+def note_inbound(session: Session, *, contact: Contact, now: datetime) -> None:
+    """They wrote: the WhatsApp window reopens and a contact who had blocked us is reachable again."""
+    contact.last_inbound_at = now
+    contact.unreachable = False
+
+
 def set_contact_language(session: Session, *, contact_id: int, language: str) -> None:
     contact = session.get(Contact, contact_id)
     contact.language = language

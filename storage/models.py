@@ -56,7 +56,10 @@ class Contact(SQLModel, table=True):
     # Encrypted address, only for channels where we must send to it later (not the web chat).
     address_sealed: Optional[str] = Field(default=None, sa_type=Text)
     language: Optional[str] = Field(default=None, max_length=16)
+    # Blocked us (Telegram 403) or unsubscribed (Twilio 21610, STOP): never sent to again until they write.
     unreachable: bool = Field(default=False)
+    # WhatsApp allows free-form messages only within 24 hours of the resident's last message.
+    last_inbound_at: Optional[datetime] = _when(default=None)
     created_at: datetime = _when(default_factory=utcnow)
 
 
@@ -123,3 +126,43 @@ class ReportLink(SQLModel, table=True):
 class WorkerHeartbeat(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     beat_at: datetime = _when()
+
+
+class InboundReceipt(SQLModel, table=True):
+    """One row per provider message id, so a redelivered webhook is answered once (a constraint, not a
+    cache: it holds across restarts and processes). No contact id, and the time only to the hour."""
+
+    __table_args__ = (UniqueConstraint("channel", "provider_message_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    provider_message_id: str = Field(max_length=64)
+    received_hour: datetime = _when(index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to a resident, written in the same transaction as the change that causes it.
+
+    status: pending (due at next_attempt_at) -> sending (claimed until lease_until) -> sent | failed |
+    held (WhatsApp outside the 24-hour window with no template: shown to staff, sent when they write).
+    The payload is deleted once sent, so no delivered text (an acknowledgement's reference) stays here.
+    """
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    channel: str = Field(max_length=16)
+    # What it is for ("reply", "status_update", "reminder"...): picks a WhatsApp template when needed.
+    kind: str = Field(default="reply", max_length=32)
+    language: str = Field(default="en", max_length=16)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _when()
+    lease_until: Optional[datetime] = _when(default=None)
+    last_error: Optional[str] = Field(default=None, max_length=255)
+    provider_message_id: Optional[str] = Field(default=None, max_length=64, unique=True)
+    # The provider's delivery report (Twilio status callback), only ever moved forward.
+    delivery_status: Optional[str] = Field(default=None, max_length=16)
+    segments: Optional[int] = None
+    created_at: datetime = _when()
+    sent_at: Optional[datetime] = _when(default=None)

@@ -1,0 +1,184 @@
+"""Delivery: take due messages from the outbox, keep under each channel's limits, send, record.
+
+The web process calls `deliver_now` right after committing a reply, so a resident never waits on a
+polling loop; `safer-homes worker` calls `deliver_due` for everything else (retries, scheduled and bulk
+messages, replies whose first try failed). Policy (design.md, "Delivery policy"): 429 waits what the
+provider says; 5xx and timeouts back off exponentially with jitter (first retry within 10 s, capped at
+10 minutes) up to `delivery_max_attempts` (at least 5); blocked or unsubscribed marks the contact
+unreachable; WhatsApp outside its window with no template is held; anything else fails visibly.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Mapping, Optional, Sequence
+
+from limits import RateLimitItemPerSecond, storage as limits_storage, strategies
+from sqlalchemy import Engine
+
+from bot.channels.base import Channel, OutsideWindow, Pace, RetryAfter, Transient, Unreachable, DeliveryError
+from bot.settings import Settings
+from storage import outbox
+from storage.crypto import Sealer
+from storage.database import new_session
+from storage.models import Contact, OutboxMessage
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+FIRST_RETRY_SECONDS = 2.0
+MAX_BACKOFF_SECONDS = 600.0
+
+
+def backoff_seconds(attempt: int, rng: Callable[[], float] = random.random) -> float:
+    """Exponential backoff with jitter: about 2, 4, 8 … seconds, never over ten minutes."""
+    base = min(MAX_BACKOFF_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempt - 1))
+    return min(MAX_BACKOFF_SECONDS, base * (0.5 + rng()))
+
+
+class Pacer:
+    """Keeps every send under its channel's limits; shared across processes when backed by Redis."""
+
+    def __init__(self, storage_url: str = "memory://"):
+        self._limiter = strategies.MovingWindowRateLimiter(limits_storage.storage_from_string(storage_url))
+        self._lock = threading.Lock()
+
+    def wait_turn(self, paces: Sequence[Pace]) -> float:
+        """Block until one more message fits under every pace; returns the seconds waited."""
+        items = [(_item(pace), pace.key) for pace in paces]
+        waited = 0.0
+        while True:
+            with self._lock:
+                if all(self._limiter.test(item, key) for item, key in items):
+                    for item, key in items:
+                        self._limiter.hit(item, key)
+                    return waited
+            time.sleep(0.01)
+            waited += 0.01
+
+
+def _item(pace: Pace):
+    if pace.per_second >= 1:
+        return RateLimitItemPerSecond(int(pace.per_second), 1)
+    return RateLimitItemPerSecond(1, max(1, round(1 / pace.per_second)))
+
+
+@dataclass
+class DeliveryCounts:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    held: int = 0
+    unreachable: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: "DeliveryCounts") -> None:
+        for name in ("sent", "retried", "failed", "held", "unreachable"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Deliverer:
+    """Sends outbox messages through the configured channels."""
+
+    def __init__(self, engine: Engine, settings: Settings, channels: Mapping[str, Channel],
+                 pacer: Optional[Pacer] = None, clock: Callable[[], datetime] = utcnow, threads: int = 8):
+        self.engine = engine
+        self.settings = settings
+        self.channels = channels
+        self.pacer = pacer or Pacer(settings.rate_limit_storage_url)
+        self.clock = clock
+        self.threads = threads
+        self.sealer = Sealer(settings.secret_key)
+
+    def deliver_now(self, message_ids: Sequence[int]) -> DeliveryCounts:
+        """Send these just-committed messages in order; whatever does not go is left to the worker."""
+        counts = DeliveryCounts()
+        remaining = set(message_ids)
+        while remaining:
+            batch = self._claim(only_ids=sorted(remaining), limit=len(remaining))
+            if not batch:
+                break
+            for message_id in batch:
+                remaining.discard(message_id)
+                counts.add(self._send_one(message_id))
+        return counts
+
+    def deliver_due(self, batch_size: int = 200) -> DeliveryCounts:
+        """Everything due now, in batches, across `threads` sender threads; returns what happened."""
+        counts = DeliveryCounts()
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            while True:
+                batch = self._claim(limit=batch_size)
+                if not batch:
+                    return counts
+                for result in pool.map(self._send_one, batch):
+                    counts.add(result)
+
+    def _claim(self, *, limit: int, only_ids: Optional[Sequence[int]] = None) -> list[int]:
+        with new_session(self.engine) as session:
+            claimed = outbox.claim(session, now=self.clock(), limit=limit, only_ids=only_ids)
+            ids = [message.id for message in claimed if message.channel in self.channels]
+            session.commit()
+        return ids
+
+    def _send_one(self, message_id: int) -> DeliveryCounts:
+        counts = DeliveryCounts()
+        with new_session(self.engine) as session:
+            message = session.get(OutboxMessage, message_id)
+            contact = session.get(Contact, message.contact_id)
+            channel = self.channels[message.channel]
+            address = self.sealer.open(contact.address_sealed) if contact.address_sealed else None
+            window_open = bool(contact.last_inbound_at and self.clock() - contact.last_inbound_at < WHATSAPP_WINDOW)
+            payload, kind, language, attempts = dict(message.payload), message.kind, message.language, message.attempts
+            session.rollback()  # no transaction stays open while we talk to the provider
+
+        result: object
+        if address is None or contact.unreachable:
+            result = Unreachable("no deliverable address" if address is None else "contact is unreachable")
+        else:
+            self.pacer.wait_turn(channel.paces(address))
+            try:
+                result = channel.send(address, payload, kind=kind, language=language, window_open=window_open)
+            except DeliveryError as error:
+                result = error
+            except Exception as error:  # an unexpected library error is treated as transient, and logged
+                log.exception("unexpected error sending outbox message %s", message_id)
+                result = Transient(type(error).__name__)
+
+        now = self.clock()
+        with new_session(self.engine) as session:
+            if isinstance(result, RetryAfter):
+                outbox.schedule_retry(session, message_id=message_id, at=now + timedelta(seconds=result.seconds), error=str(result))
+                counts.retried += 1
+            elif isinstance(result, Transient):
+                if attempts >= self.settings.delivery_max_attempts:
+                    outbox.mark_failed(session, message_id=message_id, error=f"gave up after {attempts} tries: {result}")
+                    counts.failed += 1
+                else:
+                    at = now + timedelta(seconds=backoff_seconds(attempts))
+                    outbox.schedule_retry(session, message_id=message_id, at=at, error=str(result))
+                    counts.retried += 1
+            elif isinstance(result, Unreachable):
+                outbox.mark_contact_unreachable(session, contact_id=contact.id, error=str(result))
+                counts.unreachable += 1
+            elif isinstance(result, OutsideWindow):
+                outbox.mark_held(session, message_id=message_id, error=str(result))
+                counts.held += 1
+            elif isinstance(result, DeliveryError):
+                outbox.mark_failed(session, message_id=message_id, error=str(result))
+                counts.failed += 1
+            else:
+                outbox.mark_sent(session, message_id=message_id, provider_message_id=result.provider_message_id,
+                                 segments=result.segments, now=now)
+                counts.sent += 1
+            session.commit()
+        if not isinstance(result, DeliveryError) or isinstance(result, RetryAfter):
+            return counts
+        log.info("outbox message %s: %s (%s)", message_id, type(result).__name__, result)
+        return counts

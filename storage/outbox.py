@@ -1,0 +1,164 @@
+"""The outbox: messages to residents, claimed with a lease, sent once, retried on schedule.
+
+Claiming is `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers share the work without
+two taking the same message; SQLite serialises writers (BEGIN IMMEDIATE), so there one worker is enough.
+A claim is a lease: a worker killed mid-send leaves its messages `sending` until the lease ends, then
+another claims them again. The one unavoidable duplicate is a send the provider accepted just before the
+worker died and before it recorded `sent` (docs/operations.md).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Optional, Sequence
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from storage.models import Contact, InboundReceipt, OutboxMessage
+
+# A Twilio delivery report only ever moves forward: a late "sent" never overwrites "delivered".
+DELIVERY_ORDER = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4,
+                  "undelivered": 5, "failed": 5}
+LEASE = timedelta(seconds=60)
+
+
+def record_inbound(session: Session, *, channel: str, provider_message_id: str, now: datetime) -> bool:
+    """True the first time a provider message id is seen; False for a redelivery (nothing to do)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with session.begin_nested():
+            session.add(
+                InboundReceipt(
+                    channel=channel,
+                    provider_message_id=provider_message_id,
+                    received_hour=now.replace(minute=0, second=0, microsecond=0),
+                )
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def enqueue(
+    session: Session, *, contact_id: int, channel: str, payloads: Sequence[dict], kind: str, language: str,
+    now: datetime,
+) -> list[int]:
+    """Queue payloads for one contact, in order, due now. Returns their ids."""
+    messages = [
+        OutboxMessage(contact_id=contact_id, channel=channel, kind=kind, language=language, payload=payload,
+                      status="pending", next_attempt_at=now, created_at=now)
+        for payload in payloads
+    ]
+    session.add_all(messages)
+    session.flush()
+    return [message.id for message in messages]
+
+
+def claim(
+    session: Session, *, now: datetime, limit: int, only_ids: Optional[Sequence[int]] = None,
+    lease: timedelta = LEASE,
+) -> list[OutboxMessage]:
+    """Take up to `limit` due messages, each the oldest unsent one for its contact (order per chat)."""
+    earlier = aliased(OutboxMessage)
+    waiting_behind = exists().where(
+        and_(
+            earlier.contact_id == OutboxMessage.contact_id,
+            earlier.id < OutboxMessage.id,
+            earlier.status.in_(("pending", "sending", "held")),
+        )
+    )
+    due = (
+        (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now)
+    ) | ((OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now))
+    query = select(OutboxMessage).where(due, ~waiting_behind).order_by(OutboxMessage.id).limit(limit)
+    if only_ids is not None:
+        query = query.where(OutboxMessage.id.in_(list(only_ids)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    messages = list(session.execute(query).scalars())
+    for message in messages:
+        message.status = "sending"
+        message.lease_until = now + lease
+        message.attempts += 1
+    session.flush()
+    return messages
+
+
+def mark_sent(session: Session, *, message_id: int, provider_message_id: str, segments: Optional[int], now: datetime) -> None:
+    message = session.get(OutboxMessage, message_id)
+    message.status = "sent"
+    message.sent_at = now
+    message.provider_message_id = provider_message_id
+    message.segments = segments
+    message.lease_until = None
+    message.last_error = None
+    # Delivered text is not kept: an acknowledgement holds a reference, and the contact is on this row.
+    message.payload = {}
+
+
+def schedule_retry(session: Session, *, message_id: int, at: datetime, error: str) -> None:
+    message = session.get(OutboxMessage, message_id)
+    message.status = "pending"
+    message.next_attempt_at = at
+    message.lease_until = None
+    message.last_error = error[:255]
+
+
+def mark_failed(session: Session, *, message_id: int, error: str) -> None:
+    """Give up on a message; it stays visible to staff as failed. Its text is dropped too."""
+    message = session.get(OutboxMessage, message_id)
+    message.status = "failed"
+    message.lease_until = None
+    message.last_error = error[:255]
+    message.payload = {}
+
+
+def mark_held(session: Session, *, message_id: int, error: str) -> None:
+    """Not deliverable now (WhatsApp window closed, no template): kept for when the resident writes."""
+    message = session.get(OutboxMessage, message_id)
+    message.status = "held"
+    message.lease_until = None
+    message.last_error = error[:255]
+
+
+def release_held(session: Session, *, contact_id: int, now: datetime) -> int:
+    """The resident wrote again: their held messages are due now."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == "held")
+        .values(status="pending", next_attempt_at=now)
+    )
+    return result.rowcount or 0
+
+
+def mark_contact_unreachable(session: Session, *, contact_id: int, error: str) -> None:
+    """Blocked or unsubscribed: the contact is marked and everything queued for them fails visibly."""
+    session.get(Contact, contact_id).unreachable = True
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status.in_(("pending", "sending", "held")))
+        .values(status="failed", last_error=error[:255], lease_until=None, payload={})
+    )
+
+
+def record_delivery_status(session: Session, *, provider_message_id: str, status: str) -> bool:
+    """Apply a provider's delivery report if it moves the message forward. False if unknown or stale."""
+    message = session.execute(
+        select(OutboxMessage).where(OutboxMessage.provider_message_id == provider_message_id).with_for_update()
+    ).scalar_one_or_none()
+    if message is None or status not in DELIVERY_ORDER:
+        return False
+    current = DELIVERY_ORDER.get(message.delivery_status or "", -1)
+    if DELIVERY_ORDER[status] <= current:
+        return False
+    message.delivery_status = status
+    return True
+
+
+def pending_count(session: Session) -> int:
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
+    return session.execute(query).scalar_one()
