@@ -136,10 +136,11 @@ class Deliverer:
             address = self.sealer.open(contact.address_sealed) if contact.address_sealed else None
             window_open = bool(contact.last_inbound_at and self.clock() - contact.last_inbound_at < WHATSAPP_WINDOW)
             payload, kind, language, attempts = dict(message.payload), message.kind, message.language, message.attempts
+            contact_id, unreachable = contact.id, contact.unreachable
             session.rollback()  # no transaction stays open while we talk to the provider
 
         result: object
-        if address is None or contact.unreachable:
+        if address is None or unreachable:
             result = Unreachable("no deliverable address" if address is None else "contact is unreachable")
         else:
             self.pacer.wait_turn(channel.paces(address))
@@ -165,7 +166,7 @@ class Deliverer:
                     outbox.schedule_retry(session, message_id=message_id, at=at, error=str(result))
                     counts.retried += 1
             elif isinstance(result, Unreachable):
-                outbox.mark_contact_unreachable(session, contact_id=contact.id, error=str(result))
+                outbox.mark_contact_unreachable(session, contact_id=contact_id, error=str(result))
                 counts.unreachable += 1
             elif isinstance(result, OutsideWindow):
                 outbox.mark_held(session, message_id=message_id, error=str(result))

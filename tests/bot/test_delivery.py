@@ -1,0 +1,266 @@
+"""The outbox and the Deliverer against the Channel protocol: order, leases, retries, give-up, holds.
+
+The channel here is a scripted stand-in for a provider (the real Telegram and Twilio adapters are
+exercised end to end against fake provider servers in their own tests).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels.base import OutsideWindow, Pace, Rejected, RetryAfter, Sent, Transient, Unreachable
+from bot.delivery import MAX_BACKOFF_SECONDS, Deliverer, Pacer, backoff_seconds
+from bot.settings import Settings
+from storage import contacts, outbox
+from storage.crypto import Sealer, keyed_hash
+from storage.database import new_session
+from storage.models import Contact, OutboxMessage
+
+SECRET = "delivery-test-secret-0123456789abcdef"
+T0 = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)
+
+
+@dataclass
+class ScriptedChannel:
+    """Sends succeed unless `script` says otherwise for the next call (an exception to raise)."""
+
+    name: str = "telegram"
+    script: list = field(default_factory=list)
+    sent: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def render(self, replies):
+        return [{"text": reply.text} for reply in replies]
+
+    def send(self, address, payload, *, kind, language, window_open):
+        with self.lock:
+            outcome = self.script.pop(0) if self.script else None
+            if isinstance(outcome, Exception):
+                raise outcome
+            self.sent.append((address, payload["text"], window_open))
+            return Sent(provider_message_id=f"p{len(self.sent)}")
+
+    def paces(self, address):
+        return [Pace("test", 1000)]
+
+
+class Clock:
+    def __init__(self, now=T0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def _contact(session, address="chat-1", channel="telegram", last_inbound_at=None) -> int:
+    contact = contacts.find_or_create_contact(
+        session, channel=channel, address_hash=keyed_hash(SECRET, channel, address),
+        address_sealed=Sealer(SECRET).seal(address), now=T0,
+    )
+    contact.last_inbound_at = last_inbound_at
+    session.flush()
+    return contact.id
+
+
+def _queue(engine, texts, address="chat-1", channel="telegram", kind="reply", last_inbound_at=T0):
+    with new_session(engine) as session:
+        contact_id = _contact(session, address, channel, last_inbound_at)
+        ids = outbox.enqueue(session, contact_id=contact_id, channel=channel, payloads=[{"text": t} for t in texts],
+                             kind=kind, language="en", now=T0)
+        session.commit()
+    return contact_id, ids
+
+
+def _deliverer(engine, channel, clock, max_attempts=8):
+    settings = Settings(secret_key=SECRET, delivery_max_attempts=max_attempts)
+    return Deliverer(engine, settings, {channel.name: channel}, pacer=Pacer(), clock=clock, threads=4)
+
+
+def _messages(engine):
+    with new_session(engine) as session:
+        return list(session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
+
+
+def test_messages_to_one_chat_go_in_order_and_leave_no_text_behind(engine):
+    channel = ScriptedChannel()
+    _queue(engine, ["one", "two", "three"])
+    counts = _deliverer(engine, channel, Clock()).deliver_due()
+    assert counts.sent == 3
+    assert [text for _, text, _ in channel.sent] == ["one", "two", "three"]
+    assert all(m.status == "sent" and m.payload == {} and m.provider_message_id for m in _messages(engine))
+
+
+def test_deliver_now_sends_only_the_given_messages(engine):
+    channel = ScriptedChannel()
+    _queue(engine, ["old"], address="chat-2")
+    _, ids = _queue(engine, ["fresh"])
+    _deliverer(engine, channel, Clock()).deliver_now(ids)
+    assert [text for _, text, _ in channel.sent] == ["fresh"]
+
+
+def test_a_429_waits_as_told_and_holds_back_later_messages_to_that_chat(engine):
+    channel = ScriptedChannel(script=[RetryAfter(7)])
+    clock = Clock()
+    deliverer = _deliverer(engine, channel, clock)
+    _queue(engine, ["first", "second"])
+    deliverer.deliver_due()
+    assert channel.sent == []  # "second" must not overtake "first"
+    first = _messages(engine)[0]
+    assert first.status == "pending" and first.next_attempt_at == T0 + timedelta(seconds=7)
+    clock.now = T0 + timedelta(seconds=6)
+    deliverer.deliver_due()
+    assert channel.sent == []
+    clock.now = T0 + timedelta(seconds=7)
+    deliverer.deliver_due()
+    assert [text for _, text, _ in channel.sent] == ["first", "second"]
+
+
+def test_transient_errors_back_off_then_recover(engine):
+    channel = ScriptedChannel(script=[Transient("502"), Transient("timeout")])
+    clock = Clock()
+    deliverer = _deliverer(engine, channel, clock)
+    _queue(engine, ["hello"])
+    for _ in range(3):
+        deliverer.deliver_due()
+        message = _messages(engine)[0]
+        if message.status == "sent":
+            break
+        assert message.next_attempt_at - clock.now <= timedelta(seconds=MAX_BACKOFF_SECONDS)
+        clock.now = message.next_attempt_at
+    assert _messages(engine)[0].status == "sent" and _messages(engine)[0].attempts == 3
+
+
+def test_transient_errors_give_up_visibly_after_the_configured_tries(engine):
+    channel = ScriptedChannel(script=[Transient("503")] * 10)
+    clock = Clock()
+    deliverer = _deliverer(engine, channel, clock, max_attempts=5)
+    _queue(engine, ["hello"])
+    for _ in range(10):
+        deliverer.deliver_due()
+        clock.now += timedelta(seconds=MAX_BACKOFF_SECONDS * 2)
+    message = _messages(engine)[0]
+    assert message.status == "failed" and message.attempts == 5
+    assert "gave up after 5 tries" in message.last_error
+    assert message.payload == {}
+
+
+def test_a_blocked_contact_is_marked_and_never_retried(engine):
+    channel = ScriptedChannel(script=[Unreachable("blocked")])
+    contact_id, _ = _queue(engine, ["one", "two"])
+    deliverer = _deliverer(engine, channel, Clock())
+    assert deliverer.deliver_due().unreachable == 1
+    deliverer.deliver_due()
+    assert channel.sent == [] and channel.script == []
+    assert [m.status for m in _messages(engine)] == ["failed", "failed"]
+    with new_session(engine) as session:
+        assert session.get(Contact, contact_id).unreachable is True
+
+
+def test_outside_the_window_a_message_is_held_until_the_resident_writes(engine):
+    channel = ScriptedChannel(name="whatsapp", script=[OutsideWindow("no template")])
+    contact_id, _ = _queue(engine, ["update"], channel="whatsapp", last_inbound_at=T0 - timedelta(days=2))
+    deliverer = _deliverer(engine, channel, Clock())
+    assert deliverer.deliver_due().held == 1
+    assert _messages(engine)[0].status == "held" and _messages(engine)[0].payload == {"text": "update"}
+    deliverer.deliver_due()
+    assert channel.sent == []
+    with new_session(engine) as session:
+        assert outbox.release_held(session, contact_id=contact_id, now=T0) == 1
+        session.commit()
+    deliverer.deliver_due()
+    assert [text for _, text, _ in channel.sent] == ["update"]
+
+
+def test_the_window_flag_reflects_the_last_inbound_message(engine):
+    channel = ScriptedChannel(name="whatsapp")
+    _queue(engine, ["in"], address="a", channel="whatsapp", last_inbound_at=T0 - timedelta(hours=23))
+    _queue(engine, ["out"], address="b", channel="whatsapp", last_inbound_at=T0 - timedelta(hours=25))
+    _deliverer(engine, channel, Clock()).deliver_due()
+    assert sorted((text, window) for _, text, window in channel.sent) == [("in", True), ("out", False)]
+
+
+def test_other_refusals_fail_visibly_without_retry(engine):
+    channel = ScriptedChannel(script=[Rejected("400 bad request")])
+    _queue(engine, ["x"])
+    deliverer = _deliverer(engine, channel, Clock())
+    deliverer.deliver_due()
+    deliverer.deliver_due()
+    message = _messages(engine)[0]
+    assert message.status == "failed" and message.attempts == 1
+
+
+def test_a_lease_left_by_a_dead_worker_is_taken_again_after_it_ends(engine):
+    _queue(engine, ["orphan"])
+    with new_session(engine) as session:
+        assert len(outbox.claim(session, now=T0, limit=10)) == 1  # a worker claims, then dies
+        session.commit()
+    channel = ScriptedChannel()
+    clock = Clock()
+    deliverer = _deliverer(engine, channel, clock)
+    deliverer.deliver_due()
+    assert channel.sent == []  # still leased
+    clock.now = T0 + outbox.LEASE
+    deliverer.deliver_due()
+    assert [text for _, text, _ in channel.sent] == ["orphan"]
+
+
+def test_two_claimers_never_take_the_same_message(engine, backend):
+    for n in range(20):
+        _queue(engine, [f"m{n}"], address=f"chat-{n}")
+    with new_session(engine) as first, new_session(engine) as second:
+        taken_first = {m.id for m in outbox.claim(first, now=T0, limit=12)}
+        if backend == "postgresql":
+            # With the first transaction still open, SKIP LOCKED hands the second the other rows.
+            taken_second = {m.id for m in outbox.claim(second, now=T0, limit=12)}
+            first.commit()
+            second.commit()
+        else:  # SQLite serialises writers: the second claim waits and sees the first's result
+            first.commit()
+            taken_second = {m.id for m in outbox.claim(second, now=T0, limit=12)}
+            second.commit()
+    assert taken_first and taken_second
+    assert not taken_first & taken_second
+    assert len(taken_first | taken_second) == 20
+
+
+def test_delivery_reports_only_move_forward(engine):
+    channel = ScriptedChannel()
+    _queue(engine, ["x"])
+    _deliverer(engine, channel, Clock()).deliver_due()
+    provider_id = _messages(engine)[0].provider_message_id
+    with new_session(engine) as session:
+        assert outbox.record_delivery_status(session, provider_message_id=provider_id, status="delivered")
+        assert not outbox.record_delivery_status(session, provider_message_id=provider_id, status="sent")
+        assert not outbox.record_delivery_status(session, provider_message_id="unknown", status="read")
+        session.commit()
+    assert _messages(engine)[0].delivery_status == "delivered"
+
+
+def test_inbound_receipts_refuse_a_redelivery(engine):
+    with new_session(engine) as session:
+        assert outbox.record_inbound(session, channel="telegram", provider_message_id="481516001", now=T0)
+        assert not outbox.record_inbound(session, channel="telegram", provider_message_id="481516001", now=T0)
+        assert outbox.record_inbound(session, channel="sms", provider_message_id="481516001", now=T0)
+        session.commit()
+
+
+@pytest.mark.parametrize("attempt", range(1, 12))
+def test_backoff_grows_within_bounds(attempt):
+    low, high = backoff_seconds(attempt, rng=lambda: 0.0), backoff_seconds(attempt, rng=lambda: 0.999)
+    assert 0 < low <= high <= MAX_BACKOFF_SECONDS
+    if attempt == 1:
+        assert high < 10  # the first retry comes within ten seconds
+
+
+def test_pacer_keeps_under_the_limit():
+    import time
+
+    pacer = Pacer()
+    start = time.monotonic()
+    for _ in range(25):
+        pacer.wait_turn([Pace("burst", 10)])
+    assert time.monotonic() - start >= 1.0  # 25 messages at 10/s cannot all go in the first second
