@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import Engine
@@ -16,6 +16,7 @@ from storage.database import new_session
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+INBOUND_RECEIPT_RETENTION = timedelta(days=7)
 TICK_SECONDS = 1  # due messages (retries, reminders) should not wait long
 
 
@@ -28,6 +29,7 @@ def run_due_work(engine: Engine, settings: Settings, *, now: datetime, deliverer
                       held=delivered.held, unreachable=delivered.unreachable)
     with new_session(engine) as session:
         purged = retention.purge_stale_drafts(session, older_than=now - settings.draft_retention)
+        retention.purge_inbound_receipts(session, older_than=now - INBOUND_RECEIPT_RETENTION)
         worker_status.record_heartbeat(session, name="worker", at=now)
         session.commit()
     if purged:

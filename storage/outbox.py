@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Optional, Sequence
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -157,8 +157,7 @@ def record_delivery_status(session: Session, *, provider_message_id: str, status
     return True
 
 
-def pending_count(session: Session) -> int:
-    from sqlalchemy import func
-
-    query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
-    return session.execute(query).scalar_one()
+def counts_by_status(session: Session) -> dict[str, int]:
+    """How many messages are pending, sending, sent, failed and held: for /healthz and staff."""
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    return {status: count for status, count in session.execute(query)}

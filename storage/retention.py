@@ -6,7 +6,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from storage.models import Conversation
+from sqlalchemy import delete
+
+from storage.models import Conversation, InboundReceipt
 
 DRAFT_KEYS = ("flow", "step", "draft", "pending", "misses")
 
@@ -24,3 +26,9 @@ def purge_stale_drafts(session: Session, *, older_than: datetime) -> int:
             conversation.state = {key: value for key, value in conversation.state.items() if key not in DRAFT_KEYS}
     session.flush()
     return purged
+
+
+def purge_inbound_receipts(session: Session, *, older_than: datetime) -> int:
+    """Providers redeliver within hours, so a week of receipts is plenty to refuse duplicates."""
+    result = session.execute(delete(InboundReceipt).where(InboundReceipt.received_hour < older_than))
+    return result.rowcount or 0
