@@ -102,8 +102,8 @@ class Turn:
 
     def end_flow(self) -> None:
         """Leave whatever flow was running; its draft is dropped so nothing lingers."""
-        self.state.pop("draft", None)
-        self.state.pop("pending", None)
+        for key in ("draft", "pending", "resume"):
+            self.state.pop(key, None)
         self.go("home", "menu")
 
 
@@ -120,6 +120,8 @@ def current_question(turn: Turn) -> Question:
 
 def ask(turn: Turn, hint: Optional[str] = None) -> None:
     """Ask the current step's question, with its choices on the last message only."""
+    # Asking the question again replaces any overlay (idle, three misses) whose numbers meant other things.
+    turn.state.pop("pending", None)
     question = current_question(turn)
     prompt = question.prompt(turn)
     if isinstance(prompt, tuple):
@@ -139,7 +141,11 @@ def handle(inbound: Inbound, state: Optional[State], ctx: Context) -> Step:
     original = state or {}
     turn = Turn(inbound=inbound, state=copy.deepcopy(original), ctx=ctx)
     if inbound.text is not None and len(inbound.text) > ctx.max_text_length:
-        # Not stored, not acted on: the state handed back is the one that came in.
+        # Not stored, not acted on: the state handed back is the one that came in. Someone new is
+        # answered in the language their channel or script suggests.
+        from flows import home
+
+        turn.state.setdefault("lang", home.hinted_language(turn, inbound.text[:200]))
         turn.say(
             # TRANSLATORS: the resident sent more text than one message may hold.
             turn._(
@@ -166,10 +172,14 @@ def _dispatch(turn: Turn) -> None:
     if command in home.GLOBAL_COMMANDS:
         home.GLOBAL_COMMANDS[command](turn)
         return
-    reference = status.reference_in_command(turn, text)
+    reference = status.reference_in_command(text)
     if reference:
         status.tell_status(turn, reference)
-        turn.end_flow()
+        if turn.state.get("flow") in (None, "home", "status"):
+            turn.end_flow()
+        else:  # a status check mid-report keeps the report: carry on where they were
+            turn.say(turn._("Let's carry on where you were."))
+            ask(turn)
         return
     if "flow" not in turn.state:
         turn.go("home", "menu")

@@ -6,15 +6,10 @@ from typing import Callable, Optional, Sequence
 
 from flows import i18n
 from flows.engine import Go, Question, Stay, Turn, ask, match_choice
-from flows.i18n import LANGUAGES
+from flows.i18n import LANGUAGES, _N
 from flows.types import Choice, Reply
 
 MENU_KEYS = ("menu:report", "menu:status", "menu:events", "menu:language", "menu:help")
-
-
-def _N(message: str) -> str:
-    """Mark a string for extraction; it is translated where it is used."""
-    return message
 
 
 # The words a resident can type at any point. English always works; each language adds its own.
@@ -29,6 +24,8 @@ COMMAND_WORDS = {
     "start": _N("start"),
     # TRANSLATORS: a word a resident can type at any time to change language. One lower-case word.
     "language": _N("language"),
+    # TRANSLATORS: the word a resident types before a reference code to check a report ("status TH-...").
+    "status": _N("status"),
 }
 
 
@@ -57,8 +54,11 @@ def language_prompt(turn: Turn) -> tuple[Reply, ...]:
 
 
 def on_language(turn: Turn, key: str) -> Go:
-    """The resident picked a language: remember it and show the main menu in it."""
+    """The resident picked a language: remember it; carry on where they were, or show the menu."""
     turn.set_language(key.removeprefix("lang:"))
+    resume = turn.state.pop("resume", None)
+    if resume:
+        return Go(resume)
     turn.say(welcome_text(turn))
     return Go("home:menu")
 
@@ -95,6 +95,7 @@ def menu_choices(turn: Turn) -> Sequence[Choice]:
 def on_menu(turn: Turn, key: str) -> Go | Stay:
     """The resident chose from the main menu: start that flow."""
     if key == "menu:report":
+        turn.state.pop("draft", None)  # every report starts empty
         return Go("report:danger")
     if key == "menu:status":
         return Go("status:reference")
@@ -141,7 +142,7 @@ def show_help(turn: Turn) -> None:
 def stop(turn: Turn) -> None:
     """The resident said stop: drop anything half-done and say how to come back."""
     had_draft = bool(turn.state.get("draft"))
-    for key in ("flow", "step", "draft", "pending", "misses"):
+    for key in ("flow", "step", "draft", "pending", "misses", "resume"):
         turn.state.pop(key, None)
     if had_draft:
         # TRANSLATORS: the resident typed "stop" in the middle of a report.
@@ -151,15 +152,23 @@ def stop(turn: Turn) -> None:
 
 
 def start_again(turn: Turn) -> None:
-    for key in ("draft", "pending"):
+    for key in ("draft", "pending", "resume"):
         turn.state.pop(key, None)
     turn.say(welcome_text(turn))
     turn.go("home", "menu")
 
 
 def choose_language(turn: Turn) -> None:
-    turn.state.pop("pending", None)
+    """Change language at any point; a half-finished report carries on afterwards in the new language."""
+    if turn.state.get("flow") not in (None, "home"):
+        turn.state["resume"] = f"{turn.state['flow']}:{turn.state['step']}"
     turn.go("home", "language")
+
+
+def check_status(turn: Turn) -> None:
+    """The word "status" alone: ask for the reference."""
+    turn.state.pop("draft", None)
+    turn.go("status", "reference")
 
 
 GLOBAL_COMMANDS: dict[str, Callable[[Turn], None]] = {
@@ -168,6 +177,7 @@ GLOBAL_COMMANDS: dict[str, Callable[[Turn], None]] = {
     "stop": stop,
     "start": start_again,
     "language": choose_language,
+    "status": check_status,
 }
 
 
@@ -178,21 +188,30 @@ def looks_bengali(text: str) -> bool:
     return bool(letters) and len(bengali) * 2 > len(letters)
 
 
+def hinted_language(turn: Turn, text: str) -> Optional[str]:
+    """A shipped language suggested by the channel or the page, or by Bengali script; None if no hint."""
+    return i18n.best_match(turn.inbound.language_hint) or ("bn" if looks_bengali(text) else None)
+
+
 def first_contact(turn: Turn, text: str) -> None:
     """Someone new: a status check gets its answer at once; everyone else chooses a language first."""
     from flows import status
 
-    reference = status.reference_in_command(turn, text, any_language=True)
+    reference = status.reference_in_command(text)
     if reference:
         found = turn.ctx.lookup_report(reference)
-        turn.state["lang"] = found.language if found else i18n.DEFAULT_LANGUAGE
+        language = found.language if found else hinted_language(turn, text)
+        turn.set_language(language or i18n.DEFAULT_LANGUAGE)
         status.tell_status(turn, reference)
-        turn.go("home", "menu")
+        if language:
+            turn.go("home", "menu")
+        else:
+            turn.state.pop("lang")  # nothing told us their language: ask, as for any first contact
+            turn.go("home", "language")
         return
     if turn.inbound.choice and turn.inbound.choice.startswith("lang:"):
         code = turn.inbound.choice.removeprefix("lang:")
         if i18n.is_shipped(code):
-            turn.state.update(flow="home", step="language")
             on_language(turn, turn.inbound.choice)
             turn.go("home", "menu")
             return
@@ -201,7 +220,7 @@ def first_contact(turn: Turn, text: str) -> None:
         on_language(turn, typed)
         turn.go("home", "menu")
         return
-    hinted = i18n.best_match(turn.inbound.language_hint) or ("bn" if looks_bengali(text) else None)
+    hinted = hinted_language(turn, text)
     if hinted:
         # A hint pre-selects; "Change language" stays one tap away on the menu that follows.
         turn.set_language(hinted)
@@ -240,8 +259,13 @@ def after_three_misses(turn: Turn, text: str) -> None:
     """After "I still didn't understand": try again, menu or help; anything else is a new answer."""
     from flows.engine import answer, lost_choices
 
-    turn.state.pop("pending")
     key = turn.inbound.choice or (match_choice(text, lost_choices(turn)) if text else None)
+    if key is None and i18n.parse_number(text) is not None:
+        # Only "Try again", "Main menu" and "Help" are on screen; another number means nothing here.
+        turn.say(turn._("Please choose a number from %(first)s to %(last)s.", first=turn.number(1),
+                        last=turn.number(len(lost_choices(turn)))), lost_choices(turn))
+        return
+    turn.state.pop("pending")
     if key == "retry":
         ask(turn)
     elif key in GLOBAL_COMMANDS:

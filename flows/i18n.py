@@ -36,6 +36,11 @@ BY_CODE = {language.code: language for language in LANGUAGES}
 DEFAULT_LANGUAGE = "en"
 
 
+def _N(message: str) -> str:
+    """Mark a string for extraction (`pybabel -k _N`); it is translated where it is shown."""
+    return message
+
+
 def is_shipped(code: str | None) -> bool:
     return code in BY_CODE
 

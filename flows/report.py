@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from flows.engine import TICKED, UNTICKED, Go, Miss, Question, Stay, Turn, ask
-from flows.home import _N
+from flows.i18n import _N
 from flows.types import Choice, SubmitReport
 
 CATEGORIES = {
@@ -292,11 +292,15 @@ def on_name(turn: Turn, text: str) -> Go | Miss:
 # --- who may see it ------------------------------------------------------------------------------
 
 def _ticked(turn: Turn) -> list[str]:
+    """The ticked organisations, defaulting from the category's routing, never the police by default."""
     if "agencies" not in turn.draft:
         routed = turn.ctx.default_agencies.get(turn.draft.get("category", ""), ())
         turn.draft["agencies"] = [
             agency.slug for agency in turn.ctx.agencies if agency.slug in routed and not agency.is_police
         ]
+    # An organisation an admin stopped offering since it was ticked drops out rather than fail later.
+    offered = {agency.slug for agency in turn.ctx.agencies}
+    turn.draft["agencies"] = [slug for slug in turn.draft["agencies"] if slug in offered]
     return turn.draft["agencies"]
 
 
@@ -395,6 +399,9 @@ def on_confirm(turn: Turn, key: str) -> Go | Stay:
     """Yes → the report is saved and acknowledged; no → choose what to change."""
     if key == "confirm:no":
         return Go("change")
+    if not _ticked(turn):
+        turn.say(turn._("Please tick at least one organisation, so someone can act on your report."))
+        return Go("agencies")
     submit(turn)
     return Stay()
 

@@ -9,16 +9,16 @@ from babel.dates import format_date
 
 from flows import i18n
 from flows.engine import REFERENCE_PATTERN, Go, Miss, Question, Stay, Turn
-from flows.home import _N
+from flows.i18n import _N
 from flows.i18n import LANGUAGES
 
 LONDON = ZoneInfo("Europe/London")
+# The same alphabet as storage/references.py, which makes the codes (flows may not import storage).
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Crockford decoding forgives the letters people confuse with digits.
 _FORGIVEN = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
-# TRANSLATORS: the word a resident types before a reference code to check a report ("status TH-...").
-STATUS_WORD = _N("status")
+STATUS_WORD = "status"  # marked for translation with the other command words in flows/home.py
 
 STATUS_LABELS = {
     # TRANSLATORS: a report's status: it has arrived and is waiting to be looked at.
@@ -45,7 +45,7 @@ def normalise_reference(raw: str) -> Optional[str]:
     return f"TH-{body[:4]}-{body[4:]}"
 
 
-def reference_in_command(turn: Turn, text: str, any_language: bool = False) -> Optional[str]:
+def reference_in_command(text: str) -> Optional[str]:
     """The reference in "status TH-XXXX-XXXX" (the word in English or any shipped language)."""
     if not text:
         return None
@@ -80,7 +80,7 @@ def tell_status(turn: Turn, reference: str) -> None:
     ]
     if found.latest_message:
         message = found.latest_message
-        if found.latest_message_language and found.latest_message_language != turn.lang:
+        if found.latest_message_language == "en" and turn.lang != "en":
             # TRANSLATORS: added after a staff reply that is not in the resident's language.
             message = turn._("%(message)s (written in English)", message=message)
         lines.append(

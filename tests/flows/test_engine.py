@@ -151,7 +151,7 @@ def test_three_misses_offer_retry_menu_and_help():
     assert chat.state["step"] == "category" and chat.keys[0] == "cat:asb"
 
 
-def test_after_three_misses_a_real_answer_still_counts():
+def test_after_three_misses_the_menu_choice_works():
     chat = Chat()
     _in_report(chat)
     for _ in range(3):
@@ -231,3 +231,106 @@ def test_the_state_is_plain_json():
     _in_report(chat)
     chat.send(choice="cat:noise")
     assert json.loads(json.dumps(chat.state)) == chat.state
+
+
+def test_changing_language_mid_report_carries_on_in_the_new_language():
+    chat = Chat()
+    _in_report(chat)
+    chat.send(choice="cat:noise")
+    chat.send("language")
+    chat.send(choice="lang:so")
+    assert chat.state["step"] == "where" and chat.state["draft"]["category"] == "noise"
+    assert all(reply.lang == "so" for reply in chat.last)
+
+
+def test_a_new_report_never_inherits_an_old_draft():
+    chat = Chat()
+    _in_report(chat)
+    chat.send(choice="cat:noise")
+    chat.send("Old place")
+    chat.send("language")
+    chat.send("menu")
+    chat.send(choice="menu:report")
+    chat.send(choice="danger:no")
+    chat.send(choice="cat:asb")
+    assert chat.state["step"] == "where" and "location_text" not in chat.state["draft"]
+
+
+def test_help_after_three_misses_makes_numbers_mean_the_question_again():
+    chat = Chat()
+    _in_report(chat)
+    for _ in range(3):
+        chat.send("what?")
+    chat.send("help")
+    chat.send("2")  # the second category on screen, not the hidden "Main menu"
+    assert chat.state["draft"]["category"] == "drugs"
+
+
+def test_at_the_three_misses_prompt_an_unlisted_number_is_not_an_answer():
+    chat = Chat()
+    _in_report(chat)
+    for _ in range(3):
+        chat.send("what?")
+    chat.send("5")
+    assert chat.keys == ["retry", "menu", "help"]
+    assert "category" not in chat.state.get("draft", {})
+
+
+def test_after_three_misses_a_typed_answer_to_the_question_still_counts():
+    chat = Chat()
+    _in_report(chat)
+    for _ in range(3):
+        chat.send("what?")
+    chat.send("Noise")
+    assert chat.state["draft"]["category"] == "noise" and chat.state["step"] == "where"
+
+
+def test_status_mid_report_answers_and_keeps_the_report():
+    chat = Chat()
+    _in_report(chat)
+    chat.send(choice="cat:noise")
+    chat.send("status TH-0000-0000")
+    assert "TH-0000-0000" in chat.text
+    assert chat.state["step"] == "where" and chat.state["draft"]["category"] == "noise"
+
+
+def test_the_status_word_alone_asks_for_the_reference():
+    chat = Chat()
+    chat.send("hi")
+    chat.send(choice="lang:en")
+    chat.send("status")
+    assert chat.state["flow"] == "status" and "TH-1234-ABCD" in chat.text
+
+
+def test_an_unknown_reference_from_someone_new_is_answered_in_their_hinted_language():
+    chat = Chat()
+    replies = chat.send("status TH-0000-0000", language_hint="so")
+    assert replies[0].lang == "so" and chat.state["lang"] == "so"
+    assert RememberLanguage("so") in chat.intents
+
+
+def test_an_unknown_reference_with_no_hint_then_asks_for_a_language():
+    chat = Chat()
+    chat.send("status TH-0000-0000")
+    assert chat.keys == LANGUAGE_KEYS and "lang" not in chat.state
+
+
+def test_too_long_first_message_is_answered_in_the_hinted_language():
+    chat = Chat()
+    replies = chat.send("x" * 2001, language_hint="bn")
+    assert replies[0].lang == "bn" and "২০০০" in replies[0].text
+    assert chat.state == {}
+
+
+def test_an_organisation_withdrawn_while_ticked_drops_out_instead_of_failing():
+    from dataclasses import replace
+
+    chat = Chat()
+    _in_report(chat)
+    for message in (dict(choice="cat:noise"), dict(choice="skip"), dict(choice="when:now"), dict(text="Loud"),
+                    dict(choice="privacy:anonymous"), dict(choice="agency:police"), dict(choice="done")):
+        chat.send(**message)
+    chat.context = replace(chat.context, agencies=tuple(a for a in chat.context.agencies if a.slug != "police"))
+    chat.send(choice="confirm:yes")
+    report = [intent for intent in chat.intents if type(intent).__name__ == "SubmitReport"][0]
+    assert report.agencies == ("council", "housing")

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 
+from flows import i18n
 from flows.status import normalise_reference
 from flows.types import ReportStatus
 from tests.flows.helpers import FIXED_NOW, Chat, make_context
@@ -72,3 +73,11 @@ def test_a_staff_message_in_english_is_marked_for_residents_of_other_languages()
     chat.send("status TH-7K3M-9QXR")
     assert REPORT.latest_message in chat.text
     assert chat.text.count(REPORT.latest_message) == 1
+    marked = i18n.translations("so").gettext("%(message)s (written in English)") % {"message": REPORT.latest_message}
+    assert marked in chat.text
+
+
+def test_an_english_reader_sees_no_language_mark():
+    chat = _chat("en")
+    chat.send("status TH-7K3M-9QXR")
+    assert "written in English" not in chat.text
