@@ -10,11 +10,13 @@ from bot.channels.registry import configured_channels
 from bot.delivery import Deliverer
 from bot.settings import Settings
 from storage.database import make_engine
+from storage.types import utcnow
 
 
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     """Build the app from the environment, with `config` (for tests) overriding Settings fields."""
     from bot import webchat
+    from bot.channels import twilio as twilio_webhook
     from web import chat, health
     from web import i18n as page_languages
 
@@ -24,7 +26,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     settings = settings.with_overrides(**settings_fields)
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
-    app.config.update(SECRET_KEY=settings.secret_key, **overrides)
+    # Nothing posted to this service is large (webhooks, chat messages); a body is never read past 1 MB.
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
+    app.config.update(**overrides)
+    # The clock the web process gives the flows; tests replace it with a fixed one.
+    app.extensions["safer_homes.clock"] = utcnow
     app.extensions["safer_homes.settings"] = settings
     app.extensions["safer_homes.engine"] = make_engine(settings.database_url)
     app.extensions["safer_homes.deliverer"] = Deliverer(
@@ -33,6 +39,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     page_languages.install(app)
     app.register_blueprint(webchat.blueprint)
+    app.register_blueprint(twilio_webhook.blueprint)
     app.register_blueprint(chat.blueprint)
     app.register_blueprint(health.blueprint)
     logging.getLogger("bot").setLevel(logging.INFO)

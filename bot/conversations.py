@@ -116,11 +116,17 @@ def converse(
             idle_after=settings.conversation_idle_after,
             max_text_length=settings.max_text_length,
         )
-        step = flows.handle(inbound, state, context)
+        step = flows.handle(_without_unstorable_characters(inbound), state, context)
+        anonymous_report = any(isinstance(i, SubmitReport) and i.privacy == "anonymous" for i in step.intents)
+        # The turn that files an anonymous report leaves no time finer than the hour on the sender's side
+        # either, so no clock reading can pair the report with this contact (docs/privacy.md).
+        touched_at = now.replace(minute=0, second=0, microsecond=0) if anonymous_report else now
+        if anonymous_report:
+            step.state.pop("last_seen", None)
         outbox_ids: tuple[int, ...] = ()
         if sender:
             # Whatever they sent, they can hear from us again: unblocked, window open, held messages due.
-            contacts.note_inbound(session, contact=contact, now=now)
+            contacts.note_inbound(session, contact=contact, now=touched_at)
             outbox.release_held(session, contact_id=contact.id, now=now)
             language = step.state.get("lang") or state.get("lang") or "en"
             outbox_ids = tuple(
@@ -134,7 +140,7 @@ def converse(
                 _save_report(session, intent, channel=channel, contact_id=contact.id, sealer=sealer, now=now)
             elif isinstance(intent, RememberLanguage):
                 contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
-        contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=now)
+        contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=touched_at)
         session.commit()
     return Answered(replies=step.replies, outbox_ids=outbox_ids)
 
@@ -161,8 +167,19 @@ def _save_report(session: Session, intent: SubmitReport, *, channel: str, contac
         sender_contact_id=None if anonymous else contact_id,
         reporter_name_sealed=sealer.seal(intent.reporter_name) if intent.reporter_name else None,
     )
-    # The reference is the only thing about a report that may appear in a log line.
-    log.info("report %s received (%s, %s)", intent.reference, intent.category, intent.privacy)
+    if not anonymous:
+        # A log line has an exact time; for an anonymous report that alone could pair it with a
+        # conversation, so only private and named reports are logged, by reference only.
+        log.info("report %s received", intent.reference)
+
+
+def _without_unstorable_characters(inbound: flows.Inbound) -> flows.Inbound:
+    """NUL and lone surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 refuses surrogates):
+    they are dropped here so a stray byte can never make a report impossible to save."""
+    if inbound.text is None:
+        return inbound
+    text = inbound.text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return inbound if text == inbound.text else dataclasses.replace(inbound, text=text)
 
 
 def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:

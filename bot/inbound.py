@@ -7,7 +7,6 @@ from flask import current_app
 
 import flows
 from bot.conversations import Answered, converse
-from storage.types import utcnow
 
 
 def answer_and_deliver(
@@ -25,7 +24,7 @@ def answer_and_deliver(
         channel=channel,
         address=address,
         inbound=inbound,
-        now=utcnow(),
+        now=current_app.extensions["safer_homes.clock"](),
         sender=deliverer.channels[channel],
         provider_message_id=provider_message_id,
     )

@@ -9,10 +9,10 @@ import json
 import re
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 import flows
 from bot.conversations import converse
-from storage.types import utcnow
 
 blueprint = Blueprint("webchat_api", __name__)
 
@@ -30,7 +30,11 @@ def receive_message():
     """One message from the page: validate it, run the conversation, answer with the replies."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return _refuse("The message is too large (64 KB at most).", 413)
-    body = request.get_data(cache=False)
+    try:
+        # Read one byte past the limit and no further: a chunked body has no length to check first.
+        body = request.stream.read(MAX_BODY_BYTES + 1)
+    except RequestEntityTooLarge:
+        return _refuse("The message is too large (64 KB at most).", 413)
     if len(body) > MAX_BODY_BYTES:
         return _refuse("The message is too large (64 KB at most).", 413)
     payload = _parse_json(body)
@@ -47,6 +51,8 @@ def receive_message():
     if choice is not None and (not isinstance(choice, str) or not 0 < len(choice) <= MAX_CHOICE_LENGTH):
         return _refuse("`choice` must be a choice key.")
     hint = payload.get("lang") if isinstance(payload.get("lang"), str) else None
+    if not all(_storable(value) for value in (text, choice, hint) if value is not None):
+        return _refuse("The message must be plain text: no NUL characters or broken Unicode.")
 
     answered = converse(
         current_app.extensions["safer_homes.engine"],
@@ -54,7 +60,7 @@ def receive_message():
         channel="webchat",
         address=session_id,
         inbound=flows.Inbound(text=text, choice=choice, language_hint=hint),
-        now=utcnow(),
+        now=current_app.extensions["safer_homes.clock"](),
     )
     return jsonify(replies=[_reply_json(reply) for reply in answered.replies])
 
@@ -64,6 +70,14 @@ def _parse_json(body: bytes):
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def _storable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
 
 
 def _reply_json(reply: flows.Reply) -> dict:

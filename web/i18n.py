@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import g, request
+from markupsafe import Markup, escape
 
 from flows import i18n
 
@@ -21,13 +22,13 @@ def install(app) -> None:
     """Jinja's i18n extension, answering in the language chosen for this request."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
 
-    def gettext(msgid: str, /, **params) -> str:
-        text = i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).gettext(msgid)
-        return text % params if params else text
+    # Jinja treats what gettext returns as trusted markup. Catalogues come from community translators,
+    # so translations are escaped here: a stray quote or tag in a .po file can never become page markup.
+    def gettext(msgid: str, /) -> Markup:
+        return escape(i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).gettext(msgid))
 
-    def ngettext(singular: str, plural: str, n: int, /, **params) -> str:
-        text = i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).ngettext(singular, plural, n)
-        return text % {"num": n, **params}
+    def ngettext(singular: str, plural: str, n: int, /) -> Markup:
+        return escape(i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).ngettext(singular, plural, n))
 
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
 

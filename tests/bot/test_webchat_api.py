@@ -1,4 +1,5 @@
 """POST /chat/api/messages: the contract, and bad input that gets a clear answer and changes nothing."""
+import io
 import json
 
 import pytest
@@ -46,6 +47,9 @@ def test_a_page_language_hint_preselects(client):
         (json.dumps({"session": new_session_id(), "choice": ""}).encode(), "application/json", "choice"),
         (json.dumps({"session": new_session_id(), "choice": ["menu"]}).encode(), "application/json", "choice"),
         (b"\xff\xfe", "application/json", "JSON"),
+        (b'{"session": "abcdefghijklmnopqrstu", "text": "a\\u0000b"}', "application/json", "plain text"),
+        (b'{"session": "abcdefghijklmnopqrstu", "text": "a\\ud800b"}', "application/json", "plain text"),
+        (b'{"session": "abcdefghijklmnopqrstu", "choice": "x\\udfff"}', "application/json", "plain text"),
     ],
 )
 def test_bad_requests_get_400_with_a_clear_error_and_change_nothing(client, database_url, body, content_type, message):
@@ -118,3 +122,58 @@ def test_healthz_sees_the_worker_heartbeat(app, client):
     run_due_work(app.extensions["safer_homes.engine"], app.extensions["safer_homes.settings"], now=utcnow())
     body = client.get("/healthz").get_json()
     assert body["worker"]["running"] is True and body["worker"]["last_heartbeat_age_seconds"] < 5
+
+
+def test_a_chunked_body_over_64_kb_is_refused_while_it_streams(client, database_url):
+    before = dump_every_table(database_url)
+
+    class CountingStream(io.BytesIO):
+        consumed = 0
+
+        def read(self, size=-1):
+            data = super().read(size)
+            CountingStream.consumed += len(data)
+            return data
+
+        def readinto(self, buffer):
+            count = super().readinto(buffer)
+            CountingStream.consumed += count
+            return count
+
+    body = b'{"session": "abcdefghijklmnopqrstu", "text": "' + b"x" * 2 * 1024 * 1024 + b'"}'
+    # No Content-Length: the server learns the size only by reading, as with a chunked upload.
+    response = client.post("/chat/api/messages", input_stream=CountingStream(body), content_type="application/json",
+                           environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""})
+    assert response.status_code == 413
+    assert CountingStream.consumed < 256 * 1024  # stopped early, not after reading all 2 MB
+    assert dump_every_table(database_url) == before
+
+
+def test_the_chat_page_allows_only_its_own_nonced_script_and_style(client):
+    import re
+
+    response = client.get("/chat")
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"script-src 'nonce-([^']+)'", policy).group(1)
+    assert "unsafe-inline" not in policy
+    page = response.get_data(as_text=True)
+    assert f'<script nonce="{nonce}">' in page and f'<style nonce="{nonce}">' in page
+    assert client.get("/chat").headers["Content-Security-Policy"] != policy  # fresh per response
+
+
+def test_a_hostile_translation_cannot_inject_markup(app, client, monkeypatch):
+    from flows import i18n
+
+    real = i18n.translations
+
+    class Hostile:
+        def gettext(self, message):
+            return 'Qarsoodi" onmouseover="alert(1)'
+
+        def ngettext(self, singular, plural, n):
+            return singular
+
+    monkeypatch.setattr(i18n, "translations", lambda lang: Hostile() if lang == "so" else real(lang))
+    page = client.get("/chat?lang=so").get_data(as_text=True)
+    assert 'onmouseover="alert(1)"' not in page
+    assert "Qarsoodi&#34; onmouseover=&#34;alert(1)" in page

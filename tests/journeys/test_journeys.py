@@ -5,6 +5,8 @@ import json
 import re
 from pathlib import Path
 
+from datetime import datetime, timezone
+
 import pytest
 from sqlalchemy import select
 
@@ -15,7 +17,15 @@ from tests.helpers import WebChat
 
 SCRIPTS = json.loads((Path(__file__).parent / "report_journeys.json").read_text())
 SCRIPTS.pop("_about")
+FIXED_NOW = datetime(2026, 12, 2, 18, 45, 7, tzinfo=timezone.utc)
 REFERENCE = re.compile(r"TH-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+
+
+@pytest.fixture
+def client(app):
+    """The web chat with the clock fixed, so a script reads the same on any day at any hour."""
+    app.extensions["safer_homes.clock"] = lambda: FIXED_NOW
+    return app.test_client()
 
 
 def _fill(value, lang: str):
@@ -70,6 +80,8 @@ def _check_report(database_url: str, reference: str, lang: str, expected: dict, 
     assert sorted(agencies) == sorted(expected["agencies"]), where
     assert linked is expected["linked"], where
     assert report.danger_now is expected.get("danger_now", False), where
+    expected_time = FIXED_NOW.replace(minute=0, second=0) if report.privacy == "anonymous" else FIXED_NOW
+    assert report.created_at == expected_time, where
     if "description" in expected:
         assert report.description == expected["description"], where
 
