@@ -87,13 +87,13 @@ class Deliverer:
     """Sends outbox messages through the configured channels."""
 
     def __init__(self, engine: Engine, settings: Settings, channels: Mapping[str, Channel],
-                 pacer: Optional[Pacer] = None, clock: Callable[[], datetime] = utcnow, threads: int = 8):
+                 pacer: Optional[Pacer] = None, clock: Callable[[], datetime] = utcnow, threads: Optional[int] = None):
         self.engine = engine
         self.settings = settings
         self.channels = channels
         self.pacer = pacer or Pacer(settings.rate_limit_storage_url)
         self.clock = clock
-        self.threads = threads
+        self.threads = threads or settings.delivery_threads
         self.sealer = Sealer(settings.secret_key)
 
     def deliver_now(self, message_ids: Sequence[int]) -> DeliveryCounts:
@@ -122,7 +122,8 @@ class Deliverer:
 
     def _claim(self, *, limit: int, only_ids: Optional[Sequence[int]] = None) -> list[int]:
         with new_session(self.engine) as session:
-            claimed = outbox.claim(session, now=self.clock(), limit=limit, only_ids=only_ids)
+            claimed = outbox.claim(session, now=self.clock(), limit=limit, only_ids=only_ids,
+                                   lease=timedelta(seconds=self.settings.delivery_lease_seconds))
             ids = [message.id for message in claimed if message.channel in self.channels]
             session.commit()
         return ids

@@ -37,6 +37,9 @@ class Settings:
     # Shared rate-limit counters for several workers (Redis); in-process counters otherwise.
     rate_limit_storage_url: str = "memory://"
     delivery_max_attempts: int = 8
+    # How long a claimed message stays with the worker that claimed it before another may take it over.
+    delivery_lease_seconds: int = 60
+    delivery_threads: int = 8
     media_dir: str = "var/media"
     extra: dict = field(default_factory=dict)
 
@@ -61,6 +64,8 @@ class Settings:
             whatsapp_templates_file=environ.get("WHATSAPP_TEMPLATES_FILE", cls.whatsapp_templates_file),
             rate_limit_storage_url=environ.get("RATE_LIMIT_STORAGE_URL", "memory://"),
             delivery_max_attempts=int(environ.get("DELIVERY_MAX_ATTEMPTS", "8")),
+            delivery_lease_seconds=int(environ.get("DELIVERY_LEASE_SECONDS", "60")),
+            delivery_threads=int(environ.get("DELIVERY_THREADS", "8")),
             media_dir=environ.get("MEDIA_DIR", cls.media_dir),
         )
 

@@ -3,11 +3,13 @@ and the Flask `app` and `client` on top of it (flaskr's conftest, once per backe
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from pathlib import Path
+from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from storage import migrate
 from storage.database import make_engine, new_session
@@ -50,14 +52,18 @@ def migrated_sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres() -> str:
+def migrated_postgres() -> Iterator[str]:
+    """A schema of this test run's own, so runs at the same time (two developers, CI) never collide."""
+    schema = f"test_{os.getpid()}_{secrets.token_hex(3)}"
     engine = create_engine(POSTGRES_URL)
     with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     engine.dispose()
-    migrate.upgrade(POSTGRES_URL)
-    return POSTGRES_URL
 
 
 def _seed(url: str) -> None:
@@ -80,7 +86,7 @@ def database_url(backend, request, tmp_path) -> str:
     engine = create_engine(url)
     with engine.begin() as connection:
         tables = connection.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'")
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename != 'alembic_version'")
         ).scalars().all()
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
