@@ -127,9 +127,9 @@ def converse(
         if sender:
             # Whatever they sent, they can hear from us again: unblocked, window open, held messages due.
             contacts.note_inbound(session, contact=contact, now=touched_at)
-            outbox.release_held(session, contact_id=contact.id, now=now)
+            released = outbox.release_held(session, contact_id=contact.id, now=now)
             language = step.state.get("lang") or state.get("lang") or "en"
-            outbox_ids = tuple(
+            outbox_ids = tuple(released) + tuple(
                 outbox.enqueue(session, contact_id=contact.id, channel=channel, payloads=sender.render(step.replies),
                                kind="reply", language=language, now=now)
             )
@@ -166,6 +166,7 @@ def _save_report(session: Session, intent: SubmitReport, *, channel: str, contac
         when_text=intent.when_text,
         sender_contact_id=None if anonymous else contact_id,
         reporter_name_sealed=sealer.seal(intent.reporter_name) if intent.reporter_name else None,
+        media=intent.media,
     )
     if not anonymous:
         # A log line has an exact time; for an anonymous report that alone could pair it with a

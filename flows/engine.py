@@ -166,6 +166,9 @@ def _dispatch(turn: Turn) -> None:
 
     text = (turn.inbound.text or "").strip()
     if not turn.state.get("lang"):
+        if text and home.command_word(turn, text) == "stop":
+            home.stop(turn)  # someone new saying stop is not offered a language menu
+            return
         home.first_contact(turn, text)
         return
     command = home.command_word(turn, text) if text else turn.inbound.choice

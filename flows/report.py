@@ -248,7 +248,7 @@ def on_what_text(turn: Turn, text: str) -> Go:
 def on_what_media(turn: Turn) -> Go:
     """A photo or voice note: kept with the report; any caption becomes the description."""
     media = turn.draft.setdefault("media", [])
-    media.extend(item.media_id for item in turn.inbound.media)
+    media.extend([item.media_id, item.kind] for item in turn.inbound.media)
     if turn.inbound.text:
         turn.draft["description"] = turn.inbound.text.strip()
     return _next(turn, "privacy")
@@ -453,7 +453,7 @@ def submit(turn: Turn) -> None:
             when=draft.get("when"),
             when_text=draft.get("when_text"),
             reporter_name=draft.get("name") if draft["privacy"] == "named" else None,
-            media_ids=tuple(draft.get("media", ())),
+            media=tuple((media_id, kind) for media_id, kind in draft.get("media", ())),
         )
     )
     turn.say(acknowledgement(turn, reference, draft["privacy"], agencies))

@@ -107,7 +107,7 @@ class SubmitReport:
     when: Optional[str] = None  # "now" | "today" | "earlier" | None
     when_text: Optional[str] = None
     reporter_name: Optional[str] = None
-    media_ids: tuple[str, ...] = ()
+    media: tuple[tuple[str, str], ...] = ()  # (media id, kind) of each photo or voice note
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,15 @@ class ReportUpdate(SQLModel, table=True):
     created_at: datetime = _when()
 
 
+class ReportMedia(SQLModel, table=True):
+    """A photo or voice note sent with a report; the file lives under MEDIA_DIR with a random name."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    media_id: str = Field(max_length=128, unique=True)
+    kind: str = Field(max_length=16)  # "photo" | "voice" | "video" | "file"
+
+
 class ReportLink(SQLModel, table=True):
     """The sealed link from a private or named report to its sender. Anonymous reports have none."""
 

@@ -21,6 +21,8 @@ from storage.models import Contact, InboundReceipt, OutboxMessage
 DELIVERY_ORDER = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4,
                   "undelivered": 5, "failed": 5}
 LEASE = timedelta(seconds=60)
+FINAL_DELIVERY_STATUSES = ("delivered", "read", "undelivered", "failed")
+CHANNELS_REPORTING_LATE_REFUSALS = ("whatsapp",)
 
 
 def record_inbound(session: Session, *, channel: str, provider_message_id: str, now: datetime) -> bool:
@@ -95,7 +97,10 @@ def mark_sent(session: Session, *, message_id: int, provider_message_id: str, se
     message.lease_until = None
     message.last_error = None
     # Delivered text is not kept: an acknowledgement holds a reference, and the contact is on this row.
-    message.payload = {}
+    # WhatsApp may still report 63016 (window closed) after accepting a message, so its text is kept
+    # until the delivery report says it arrived (record_delivery_status drops it then).
+    if message.channel not in CHANNELS_REPORTING_LATE_REFUSALS:
+        message.payload = {}
 
 
 def schedule_retry(session: Session, *, message_id: int, at: datetime, error: str) -> None:
@@ -123,14 +128,37 @@ def mark_held(session: Session, *, message_id: int, error: str) -> None:
     message.last_error = error[:255]
 
 
-def release_held(session: Session, *, contact_id: int, now: datetime) -> int:
-    """The resident wrote again: their held messages are due now."""
-    result = session.execute(
-        update(OutboxMessage)
+def release_held(session: Session, *, contact_id: int, now: datetime) -> list[int]:
+    """The resident wrote again: their held messages are due now. Returns their ids, oldest first,
+    so the caller sends them before (and so does not hold up) the reply to what they just wrote."""
+    query = (
+        select(OutboxMessage.id)
         .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == "held")
-        .values(status="pending", next_attempt_at=now)
+        .order_by(OutboxMessage.id)
     )
-    return result.rowcount or 0
+    ids = list(session.execute(query).scalars())
+    if ids:
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(status="pending", next_attempt_at=now)
+        )
+    return ids
+
+
+def hold_after_send(session: Session, *, message_id: int, error: str) -> None:
+    """The provider accepted a message, then reported it could not deliver it for now (WhatsApp 63016):
+    it goes back to held, with its text, to be sent when the resident next writes."""
+    message = session.get(OutboxMessage, message_id)
+    message.status = "held"
+    message.provider_message_id = None
+    message.delivery_status = None
+    message.sent_at = None
+    message.lease_until = None
+    message.last_error = error[:255]
+
+
+def message_by_provider_id(session: Session, *, provider_message_id: str) -> Optional[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.provider_message_id == provider_message_id)
+    return session.execute(query).scalar_one_or_none()
 
 
 def mark_contact_unreachable(session: Session, *, contact_id: int, error: str) -> None:
@@ -154,6 +182,8 @@ def record_delivery_status(session: Session, *, provider_message_id: str, status
     if DELIVERY_ORDER[status] <= current:
         return False
     message.delivery_status = status
+    if status in FINAL_DELIVERY_STATUSES:
+        message.payload = {}
     return True
 
 

@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 from sqlalchemy import select
 from sqlmodel import Session
 
-from storage.models import Agency, Report, ReportAgency, ReportLink, ReportUpdate, Ward
+from storage.models import Agency, Report, ReportAgency, ReportLink, ReportMedia, ReportUpdate, Ward
 
 PRIVACY_LEVELS = ("anonymous", "private", "named")
 STATUSES = ("received", "in_progress", "action_taken", "referred", "closed")
@@ -38,6 +38,7 @@ def create_report(
     when_text: Optional[str] = None,
     sender_contact_id: Optional[int] = None,
     reporter_name_sealed: Optional[str] = None,
+    media: Sequence[tuple[str, str]] = (),
 ) -> Report:
     """Save a report with its first update and its sharing; link the sender unless it is anonymous."""
     if privacy not in PRIVACY_LEVELS:
@@ -83,6 +84,8 @@ def create_report(
     for slug in agency_slugs:
         session.add(ReportAgency(report_id=report.id, agency_id=agency_ids[slug], shared_at=received_at))
     session.add(ReportUpdate(report_id=report.id, status="received", created_at=received_at))
+    for media_id, kind in media:
+        session.add(ReportMedia(report_id=report.id, media_id=media_id, kind=kind))
     if privacy != "anonymous":
         session.add(
             ReportLink(report_id=report.id, contact_id=sender_contact_id, reporter_name_sealed=reporter_name_sealed)

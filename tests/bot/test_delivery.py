@@ -169,7 +169,7 @@ def test_outside_the_window_a_message_is_held_until_the_resident_writes(engine):
     deliverer.deliver_due()
     assert channel.sent == []
     with new_session(engine) as session:
-        assert outbox.release_held(session, contact_id=contact_id, now=T0) == 1
+        assert len(outbox.release_held(session, contact_id=contact_id, now=T0)) == 1
         session.commit()
     deliverer.deliver_due()
     assert [text for _, text, _ in channel.sent] == ["update"]
@@ -264,3 +264,31 @@ def test_pacer_keeps_under_the_limit():
     for _ in range(25):
         pacer.wait_turn([Pace("burst", 10)])
     assert time.monotonic() - start >= 1.0  # 25 messages at 10/s cannot all go in the first second
+
+
+def test_whatsapp_text_is_kept_until_the_delivery_report_then_dropped(engine):
+    channel = ScriptedChannel(name="whatsapp")
+    _queue(engine, ["your reference is TH-7K3M-9QXR"], channel="whatsapp")
+    _deliverer(engine, channel, Clock()).deliver_due()
+    message = _messages(engine)[0]
+    assert message.status == "sent" and message.payload  # WhatsApp may still refuse it (63016)
+    with new_session(engine) as session:
+        outbox.record_delivery_status(session, provider_message_id=message.provider_message_id, status="delivered")
+        session.commit()
+    assert _messages(engine)[0].payload == {}
+
+
+def test_a_refusal_after_sending_holds_the_message_with_its_text(engine):
+    channel = ScriptedChannel(name="whatsapp")
+    contact_id, _ = _queue(engine, ["a follow-up"], channel="whatsapp")
+    deliverer = _deliverer(engine, channel, Clock())
+    deliverer.deliver_due()
+    with new_session(engine) as session:
+        outbox.hold_after_send(session, message_id=_messages(engine)[0].id, error="63016")
+        session.commit()
+    assert _messages(engine)[0].status == "held"
+    with new_session(engine) as session:
+        released = outbox.release_held(session, contact_id=contact_id, now=T0)
+        session.commit()
+    deliverer.deliver_now(released)
+    assert [text for _, text, _ in channel.sent] == ["a follow-up", "a follow-up"]

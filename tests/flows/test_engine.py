@@ -334,3 +334,10 @@ def test_an_organisation_withdrawn_while_ticked_drops_out_instead_of_failing():
     chat.send(choice="confirm:yes")
     report = [intent for intent in chat.intents if type(intent).__name__ == "SubmitReport"][0]
     assert report.agencies == ("council", "housing")
+
+
+@pytest.mark.parametrize("word", ["stop", "STOP", "বন্ধ", "jooji"])
+def test_stop_from_someone_new_is_not_answered_with_a_language_menu(word):
+    chat = Chat()
+    chat.send(word)
+    assert chat.keys == [] and chat.state.get("flow") is None

@@ -254,3 +254,20 @@ def test_bengali_numbers_are_written_in_bengali_digits():
     text = chat.text
     assert "২" in text and "৫" in text  # the 2 and 5 working-day targets
     assert "TH-7K3M-9QXR" in text  # the reference stays in Latin letters and digits in every language
+
+
+def test_photos_and_voice_notes_go_with_the_report():
+    from flows.types import Media
+
+    chat = start_report()
+    chat.send(choice="danger:no")
+    chat.send(choice="cat:unsafe_place")
+    chat.send(choice="skip")
+    chat.send(choice="when:now")
+    chat.send("The broken gate", media=(Media("a1b2.jpg", "photo"), Media("c3d4.ogg", "voice")))
+    chat.send(choice="privacy:anonymous")
+    chat.send(choice="done")
+    assert "(2 attachments)" in chat.text
+    chat.send(choice="confirm:yes")
+    assert submitted(chat).media == (("a1b2.jpg", "photo"), ("c3d4.ogg", "voice"))
+    assert submitted(chat).description == "The broken gate"

@@ -118,3 +118,14 @@ def test_conversation_state_round_trips(engine):
         session.commit()
     with new_session(engine) as session:
         assert contacts.load_conversation_state(session, contact_id=contact_id) == {"lang": "bn", "step": "where"}
+
+
+def test_media_is_kept_with_the_report(engine):
+    from storage.models import ReportMedia
+
+    with new_session(engine) as session:
+        _report(session, media=(("a1b2.jpg", "photo"), ("c3d4.ogg", "voice")))
+        session.commit()
+    with new_session(engine) as session:
+        rows = session.execute(select(ReportMedia.media_id, ReportMedia.kind).order_by(ReportMedia.id)).all()
+    assert [tuple(row) for row in rows] == [("a1b2.jpg", "photo"), ("c3d4.ogg", "voice")]
