@@ -16,6 +16,7 @@ from storage.types import utcnow
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     """Build the app from the environment, with `config` (for tests) overriding Settings fields."""
     from bot import webchat
+    from bot.channels import telegram as telegram_webhook
     from bot.channels import twilio as twilio_webhook
     from web import chat, health
     from web import i18n as page_languages
@@ -39,6 +40,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     page_languages.install(app)
     app.register_blueprint(webchat.blueprint)
+    app.register_blueprint(telegram_webhook.blueprint)
     app.register_blueprint(twilio_webhook.blueprint)
     app.register_blueprint(chat.blueprint)
     app.register_blueprint(health.blueprint)

@@ -86,5 +86,65 @@ def demo_data() -> None:
     click.echo("wards, agencies and category routing are in place")
 
 
+@main.group("telegram", help="Telegram: connect the bot to this server, or poll for updates while developing.")
+def telegram_group() -> None:
+    pass
+
+
+@telegram_group.command("set-webhook", help="Point the bot at PUBLIC_BASE_URL/webhooks/telegram with the "
+                        "secret (setWebhook; updates: message, callback_query).")
+@click.option("--drop-pending-updates", is_flag=True, help="Discard updates Telegram is still holding.")
+def telegram_set_webhook(drop_pending_updates: bool) -> None:
+    from telegram.error import TelegramError
+
+    from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel, delivery_error, valid_webhook_secret
+
+    settings = Settings.from_env()
+    if not settings.telegram_bot_token:
+        raise click.ClickException("Set TELEGRAM_BOT_TOKEN to the token BotFather gave you.")
+    if not valid_webhook_secret(settings.telegram_webhook_secret):
+        raise click.ClickException(
+            "Set TELEGRAM_WEBHOOK_SECRET to 1-256 letters, digits, '_' or '-' (for example the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)."
+        )
+    if not settings.public_base_url.startswith("https://"):
+        raise click.ClickException("PUBLIC_BASE_URL must be the https:// address of this server: Telegram only "
+                                   "posts to HTTPS webhooks.")
+    url = settings.public_base_url + WEBHOOK_PATH
+    channel = TelegramChannel(settings)
+    try:
+        channel.set_webhook(url, secret_token=settings.telegram_webhook_secret, drop_pending_updates=drop_pending_updates)
+    except TelegramError as error:
+        raise click.ClickException(f"setWebhook failed: {delivery_error(error, hide=(settings.telegram_bot_token,))}")
+    finally:
+        channel.close()
+    click.echo(f"setWebhook: ok. Telegram now posts messages and button taps to {url}")
+
+
+@telegram_group.command("poll", help="For development without a public address: delete the webhook, then "
+                        "long-poll getUpdates and answer each update as the webhook would. Ctrl-C stops.")
+@click.option("--timeout", default=25, show_default=True, type=int, help="Seconds each long poll waits.")
+@click.option("--rounds", default=None, type=int, hidden=True, help="Stop after this many polls (tests).")
+def telegram_poll(timeout: int, rounds: int | None) -> None:
+    from bot.channels.telegram import NAME, TelegramChannel, poll_updates
+    from webhook import create_app
+
+    app = create_app()
+    channel = app.extensions["safer_homes.deliverer"].channels.get(NAME)
+    if not isinstance(channel, TelegramChannel):
+        raise click.ClickException("Set TELEGRAM_BOT_TOKEN to the token BotFather gave you.")
+    click.echo("Polling Telegram (the webhook is deleted; run `safer-homes telegram set-webhook` to restore it). "
+               "Ctrl-C stops.")
+    try:
+        with app.app_context():
+            handled = poll_updates(channel, timeout=timeout, rounds=rounds)
+        click.echo(f"handled {handled} updates")
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        channel.close()
+        app.extensions["safer_homes.engine"].dispose()
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,559 @@
+"""Telegram: replies as Bot API messages, the webhook that takes residents' updates, and polling for development.
+
+Every Bot API call goes through python-telegram-bot's `Bot`, pointed at TELEGRAM_API_BASE_URL. The Bot is
+asynchronous while the web process and the delivery worker are threaded, so each channel runs one private
+event loop in a daemon thread and every thread hands it coroutines (`_run`); the Bot is initialised once,
+on that loop, the first time it is needed.
+
+Pacing is the Deliverer's (`paces` below, counted by the `limits` library, in Redis when several workers
+share it) rather than python-telegram-bot's AIORateLimiter: that limiter only sees one process, and it
+lives in telegram.ext, which this adapter does not otherwise need.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hmac
+import html
+import json
+import logging
+import os
+import re
+import secrets
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterable, Optional, Sequence, TypeVar
+
+# Opt in to python-telegram-bot 23's time periods now (retry_after as a timedelta): without it 22.x warns
+# from inside its own RetryAfter constructor, which a warnings-as-errors test run turns into a crash.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+import telegram  # noqa: E402 (after the opt-in above)
+from flask import Blueprint, current_app, request
+from telegram import error as telegram_errors
+from telegram.constants import ChatType, ParseMode
+from telegram.request import HTTPXRequest
+
+import flows
+from bot.channels.base import DeliveryError, Pace, Rejected, RetryAfter, Sent, Transient, Unreachable
+from bot.settings import Settings
+from flows.types import Media, Reply
+from storage.crypto import keyed_hash
+
+log = logging.getLogger(__name__)
+# httpx logs every request line at INFO, and a Bot API address holds the bot's token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+NAME = "telegram"
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ("message", "callback_query")
+MAX_MESSAGE_LENGTH = 4096  # characters after entity parsing; counted here in UTF-16 units, the stricter reading
+MAX_CALLBACK_DATA_BYTES = 64
+MAX_UPDATE_BYTES = 1024 * 1024  # real updates are a few kilobytes
+# Telegram's published limits: about 30 messages a second overall, about one a second in one chat.
+MESSAGES_PER_SECOND = 30
+MESSAGES_PER_SECOND_PER_CHAT = 1
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+VOICE_MAX_BYTES = 10 * 1024 * 1024
+# What is kept, by the type the content turns out to be (never by what the sender declared).
+MEDIA_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "audio/ogg": ".ogg", "audio/mpeg": ".mp3"}
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts as secret_token
+_NO_PREVIEW = telegram.LinkPreviewOptions(is_disabled=True)  # a typed link is not fetched for a preview
+
+T = TypeVar("T")
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+def render_replies(replies: Sequence[Reply]) -> list[dict]:
+    """One turn's replies as few messages as fit, escaped for parse_mode HTML, choices on the last one."""
+    texts = [reply.text.strip() for reply in replies if reply.text and reply.text.strip()]
+    if not texts:
+        return []
+    # Split before escaping: the limit counts what the resident reads, and no cut can fall inside "&amp;".
+    payloads = [{"text": html.escape(part, quote=False), "parse_mode": ParseMode.HTML.value}
+                for part in split_text("\n\n".join(texts))]
+    choices = replies[-1].choices
+    if choices:
+        for choice in choices:
+            if not 1 <= len(choice.key.encode()) <= MAX_CALLBACK_DATA_BYTES:
+                raise ValueError(f"choice key {choice.key!r} does not fit Telegram's 64-byte callback data")
+        payloads[-1]["buttons"] = [[choice.key, choice.label] for choice in choices]
+    return payloads
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """`text` in parts of at most `limit` UTF-16 units, cut at a paragraph, else a line, else a word."""
+    parts: list[str] = []
+    rest = text.strip()
+    while _utf16_length(rest) > limit:
+        fitting = _fitting_prefix(rest, limit)
+        cut = _cut_point(rest, fitting)
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting_prefix(text: str, limit: int) -> int:
+    """How many characters of `text` fit in `limit` UTF-16 units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def _cut_point(text: str, fitting: int) -> int:
+    # A break in the second half keeps messages few; failing that, any word break beats a cut word.
+    window = text[:fitting]
+    for separator in ("\n\n", "\n", " "):
+        index = window.rfind(separator)
+        if index >= fitting // 2:
+            return index
+    index = max(window.rfind(" "), window.rfind("\n"))
+    if index > 0:
+        return index
+    cut = fitting
+    # Never separate a Bengali vowel sign or any other combining mark from the letter it belongs to.
+    while cut > 1 and unicodedata.category(text[cut]) in ("Mn", "Mc", "Me"):
+        cut -= 1
+    return cut
+
+
+# --- delivery errors -------------------------------------------------------------------------------
+
+def delivery_error(error: telegram_errors.TelegramError, *, hide: Iterable[str] = ()) -> DeliveryError:
+    """What the outbox should do about a Bot API error; the detail never holds a chat id or message text."""
+    detail = _safe_detail(error, hide)
+    if isinstance(error, telegram_errors.RetryAfter):
+        seconds = _retry_after_seconds(error)
+        return RetryAfter(seconds, f"Telegram 429: retry after {seconds:g}s")
+    if isinstance(error, telegram_errors.Forbidden):  # blocked, deactivated, or never started the bot
+        return Unreachable(f"Telegram 403: {detail}")
+    if isinstance(error, telegram_errors.InvalidToken):  # its message would repeat the token
+        return Rejected("Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)")
+    if isinstance(error, telegram_errors.BadRequest):  # before NetworkError: BadRequest subclasses it
+        return Rejected(f"Telegram 400: {detail}")
+    if isinstance(error, telegram_errors.NetworkError):  # timeouts, connection errors and every 5xx
+        return Transient(f"Telegram: {detail}")
+    return Rejected(f"Telegram: {detail}")
+
+
+def _safe_detail(error: telegram_errors.TelegramError, hide: Iterable[str]) -> str:
+    # Telegram quotes the offending part of a message in some descriptions (`tag "…" at byte offset`).
+    detail = str(error.message).split('"')[0].strip()
+    for secret in hide:
+        if secret:
+            detail = detail.replace(secret, "…")
+    return detail[:160] or type(error).__name__
+
+
+def _retry_after_seconds(error: telegram_errors.RetryAfter) -> float:
+    value = error.retry_after  # a timedelta with PTB_TIMEDELTA (set above), an int in older releases
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class MediaRefused(Exception):
+    """A photo or voice note we do not keep: too large, or not a type we accept."""
+
+
+# --- the channel -----------------------------------------------------------------------------------
+
+class TelegramChannel:
+    """The Channel for Telegram (bot.channels.base.Channel), plus the Bot API calls the webhook needs."""
+
+    name = NAME
+
+    def __init__(self, settings: Settings, *, timeout: float = 10.0, connect_timeout: float = 5.0):
+        self.settings = settings
+        base = settings.telegram_api_base_url.rstrip("/")
+        self.bot = telegram.Bot(
+            settings.telegram_bot_token,
+            base_url=f"{base}/bot",
+            base_file_url=f"{base}/file/bot",
+            # Many sender threads share one loop, so the pool must be wider than the default of one.
+            request=HTTPXRequest(connection_pool_size=64, read_timeout=timeout, write_timeout=timeout,
+                                 connect_timeout=connect_timeout, pool_timeout=timeout),
+            get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=timeout,
+                                             connect_timeout=connect_timeout),
+        )
+        # The longest one call may take before we give up on it (python-telegram-bot's own timeouts first).
+        self.deadline = 2 * timeout + connect_timeout + 5
+        self._lock = threading.Lock()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._thread: Optional[threading.Thread] = None
+        self._closed = False
+        self._initialised = False
+        self._initialising: Optional[asyncio.Lock] = None
+        self._background: set[concurrent.futures.Future] = set()
+
+    # Channel protocol -------------------------------------------------------------------------------
+
+    def render(self, replies: Sequence[Reply]) -> list[dict]:
+        return render_replies(replies)
+
+    def send(self, address: str, payload: dict, *, kind: str, language: str, window_open: bool) -> Sent:
+        """Send one message; python-telegram-bot's errors become the outbox's DeliveryErrors."""
+        try:
+            chat_id = int(address)
+        except ValueError:
+            raise Rejected("not a Telegram chat id") from None
+        buttons = payload.get("buttons") or []
+        markup = telegram.InlineKeyboardMarkup(
+            [[telegram.InlineKeyboardButton(label, callback_data=key)] for key, label in buttons]
+        ) if buttons else None
+        try:
+            message = self._run(lambda: self.bot.send_message(
+                chat_id=chat_id, text=payload["text"], parse_mode=payload.get("parse_mode"), reply_markup=markup,
+                link_preview_options=_NO_PREVIEW,
+            ))
+        except telegram_errors.TelegramError as error:
+            raise delivery_error(error, hide=(self.settings.telegram_bot_token, address)) from None
+        # Message ids count per chat, and the outbox wants ids unique across chats: a random suffix does
+        # that without writing the chat id (or anything derived from it) next to the message.
+        return Sent(provider_message_id=f"tg:{message.message_id}:{secrets.token_hex(8)}")
+
+    def paces(self, address: str) -> list[Pace]:
+        chat = keyed_hash(self.settings.secret_key, NAME, address)[:32]
+        return [Pace(NAME, MESSAGES_PER_SECOND), Pace(f"{NAME}:{chat}", MESSAGES_PER_SECOND_PER_CHAT)]
+
+    # Bot API calls besides sending ----------------------------------------------------------------
+
+    def parse_update(self, data: Any) -> Optional[telegram.Update]:
+        """An Update from a webhook body, or None when it is not one."""
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return None
+        try:
+            return telegram.Update.de_json(data, self.bot)
+        except Exception:  # de_json raises whatever the malformed part makes it raise
+            return None
+
+    def answer_callback_query_soon(self, callback_query_id: str) -> None:
+        """Stop the tapped button's spinner; best effort, and nobody waits for it."""
+        future = self._submit(lambda: self.bot.answer_callback_query(callback_query_id))
+        with self._lock:
+            self._background.add(future)
+        future.add_done_callback(self._background_done)
+
+    def _background_done(self, future: concurrent.futures.Future) -> None:
+        with self._lock:
+            self._background.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.info("answerCallbackQuery failed: %s", type(future.exception()).__name__)
+
+    def download(self, file_id: str, *, max_bytes: int) -> bytes:
+        """A file a resident sent (getFile, then its file URL), refused past `max_bytes`."""
+
+        async def fetch() -> bytes:
+            found = await self.bot.get_file(file_id)
+            if found.file_size is not None and found.file_size > max_bytes:
+                raise MediaRefused("too large")
+            content = await found.download_as_bytearray()
+            if len(content) > max_bytes:
+                raise MediaRefused("too large")
+            return bytes(content)
+
+        return self._run(fetch)
+
+    def set_webhook(self, url: str, *, secret_token: str, drop_pending_updates: bool = False) -> bool:
+        return self._run(lambda: self.bot.set_webhook(
+            url=url, secret_token=secret_token, allowed_updates=list(ALLOWED_UPDATES),
+            drop_pending_updates=drop_pending_updates,
+        ))
+
+    def delete_webhook(self) -> bool:
+        return self._run(lambda: self.bot.delete_webhook(drop_pending_updates=False))
+
+    def get_updates(self, *, offset: Optional[int], timeout: int) -> tuple[telegram.Update, ...]:
+        return self._run(
+            lambda: self.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=list(ALLOWED_UPDATES)),
+            deadline=self.deadline + timeout,
+        )
+
+    def close(self) -> None:
+        """Finish best-effort calls briefly, close the Bot's connections and stop the loop."""
+        with self._lock:
+            loop, thread, self._loop, self._closed = self._loop, self._thread, None, True
+            background = list(self._background)
+        if loop is None:
+            return
+        concurrent.futures.wait(background, timeout=2)
+
+        async def shut_down() -> None:
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+            await self.bot.shutdown()
+
+        try:
+            asyncio.run_coroutine_threadsafe(shut_down(), loop).result(10)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=10)
+            loop.close()
+
+    # The private loop ---------------------------------------------------------------------------
+
+    def _run(self, call: Callable[[], Awaitable[T]], *, deadline: Optional[float] = None) -> T:
+        """Run one Bot API coroutine on the channel's loop and wait for it, from any thread."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("TelegramChannel._run called from its own loop: it would wait for itself")
+        future = self._submit(call)
+        try:
+            return future.result(deadline or self.deadline)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise telegram_errors.TimedOut("no answer from the Bot API in time") from None
+        except BaseException:
+            future.cancel()  # Ctrl-C while waiting: the call stops too
+            raise
+
+    def _submit(self, call: Callable[[], Awaitable[T]]) -> concurrent.futures.Future:
+        loop = self._started_loop()  # first: a closed channel raises before any coroutine exists
+        return asyncio.run_coroutine_threadsafe(self._initialised_then(call), loop)
+
+    async def _initialised_then(self, call: Callable[[], Awaitable[T]]) -> T:
+        if not self._initialised:
+            async with self._initialising:
+                if not self._initialised:
+                    await self.bot.initialize()  # getMe: checks the token once
+                    self._initialised = True
+        return await call()
+
+    def _started_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this TelegramChannel is closed")
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                self._initialising = asyncio.Lock()
+                thread = threading.Thread(target=_run_forever, args=(loop,), name="telegram-bot-api", daemon=True)
+                thread.start()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+
+def _run_forever(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    loop.run_forever()
+
+
+def valid_webhook_secret(secret: str) -> bool:
+    """setWebhook takes 1 to 256 of A-Z, a-z, 0-9, "_" and "-" as the secret token."""
+    return bool(_SECRET_TOKEN.fullmatch(secret or ""))
+
+
+# --- updates: what a resident sent ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Incoming:
+    """One update as the conversation sees it: who (the chat id) and what."""
+
+    address: str
+    inbound: flows.Inbound
+    callback_query_id: Optional[str] = None
+
+
+def incoming_from_update(channel: TelegramChannel, update: telegram.Update, *, media_dir: str) -> Optional[Incoming]:
+    """The resident's message in an update, or None for anything we do not serve.
+
+    Only private chats are served (never groups), and only new messages and button taps; an edited
+    message, a sticker or a shared contact is left alone. Names and usernames are never read.
+    """
+    query = update.callback_query
+    if query is not None:
+        chat = query.message.chat if query.message is not None else None
+        if chat is None or chat.type != ChatType.PRIVATE or not isinstance(query.data, str) or not query.data:
+            return None
+        inbound = flows.Inbound(choice=query.data, language_hint=_language_hint(query.from_user))
+        return Incoming(address=str(chat.id), inbound=inbound, callback_query_id=query.id)
+    message = update.message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return None
+    address, hint = str(message.chat.id), _language_hint(message.from_user)
+    if message.text is not None:
+        # "/start event_12" from a deep link arrives as it is; the flows decide what it means.
+        return Incoming(address=address, inbound=flows.Inbound(text=message.text, language_hint=hint))
+    if message.location is not None:
+        return Incoming(address=address, inbound=flows.Inbound(
+            latitude=message.location.latitude, longitude=message.location.longitude, language_hint=hint))
+    if message.photo or message.voice or message.audio:
+        media = store_media(channel, message, media_dir=media_dir)
+        return Incoming(address=address, inbound=flows.Inbound(text=message.caption, media=media, language_hint=hint))
+    return None
+
+
+def _language_hint(user: Optional[telegram.User]) -> Optional[str]:
+    return user.language_code if user is not None else None
+
+
+def store_media(channel: TelegramChannel, message: telegram.Message, *, media_dir: str) -> tuple[Media, ...]:
+    """Download a photo or voice note through getFile and keep it under a random name in `media_dir`.
+
+    Refused (and logged without content): over the size limit, or content that is not JPEG, PNG, Ogg or
+    MP3 whatever it claims to be. A refused or failed download leaves the caption, if any, to answer.
+    """
+    if message.photo:
+        # Sizes come smallest first; take the largest Telegram says fits, else let the download refuse it.
+        fitting = [size for size in message.photo if size.file_size is None or size.file_size <= PHOTO_MAX_BYTES]
+        largest = (fitting or message.photo)[-1]
+        wanted = [("photo", largest.file_id, largest.file_size, None, PHOTO_MAX_BYTES)]
+    else:
+        sound = message.voice or message.audio
+        wanted = [("voice", sound.file_id, sound.file_size, sound.mime_type, VOICE_MAX_BYTES)]
+    stored = []
+    for kind, file_id, declared_size, declared_type, max_bytes in wanted:
+        try:
+            if declared_type and declared_type not in MEDIA_EXTENSIONS:
+                raise MediaRefused(f"type {declared_type}")
+            if declared_size is not None and declared_size > max_bytes:
+                raise MediaRefused("too large")
+            content = channel.download(file_id, max_bytes=max_bytes)
+            media_type = sniff_media_type(content)
+            if media_type is None:
+                raise MediaRefused("content is not an accepted type")
+            stored.append(Media(media_id=_keep(content, MEDIA_EXTENSIONS[media_type], media_dir), kind=kind))
+        except MediaRefused as refused:
+            log.info("telegram %s not kept: %s", kind, refused)
+        except telegram_errors.TelegramError as error:
+            log.warning("telegram %s could not be downloaded: %s", kind,
+                        delivery_error(error, hide=(channel.settings.telegram_bot_token,)))
+    return tuple(stored)
+
+
+def sniff_media_type(content: bytes) -> Optional[str]:
+    """The accepted type `content` really is, from its first bytes, or None."""
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content.startswith(b"OggS"):
+        return "audio/ogg"
+    if content.startswith(b"ID3") or (len(content) > 1 and content[0] == 0xFF and content[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    return None
+
+
+def _keep(content: bytes, extension: str, media_dir: str) -> str:
+    directory = Path(media_dir)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    name = secrets.token_urlsafe(18) + extension
+    descriptor = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as stored:
+        stored.write(content)
+    return name
+
+
+def discard_media(media: Sequence[Media], *, media_dir: str) -> None:
+    for item in media:
+        (Path(media_dir) / item.media_id).unlink(missing_ok=True)
+
+
+def handle_update(channel: TelegramChannel, update: telegram.Update) -> str:
+    """Answer one update, the same way for the webhook and for polling; says what became of it."""
+    from bot.inbound import answer_and_deliver  # it reads current_app; imported here to keep imports one-way
+
+    media_dir = current_app.extensions["safer_homes.settings"].media_dir
+    incoming = incoming_from_update(channel, update, media_dir=media_dir)
+    if incoming is None:
+        return "ignored"
+    answered = answer_and_deliver(channel=NAME, address=incoming.address, inbound=incoming.inbound,
+                                  provider_message_id=str(update.update_id))
+    if answered.duplicate:
+        discard_media(incoming.inbound.media, media_dir=media_dir)  # the first delivery kept its own copy
+        return "duplicate"
+    if incoming.callback_query_id:
+        channel.answer_callback_query_soon(incoming.callback_query_id)
+    return "answered"
+
+
+# --- the webhook -----------------------------------------------------------------------------------
+
+blueprint = Blueprint("telegram_webhook", __name__)
+
+
+def configured_channel() -> Optional[TelegramChannel]:
+    channel = current_app.extensions["safer_homes.deliverer"].channels.get(NAME)
+    return channel if isinstance(channel, TelegramChannel) else None
+
+
+@blueprint.post(WEBHOOK_PATH)
+def receive_update():
+    """Telegram posted an update: check the secret, parse it, answer the resident, then 200."""
+    settings = current_app.extensions["safer_homes.settings"]
+    channel = configured_channel()
+    if channel is None or not _secret_matches(request.headers.get(SECRET_HEADER), settings.telegram_webhook_secret):
+        log.info("telegram webhook refused: missing or wrong secret")
+        return "", 403
+    if request.content_length is not None and request.content_length > MAX_UPDATE_BYTES:
+        return "", 413
+    body = request.get_data(cache=False)
+    if len(body) > MAX_UPDATE_BYTES:
+        return "", 413
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return "", 400
+    update = channel.parse_update(data)
+    if update is None:
+        return "", 400
+    handle_update(channel, update)
+    return "", 200
+
+
+def _secret_matches(given: Optional[str], expected: str) -> bool:
+    if not expected or given is None:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+# --- polling, for development without a public address -------------------------------------------
+
+def poll_updates(channel: TelegramChannel, *, timeout: int = 25, rounds: Optional[int] = None,
+                 sleep: Callable[[float], None] = time.sleep) -> int:
+    """Delete the webhook, then long-poll getUpdates and answer each update as the webhook would.
+
+    Runs until interrupted (or for `rounds` polls); needs an app context. Returns the updates handled.
+    """
+    channel.delete_webhook()
+    offset: Optional[int] = None
+    handled = failures = 0
+    done = 0
+    while rounds is None or done < rounds:
+        done += 1
+        try:
+            updates = channel.get_updates(offset=offset, timeout=timeout)
+            failures = 0
+        except telegram_errors.TelegramError as error:
+            failures += 1
+            log.warning("getUpdates failed: %s", delivery_error(error, hide=(channel.settings.telegram_bot_token,)))
+            sleep(min(60, 2 ** failures))
+            continue
+        for update in updates:
+            offset = max(offset or 0, update.update_id + 1)
+            try:
+                outcome = handle_update(channel, update)
+            except Exception:  # one bad update must not stop the loop; Telegram will not resend it
+                log.exception("telegram update %s could not be answered", update.update_id)
+                continue
+            handled += outcome != "ignored"
+    if offset is not None:
+        # Confirm the last batch, so the next start does not fetch it again (it would be a duplicate anyway).
+        try:
+            channel.get_updates(offset=offset, timeout=0)
+        except telegram_errors.TelegramError:
+            pass
+    return handled

@@ -1,0 +1,1 @@
+"""In-process fakes of the providers' HTTP APIs, so the real client libraries run end to end in tests."""
