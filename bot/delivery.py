@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Mapping, Optional, Sequence
 
-from limits import RateLimitItemPerSecond, storage as limits_storage, strategies
 from sqlalchemy import Engine
 
 from bot.channels.base import Channel, OutsideWindow, Pace, RetryAfter, Transient, Unreachable, DeliveryError
@@ -43,30 +42,57 @@ def backoff_seconds(attempt: int, rng: Callable[[], float] = random.random) -> f
 
 
 class Pacer:
-    """Keeps every send under its channel's limits; shared across processes when backed by Redis."""
+    """Keeps every send under its channel's limits, evenly spaced, across every process that shares it.
+
+    Each pace reserves the next free slot on its key, 1/rate apart (the generic cell rate algorithm),
+    and the sender waits for it. A moving one-second window would let a whole second's allowance leave
+    at once; arriving a few milliseconds apart at the provider, such a burst spills into its next window
+    and draws 429s. Spaced slots do not. The `limits` library has no sub-second spacing, so this is the
+    small piece written here: in process memory, or in Redis (one atomic script) for several workers.
+    """
+
+    _RESERVE = """
+    local now_parts = redis.call('TIME')
+    local now = now_parts[1] * 1000000 + now_parts[2]
+    local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
+    if slot < now then slot = now end
+    local interval = tonumber(ARGV[1])
+    redis.call('SET', KEYS[1], slot + interval, 'PX', math.ceil(interval / 1000) + 1000)
+    return slot - now
+    """
 
     def __init__(self, storage_url: str = "memory://"):
-        self._limiter = strategies.MovingWindowRateLimiter(limits_storage.storage_from_string(storage_url))
         self._lock = threading.Lock()
+        self._next_slot: dict[str, float] = {}
+        self._redis_reserve = None
+        if storage_url.startswith(("redis://", "rediss://", "unix://")):
+            import redis
+
+            client = redis.Redis.from_url(storage_url)
+            self._redis_reserve = client.register_script(self._RESERVE)
 
     def wait_turn(self, paces: Sequence[Pace]) -> float:
-        """Block until one more message fits under every pace; returns the seconds waited."""
-        items = [(_item(pace), pace.key) for pace in paces]
+        """Wait for a slot on each pace in turn (narrowest first); returns the seconds waited."""
         waited = 0.0
-        while True:
-            with self._lock:
-                if all(self._limiter.test(item, key) for item, key in items):
-                    for item, key in items:
-                        self._limiter.hit(item, key)
-                    return waited
-            time.sleep(0.01)
-            waited += 0.01
+        for pace in sorted(paces, key=lambda pace: pace.per_second):
+            delay = self._reserve(pace)
+            if delay > 0:
+                time.sleep(delay)
+                waited += delay
+        return waited
 
-
-def _item(pace: Pace):
-    if pace.per_second >= 1:
-        return RateLimitItemPerSecond(int(pace.per_second), 1)
-    return RateLimitItemPerSecond(1, max(1, round(1 / pace.per_second)))
+    def _reserve(self, pace: Pace) -> float:
+        interval = 1.0 / pace.per_second
+        if self._redis_reserve is not None:
+            key = f"safer-homes:pace:{pace.key}"
+            return self._redis_reserve(keys=[key], args=[int(interval * 1_000_000)]) / 1_000_000
+        with self._lock:
+            now = time.monotonic()
+            slot = max(self._next_slot.get(pace.key, 0.0), now)
+            self._next_slot[pace.key] = slot + interval
+            if len(self._next_slot) > 100_000:  # forget chats long idle; their slots are in the past
+                self._next_slot = {key: at for key, at in self._next_slot.items() if at > now}
+            return slot - now
 
 
 @dataclass

@@ -292,3 +292,20 @@ def test_a_refusal_after_sending_holds_the_message_with_its_text(engine):
         session.commit()
     deliverer.deliver_now(released)
     assert [text for _, text, _ in channel.sent] == ["a follow-up", "a follow-up"]
+
+
+def test_pacers_in_two_processes_share_one_limit_through_redis():
+    import secrets
+    import time
+
+    import redis
+
+    url = "redis://127.0.0.1:6379/14"
+    redis.Redis.from_url(url).ping()  # this machine and CI run Redis; no Redis is a failure, not a skip
+    key = f"test-{secrets.token_hex(4)}"
+    first, second = Pacer(url), Pacer(url)
+    start = time.monotonic()
+    for n in range(20):
+        (first if n % 2 else second).wait_turn([Pace(key, 10)])
+    # Twenty sends at 10/s, spaced evenly whichever process sends: the last leaves 1.9 s after the first.
+    assert time.monotonic() - start >= 1.85
