@@ -420,7 +420,7 @@ def test_every_send_counts_against_telegrams_overall_pace_and_its_chats_own(app,
     second.says("hello")
     first.taps_button("menu:report")
     assert len(pacer.seen) == 3
-    assert all(paces[0].key == "telegram" and paces[0].per_second == 30 for paces in pacer.seen)
+    assert all(paces[0].key == "telegram" and paces[0].per_second <= 30 for paces in pacer.seen)
     first_chat, second_chat, first_again = (paces[1] for paces in pacer.seen)
     assert first_chat == first_again and first_chat != second_chat and first_chat.per_second == 1
     assert "42" not in first_chat.key and "43" not in second_chat.key  # a keyed hash, not the chat id

@@ -175,11 +175,13 @@ class FakeTelegramAPI:
         self.webhook: Optional[dict] = None
         self.count_429 = 0
         self._server = None
+        self._stopping = False
         self._thread: Optional[threading.Thread] = None
 
     # --- life --------------------------------------------------------------------------------------
 
     def start(self) -> "FakeTelegramAPI":
+        self._stopping = False
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
         # A short poll interval: stop() waits for the serving loop to notice, and tests stop it often.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -190,6 +192,7 @@ class FakeTelegramAPI:
     def stop(self) -> None:
         if self._server is not None:
             with self._lock:
+                self._stopping = True  # a long poll in progress returns now
                 self._updates_arrived.notify_all()
             self._server.shutdown()
             self._thread.join(timeout=10)
@@ -443,7 +446,7 @@ class FakeTelegramAPI:
                                     "deleteWebhook to delete the webhook first")
             # Asking with an offset confirms every update before it, which the server then forgets.
             self._updates = [update for update in self._updates if update["update_id"] >= offset]
-            while not self._updates and self._server is not None:
+            while not self._updates and not self._stopping:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
