@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import Engine
@@ -32,9 +33,25 @@ def run_due_work(engine: Engine, settings: Settings, *, now: datetime, deliverer
         retention.purge_inbound_receipts(session, older_than=now - INBOUND_RECEIPT_RETENTION)
         worker_status.record_heartbeat(session, name="worker", at=now)
         session.commit()
+        kept = retention.referenced_media_ids(session)
+    counts["media_purged"] = purge_orphan_media(Path(settings.media_dir), kept=kept, older_than=now - settings.draft_retention)
     if purged:
         log.info("purged %d unfinished drafts", purged)
     return {**counts, "drafts_purged": purged}
+
+
+def purge_orphan_media(media_dir: Path, *, kept: set[str], older_than: datetime) -> int:
+    """Delete photos and voice notes no report or draft refers to (sent at another step, or left in a
+    draft that was dropped) once they are older than a draft may live."""
+    if not media_dir.is_dir():
+        return 0
+    removed = 0
+    for path in media_dir.iterdir():
+        modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        if path.is_file() and path.name not in kept and modified < older_than:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def run_forever(engine: Engine, settings: Settings, deliverer: Deliverer) -> None:

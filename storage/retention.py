@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from sqlalchemy import delete
 
-from storage.models import Conversation, InboundReceipt
+from storage.models import Conversation, InboundReceipt, ReportMedia
 
 DRAFT_KEYS = ("flow", "step", "draft", "pending", "misses")
 
@@ -32,3 +32,11 @@ def purge_inbound_receipts(session: Session, *, older_than: datetime) -> int:
     """Providers redeliver within hours, so a week of receipts is plenty to refuse duplicates."""
     result = session.execute(delete(InboundReceipt).where(InboundReceipt.received_hour < older_than))
     return result.rowcount or 0
+
+
+def referenced_media_ids(session: Session) -> set[str]:
+    """Media files something still needs: a report's, or an unfinished draft's."""
+    kept = set(session.execute(select(ReportMedia.media_id)).scalars())
+    for state in session.execute(select(Conversation.state)).scalars():
+        kept.update(item[0] for item in (state or {}).get("draft", {}).get("media", []))
+    return kept

@@ -51,7 +51,33 @@ def test_the_worker_purges_drafts_past_retention_and_keeps_the_language(engine):
         contacts.save_conversation_state(session, conversation=contacts.open_conversation(session, contact_id=old.id, now=now), state=draft, now=now - timedelta(days=8))
         contacts.save_conversation_state(session, conversation=contacts.open_conversation(session, contact_id=fresh.id, now=now), state=draft, now=now - timedelta(days=6))
         session.commit()
-    assert run_due_work(engine, settings, now=now) == {"drafts_purged": 1}
+    assert run_due_work(engine, settings, now=now)["drafts_purged"] == 1
     with new_session(engine) as session:
         assert contacts.load_conversation_state(session, contact_id=old.id) == {"lang": "bn"}
         assert contacts.load_conversation_state(session, contact_id=fresh.id) == draft
+
+
+def test_the_worker_deletes_media_nothing_refers_to_once_old_enough(engine, tmp_path):
+    from storage import reports
+
+    media_dir = tmp_path / "media"
+    media_dir.mkdir()
+    now = utcnow()
+    for name in ("kept-by-report.jpg", "kept-by-draft.ogg", "orphan-old.jpg", "orphan-new.jpg"):
+        (media_dir / name).write_bytes(b"x")
+    old = (now - timedelta(days=8)).timestamp()
+    for name in ("kept-by-report.jpg", "kept-by-draft.ogg", "orphan-old.jpg"):
+        os.utime(media_dir / name, (old, old))
+    with new_session(engine) as session:
+        reports.create_report(session, reference="TH-7K3M-9QXR", category="noise", language="en", channel="telegram",
+                              privacy="anonymous", agency_slugs=("council",), description="", received_at=now,
+                              media=(("kept-by-report.jpg", "photo"),))
+        contact = contacts.find_or_create_contact(session, channel="telegram", address_hash="c" * 64, address_sealed=None, now=now)
+        conversation = contacts.open_conversation(session, contact_id=contact.id, now=now)
+        contacts.save_conversation_state(session, conversation=conversation, now=now,
+                                         state={"lang": "en", "draft": {"media": [["kept-by-draft.ogg", "voice"]]}})
+        session.commit()
+    settings = Settings(secret_key="x" * 32, media_dir=str(media_dir))
+    counts = run_due_work(engine, settings, now=now)
+    assert counts["media_purged"] == 1
+    assert sorted(path.name for path in media_dir.iterdir()) == ["kept-by-draft.ogg", "kept-by-report.jpg", "orphan-new.jpg"]
