@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -127,34 +128,50 @@ class Deliverer:
         counts = DeliveryCounts()
         remaining = set(message_ids)
         while remaining:
-            batch = self._claim(only_ids=sorted(remaining), limit=len(remaining))
+            claimer, batch = self._claim(only_ids=sorted(remaining), limit=len(remaining))
             if not batch:
                 break
             for message_id in batch:
                 remaining.discard(message_id)
-                counts.add(self._send_one(message_id))
+                counts.add(self._send_one(message_id, claimer))
         return counts
 
-    def deliver_due(self, batch_size: int = 200) -> DeliveryCounts:
+    def deliver_due(self) -> DeliveryCounts:
         """Everything due now, in batches, across `threads` sender threads; returns what happened."""
         counts = DeliveryCounts()
+        # Small batches: a claim is a lease, and a batch waiting on slow pacing (one SMS a second per
+        # sender) must not outlive it. Each send also renews its claim first (see _send_one).
+        batch_size = self.threads * 4
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
             while True:
-                batch = self._claim(limit=batch_size)
+                claimer, batch = self._claim(limit=batch_size)
                 if not batch:
                     return counts
-                for result in pool.map(self._send_one, batch):
+                for result in pool.map(lambda message_id: self._send_one(message_id, claimer), batch):
                     counts.add(result)
 
-    def _claim(self, *, limit: int, only_ids: Optional[Sequence[int]] = None) -> list[int]:
-        with new_session(self.engine) as session:
-            claimed = outbox.claim(session, now=self.clock(), limit=limit, only_ids=only_ids,
-                                   lease=timedelta(seconds=self.settings.delivery_lease_seconds))
-            ids = [message.id for message in claimed if message.channel in self.channels]
-            session.commit()
-        return ids
+    @property
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.delivery_lease_seconds)
 
-    def _send_one(self, message_id: int) -> DeliveryCounts:
+    def _claim(self, *, limit: int, only_ids: Optional[Sequence[int]] = None) -> tuple[str, list[int]]:
+        claimer = secrets.token_hex(8)
+        if not self.channels:
+            return claimer, []
+        with new_session(self.engine) as session:
+            claimed = outbox.claim(session, now=self.clock(), limit=limit, claimer=claimer,
+                                   channels=list(self.channels), only_ids=only_ids, lease=self._lease)
+            ids = [message.id for message in claimed]
+            session.commit()
+        return claimer, ids
+
+    def _still_ours(self, message_id: int, claimer: str) -> bool:
+        with new_session(self.engine) as session:
+            ours = outbox.renew_claim(session, message_id=message_id, claimer=claimer, now=self.clock(), lease=self._lease)
+            session.commit()
+        return ours
+
+    def _send_one(self, message_id: int, claimer: str) -> DeliveryCounts:
         counts = DeliveryCounts()
         with new_session(self.engine) as session:
             message = session.get(OutboxMessage, message_id)
@@ -171,6 +188,8 @@ class Deliverer:
             result = Unreachable("no deliverable address" if address is None else "contact is unreachable")
         else:
             self.pacer.wait_turn(channel.paces(address))
+            if not self._still_ours(message_id, claimer):
+                return counts  # our lease ran out while waiting and another claim has it now
             try:
                 result = channel.send(address, payload, kind=kind, language=language, window_open=window_open)
             except DeliveryError as error:

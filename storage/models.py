@@ -168,6 +168,8 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = Field(default=0)
     next_attempt_at: datetime = _when()
     lease_until: Optional[datetime] = _when(default=None)
+    # Which claim holds the lease: a worker whose lease ran out must not send what another now holds.
+    claimed_by: Optional[str] = Field(default=None, max_length=32)
     last_error: Optional[str] = Field(default=None, max_length=255)
     provider_message_id: Optional[str] = Field(default=None, max_length=64, unique=True)
     # The provider's delivery report (Twilio status callback), only ever moved forward.

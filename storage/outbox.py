@@ -59,10 +59,11 @@ def enqueue(
 
 
 def claim(
-    session: Session, *, now: datetime, limit: int, only_ids: Optional[Sequence[int]] = None,
-    lease: timedelta = LEASE,
+    session: Session, *, now: datetime, limit: int, claimer: str, channels: Sequence[str],
+    only_ids: Optional[Sequence[int]] = None, lease: timedelta = LEASE,
 ) -> list[OutboxMessage]:
-    """Take up to `limit` due messages, each the oldest unsent one for its contact (order per chat)."""
+    """Take up to `limit` due messages on `channels`, each the oldest unsent one for its contact (so a
+    chat's messages keep their order), leased to `claimer` until `now + lease`."""
     earlier = aliased(OutboxMessage)
     waiting_behind = exists().where(
         and_(
@@ -74,7 +75,12 @@ def claim(
     due = (
         (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now)
     ) | ((OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now))
-    query = select(OutboxMessage).where(due, ~waiting_behind).order_by(OutboxMessage.id).limit(limit)
+    query = (
+        select(OutboxMessage)
+        .where(due, ~waiting_behind, OutboxMessage.channel.in_(list(channels)))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     if only_ids is not None:
         query = query.where(OutboxMessage.id.in_(list(only_ids)))
     if session.get_bind().dialect.name == "postgresql":
@@ -83,9 +89,22 @@ def claim(
     for message in messages:
         message.status = "sending"
         message.lease_until = now + lease
+        message.claimed_by = claimer
         message.attempts += 1
     session.flush()
     return messages
+
+
+def renew_claim(session: Session, *, message_id: int, claimer: str, now: datetime, lease: timedelta = LEASE) -> bool:
+    """Extend a claim just before sending. False if it lapsed and another claim took the message over:
+    then the caller must not send it (the other claimer will)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending",
+               OutboxMessage.claimed_by == claimer)
+        .values(lease_until=now + lease)
+    )
+    return result.rowcount == 1
 
 
 def mark_sent(session: Session, *, message_id: int, provider_message_id: str, segments: Optional[int], now: datetime) -> None:

@@ -196,7 +196,7 @@ def test_other_refusals_fail_visibly_without_retry(engine):
 def test_a_lease_left_by_a_dead_worker_is_taken_again_after_it_ends(engine):
     _queue(engine, ["orphan"])
     with new_session(engine) as session:
-        assert len(outbox.claim(session, now=T0, limit=10)) == 1  # a worker claims, then dies
+        assert len(outbox.claim(session, now=T0, limit=10, claimer="dead-worker", channels=["telegram"])) == 1  # a worker claims, then dies
         session.commit()
     channel = ScriptedChannel()
     clock = Clock()
@@ -212,15 +212,15 @@ def test_two_claimers_never_take_the_same_message(engine, backend):
     for n in range(20):
         _queue(engine, [f"m{n}"], address=f"chat-{n}")
     with new_session(engine) as first, new_session(engine) as second:
-        taken_first = {m.id for m in outbox.claim(first, now=T0, limit=12)}
+        taken_first = {m.id for m in outbox.claim(first, now=T0, limit=12, claimer="first", channels=["telegram"])}
         if backend == "postgresql":
             # With the first transaction still open, SKIP LOCKED hands the second the other rows.
-            taken_second = {m.id for m in outbox.claim(second, now=T0, limit=12)}
+            taken_second = {m.id for m in outbox.claim(second, now=T0, limit=12, claimer="second", channels=["telegram"])}
             first.commit()
             second.commit()
         else:  # SQLite serialises writers: the second claim waits and sees the first's result
             first.commit()
-            taken_second = {m.id for m in outbox.claim(second, now=T0, limit=12)}
+            taken_second = {m.id for m in outbox.claim(second, now=T0, limit=12, claimer="second", channels=["telegram"])}
             second.commit()
     assert taken_first and taken_second
     assert not taken_first & taken_second
@@ -309,3 +309,31 @@ def test_pacers_in_two_processes_share_one_limit_through_redis():
         (first if n % 2 else second).wait_turn([Pace(key, 10)])
     # Twenty sends at 10/s, spaced evenly whichever process sends: the last leaves 1.9 s after the first.
     assert time.monotonic() - start >= 1.85
+
+
+def test_a_worker_whose_lease_lapsed_does_not_send_what_another_now_holds(engine):
+    _queue(engine, ["slow"])
+    with new_session(engine) as session:
+        [message] = outbox.claim(session, now=T0, limit=1, claimer="slow-worker", channels=["telegram"])
+        session.commit()
+    later = T0 + outbox.LEASE
+    with new_session(engine) as session:
+        [taken_over] = outbox.claim(session, now=later, limit=1, claimer="other-worker", channels=["telegram"])
+        session.commit()
+    assert taken_over.id == message.id
+    with new_session(engine) as session:
+        assert not outbox.renew_claim(session, message_id=message.id, claimer="slow-worker", now=later)
+        assert outbox.renew_claim(session, message_id=message.id, claimer="other-worker", now=later)
+        session.commit()
+    channel = ScriptedChannel()
+    deliverer = _deliverer(engine, channel, Clock(later))
+    assert deliverer._send_one(message.id, "slow-worker").sent == 0
+    assert channel.sent == []
+
+
+def test_messages_for_a_channel_without_credentials_are_left_alone(engine):
+    _queue(engine, ["by sms"], channel="sms")
+    deliverer = _deliverer(engine, ScriptedChannel(name="telegram"), Clock())
+    deliverer.deliver_due()
+    message = _messages(engine)[0]
+    assert message.status == "pending" and message.attempts == 0
