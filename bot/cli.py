@@ -24,8 +24,6 @@ def main() -> None:
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
-    from webhook import create_app
-
     class SaferHomes(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
@@ -36,6 +34,10 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("accesslog", None)
 
         def load(self):
+            # Imported in the worker process only: the master never serves a request, so it need not
+            # carry Flask, the channel SDKs and the database drivers (bench/messages.py measures RSS).
+            from webhook import create_app
+
             return create_app()
 
     SaferHomes().run()
