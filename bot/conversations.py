@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import Engine
@@ -81,12 +83,18 @@ def converse(
     now: datetime,
     sender: Optional[Channel] = None,
     provider_message_id: Optional[str] = None,
+    opting_out: bool = False,
+    quiet: bool = False,
 ) -> Answered:
     """Answer one message from `address` on `channel`; commit everything it changed, or nothing.
 
     With a `sender` (Telegram, WhatsApp, SMS) the replies are rendered for it and queued in the outbox
     in the same transaction; the caller delivers `outbox_ids` after the commit. Without one (the web
     chat) the replies go back in the HTTP response and no address is kept at all.
+
+    `opting_out` (STOP on SMS or WhatsApp) marks the contact unreachable in the same transaction, fails
+    what was queued for them and queues only the confirmation; `quiet` queues not even that (an SMS
+    STOP that the carrier and Twilio already confirmed and will block replies to).
     """
     address_hash = keyed_hash(settings.secret_key, channel, address)
     sealer = Sealer(settings.secret_key)
@@ -125,19 +133,31 @@ def converse(
             step.state.pop("last_seen", None)
         outbox_ids: tuple[int, ...] = ()
         if sender:
-            # Whatever they sent, they can hear from us again: unblocked, window open, held messages due.
-            contacts.note_inbound(session, contact=contact, now=touched_at)
-            released = outbox.release_held(session, contact_id=contact.id, now=now)
             language = step.state.get("lang") or state.get("lang") or "en"
-            outbox_ids = tuple(released) + tuple(
-                outbox.enqueue(session, contact_id=contact.id, channel=channel, payloads=sender.render(step.replies),
-                               kind="reply", language=language, now=now)
-            )
+            payloads = [] if quiet else sender.render(step.replies)
+            if anonymous_report:
+                # The acknowledgement carries the reference: its text goes the moment it is sent.
+                payloads = [{**payload, outbox.FORGET_ON_SEND: True} for payload in payloads]
+            if opting_out:
+                contacts.note_inbound(session, contact=contact, now=touched_at)
+                outbox.mark_contact_unreachable(session, contact_id=contact.id, error="the resident opted out (STOP)")
+                outbox_ids = tuple(outbox.enqueue(session, contact_id=contact.id, channel=channel, payloads=payloads,
+                                                  kind=outbox.OPT_OUT_CONFIRMATION, language=language, now=touched_at))
+            else:
+                # Whatever they sent, they can hear from us again: unblocked, window open, held messages due.
+                contacts.note_inbound(session, contact=contact, now=touched_at)
+                released = outbox.release_held(session, contact_id=contact.id, now=now)
+                outbox_ids = tuple(released) + tuple(
+                    outbox.enqueue(session, contact_id=contact.id, channel=channel, payloads=payloads,
+                                   kind="reply", language=language, now=touched_at)
+                )
         elif step.state == state and not step.intents:
             return Answered(replies=step.replies)  # text over the limit: not even a new contact is kept
         for intent in step.intents:
             if isinstance(intent, SubmitReport):
                 _save_report(session, intent, channel=channel, contact_id=contact.id, sealer=sealer, now=now)
+                if intent.privacy == "anonymous":
+                    _round_media_times(settings.media_dir, intent.media, touched_at)
             elif isinstance(intent, RememberLanguage):
                 contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
         contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=touched_at)
@@ -172,6 +192,14 @@ def _save_report(session: Session, intent: SubmitReport, *, channel: str, contac
         # A log line has an exact time; for an anonymous report that alone could pair it with a
         # conversation, so only private and named reports are logged, by reference only.
         log.info("report %s received", intent.reference)
+
+
+def _round_media_times(media_dir: str, media: tuple[tuple[str, str], ...], hour: datetime) -> None:
+    """A file's modification time is a clock reading too: for an anonymous report, only the hour."""
+    for media_id, _kind in media:
+        path = Path(media_dir) / media_id
+        if path.exists():
+            os.utime(path, (hour.timestamp(), hour.timestamp()))
 
 
 def _without_unstorable_characters(inbound: flows.Inbound) -> flows.Inbound:

@@ -32,6 +32,8 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 WHATSAPP_WINDOW = timedelta(hours=24)
+# A web request sends at most this many messages per resident before leaving the rest to the worker.
+MAX_IMMEDIATE_MESSAGES = 10
 FIRST_RETRY_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 600.0
 
@@ -58,7 +60,8 @@ class Pacer:
     local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
     if slot < now then slot = now end
     local interval = tonumber(ARGV[1])
-    redis.call('SET', KEYS[1], slot + interval, 'PX', math.ceil(interval / 1000) + 1000)
+    -- keep the key until its last reserved slot has passed, or a reservation would be forgotten
+    redis.call('SET', KEYS[1], slot + interval, 'PX', math.ceil((slot + interval - now) / 1000) + 1000)
     return slot - now
     """
 
@@ -124,15 +127,19 @@ class Deliverer:
         self.sealer = Sealer(settings.secret_key)
 
     def deliver_now(self, message_ids: Sequence[int]) -> DeliveryCounts:
-        """Send these just-committed messages in order; whatever does not go is left to the worker."""
+        """Send these just-committed messages, and anything due ahead of them for the same residents
+        (an earlier reply whose first try failed must not hold this one back until a worker runs).
+        Whatever does not go now is left to the worker."""
         counts = DeliveryCounts()
-        remaining = set(message_ids)
-        while remaining:
-            claimer, batch = self._claim(only_ids=sorted(remaining), limit=len(remaining))
+        if not message_ids:
+            return counts
+        with new_session(self.engine) as session:
+            residents = outbox.contacts_of(session, message_ids=message_ids)
+        for _round in range(MAX_IMMEDIATE_MESSAGES):
+            claimer, batch = self._claim(only_contacts=residents, limit=len(residents))
             if not batch:
                 break
             for message_id in batch:
-                remaining.discard(message_id)
                 counts.add(self._send_one(message_id, claimer))
         return counts
 
@@ -154,13 +161,13 @@ class Deliverer:
     def _lease(self) -> timedelta:
         return timedelta(seconds=self.settings.delivery_lease_seconds)
 
-    def _claim(self, *, limit: int, only_ids: Optional[Sequence[int]] = None) -> tuple[str, list[int]]:
+    def _claim(self, *, limit: int, only_contacts: Optional[Sequence[int]] = None) -> tuple[str, list[int]]:
         claimer = secrets.token_hex(8)
         if not self.channels:
             return claimer, []
         with new_session(self.engine) as session:
             claimed = outbox.claim(session, now=self.clock(), limit=limit, claimer=claimer,
-                                   channels=list(self.channels), only_ids=only_ids, lease=self._lease)
+                                   channels=list(self.channels), only_contacts=only_contacts, lease=self._lease)
             ids = [message.id for message in claimed]
             session.commit()
         return claimer, ids
@@ -184,7 +191,7 @@ class Deliverer:
             session.rollback()  # no transaction stays open while we talk to the provider
 
         result: object
-        if address is None or unreachable:
+        if address is None or (unreachable and kind != outbox.OPT_OUT_CONFIRMATION):
             result = Unreachable("no deliverable address" if address is None else "contact is unreachable")
         else:
             self.pacer.wait_turn(channel.paces(address))
@@ -201,7 +208,8 @@ class Deliverer:
         now = self.clock()
         with new_session(self.engine) as session:
             if isinstance(result, RetryAfter):
-                outbox.schedule_retry(session, message_id=message_id, at=now + timedelta(seconds=result.seconds), error=str(result))
+                outbox.schedule_retry(session, message_id=message_id, at=now + timedelta(seconds=result.seconds),
+                                      error=str(result), counts_as_try=False)
                 counts.retried += 1
             elif isinstance(result, Transient):
                 if attempts >= self.settings.delivery_max_attempts:

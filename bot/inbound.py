@@ -10,7 +10,8 @@ from bot.conversations import Answered, converse
 
 
 def answer_and_deliver(
-    *, channel: str, address: str, inbound: flows.Inbound, provider_message_id: Optional[str]
+    *, channel: str, address: str, inbound: flows.Inbound, provider_message_id: Optional[str],
+    opting_out: bool = False, quiet: bool = False,
 ) -> Answered:
     """Run the conversation for one inbound message; deliver its replies right after the commit.
 
@@ -27,6 +28,8 @@ def answer_and_deliver(
         now=current_app.extensions["safer_homes.clock"](),
         sender=deliverer.channels[channel],
         provider_message_id=provider_message_id,
+        opting_out=opting_out,
+        quiet=quiet,
     )
     if answered.outbox_ids:
         deliverer.deliver_now(answered.outbox_ids)

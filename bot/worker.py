@@ -24,6 +24,10 @@ TICK_SECONDS = 1  # due messages (retries, reminders) should not wait long
 def run_due_work(engine: Engine, settings: Settings, *, now: datetime, deliverer: Optional[Deliverer] = None) -> dict:
     """Everything due now, in one pass; returns counts for `worker --once` to print."""
     counts = {}
+    with new_session(engine) as session:
+        # Beat before delivering too: a long bulk send must not make a busy worker look dead.
+        worker_status.record_heartbeat(session, name="worker", at=now)
+        session.commit()
     if deliverer is not None:
         delivered = deliverer.deliver_due()
         counts.update(sent=delivered.sent, retried=delivered.retried, failed=delivered.failed,
@@ -31,7 +35,7 @@ def run_due_work(engine: Engine, settings: Settings, *, now: datetime, deliverer
     with new_session(engine) as session:
         purged = retention.purge_stale_drafts(session, older_than=now - settings.draft_retention)
         retention.purge_inbound_receipts(session, older_than=now - INBOUND_RECEIPT_RETENTION)
-        worker_status.record_heartbeat(session, name="worker", at=now)
+        worker_status.record_heartbeat(session, name="worker", at=utcnow())
         session.commit()
         kept = retention.referenced_media_ids(session)
     counts["media_purged"] = purge_orphan_media(Path(settings.media_dir), kept=kept, older_than=now - settings.draft_retention)

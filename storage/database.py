@@ -24,13 +24,14 @@ def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # hide_parameters: a database error must not put a resident's words into a log line.
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _apply_sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN until the first write, which lets two
         # processes read the same conversation and both write; BEGIN IMMEDIATE serialises them.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _apply_sqlite_pragmas(dbapi_connection, _record) -> None:

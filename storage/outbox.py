@@ -22,6 +22,11 @@ DELIVERY_ORDER = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivere
                   "undelivered": 5, "failed": 5}
 LEASE = timedelta(seconds=60)
 FINAL_DELIVERY_STATUSES = ("delivered", "read", "undelivered", "failed")
+# A payload flag: drop this message's text (and exact times) the moment it is sent, whatever the channel.
+# Set on an anonymous report's acknowledgement, whose text holds the reference next to the contact.
+FORGET_ON_SEND = "forget_on_send"
+# The one kind that still goes to a contact who just opted out: the confirmation that they did.
+OPT_OUT_CONFIRMATION = "opt_out_confirmation"
 CHANNELS_REPORTING_LATE_REFUSALS = ("whatsapp",)
 
 
@@ -60,7 +65,7 @@ def enqueue(
 
 def claim(
     session: Session, *, now: datetime, limit: int, claimer: str, channels: Sequence[str],
-    only_ids: Optional[Sequence[int]] = None, lease: timedelta = LEASE,
+    only_contacts: Optional[Sequence[int]] = None, lease: timedelta = LEASE,
 ) -> list[OutboxMessage]:
     """Take up to `limit` due messages on `channels`, each the oldest unsent one for its contact (so a
     chat's messages keep their order), leased to `claimer` until `now + lease`."""
@@ -69,7 +74,9 @@ def claim(
         and_(
             earlier.contact_id == OutboxMessage.contact_id,
             earlier.id < OutboxMessage.id,
-            earlier.status.in_(("pending", "sending", "held")),
+            # A held message (WhatsApp window closed) waits for the resident; it must not also hold up
+            # later messages that can go (one with a template, for instance).
+            earlier.status.in_(("pending", "sending")),
         )
     )
     due = (
@@ -81,8 +88,8 @@ def claim(
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
-    if only_ids is not None:
-        query = query.where(OutboxMessage.id.in_(list(only_ids)))
+    if only_contacts is not None:
+        query = query.where(OutboxMessage.contact_id.in_(list(only_contacts)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=OutboxMessage)
     messages = list(session.execute(query).scalars())
@@ -109,8 +116,9 @@ def renew_claim(session: Session, *, message_id: int, claimer: str, now: datetim
 
 def mark_sent(session: Session, *, message_id: int, provider_message_id: str, segments: Optional[int], now: datetime) -> None:
     message = session.get(OutboxMessage, message_id)
+    forget = bool(message.payload.get(FORGET_ON_SEND))
     message.status = "sent"
-    message.sent_at = now
+    message.sent_at = now.replace(minute=0, second=0, microsecond=0) if forget else now
     message.provider_message_id = provider_message_id
     message.segments = segments
     message.lease_until = None
@@ -118,12 +126,15 @@ def mark_sent(session: Session, *, message_id: int, provider_message_id: str, se
     # Delivered text is not kept: an acknowledgement holds a reference, and the contact is on this row.
     # WhatsApp may still report 63016 (window closed) after accepting a message, so its text is kept
     # until the delivery report says it arrived (record_delivery_status drops it then).
-    if message.channel not in CHANNELS_REPORTING_LATE_REFUSALS:
+    if forget or message.channel not in CHANNELS_REPORTING_LATE_REFUSALS:
         message.payload = {}
 
 
-def schedule_retry(session: Session, *, message_id: int, at: datetime, error: str) -> None:
+def schedule_retry(session: Session, *, message_id: int, at: datetime, error: str, counts_as_try: bool = True) -> None:
+    """Due again at `at`. A provider asking us to wait (429) is not a failed try (`counts_as_try`)."""
     message = session.get(OutboxMessage, message_id)
+    if not counts_as_try:
+        message.attempts -= 1
     message.status = "pending"
     message.next_attempt_at = at
     message.lease_until = None
@@ -190,7 +201,7 @@ def mark_contact_unreachable(session: Session, *, contact_id: int, error: str) -
     )
 
 
-def record_delivery_status(session: Session, *, provider_message_id: str, status: str) -> bool:
+def record_delivery_status(session: Session, *, provider_message_id: str, status: str, error_code: Optional[int] = None) -> bool:
     """Apply a provider's delivery report if it moves the message forward. False if unknown or stale."""
     message = session.execute(
         select(OutboxMessage).where(OutboxMessage.provider_message_id == provider_message_id).with_for_update()
@@ -203,6 +214,9 @@ def record_delivery_status(session: Session, *, provider_message_id: str, status
     message.delivery_status = status
     if status in FINAL_DELIVERY_STATUSES:
         message.payload = {}
+    if status in ("undelivered", "failed"):
+        message.status = "failed"  # accepted, then not delivered: staff see it as failed
+        message.last_error = (f"delivery report: {status}" + (f" (error {error_code})" if error_code else ""))[:255]
     return True
 
 
@@ -210,3 +224,8 @@ def counts_by_status(session: Session) -> dict[str, int]:
     """How many messages are pending, sending, sent, failed and held: for /healthz and staff."""
     query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     return {status: count for status, count in session.execute(query)}
+
+
+def contacts_of(session: Session, *, message_ids: Sequence[int]) -> list[int]:
+    query = select(OutboxMessage.contact_id).where(OutboxMessage.id.in_(list(message_ids))).distinct()
+    return list(session.execute(query).scalars())

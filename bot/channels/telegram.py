@@ -5,7 +5,7 @@ asynchronous while the web process and the delivery worker are threaded, so each
 event loop in a daemon thread and every thread hands it coroutines (`_run`); the Bot is initialised once,
 on that loop, the first time it is needed.
 
-Pacing is the Deliverer's (`paces` below, counted by the `limits` library, in Redis when several workers
+Pacing is the Deliverer's (`paces` below, spaced by bot.delivery.Pacer, in Redis when several workers
 share it) rather than python-telegram-bot's AIORateLimiter: that limiter only sees one process, and it
 lives in telegram.ext, which this adapter does not otherwise need.
 """

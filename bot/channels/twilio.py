@@ -527,28 +527,6 @@ def _store_media(media_dir: str, content: bytes, suffix: str) -> Path:
     return path
 
 
-class _Silent:
-    """A sender that queues nothing: after STOP by SMS Twilio refuses anything we send (21610)."""
-
-    def __init__(self, channel: TwilioChannel):
-        self.name = channel.name
-
-    def render(self, replies: Sequence[Reply]) -> list[dict]:
-        return []
-
-
-def _opt_out(settings: Settings, *, channel: str, address: str) -> None:
-    """The resident said STOP: nothing more goes to them (queued messages fail visibly) until they write."""
-    engine = current_app.extensions["safer_homes.engine"]
-    with new_session(engine) as session:
-        contact = contacts.find_or_create_contact(
-            session, channel=channel, address_hash=keyed_hash(settings.secret_key, channel, address),
-            address_sealed=Sealer(settings.secret_key).seal(address), now=_now(),
-        )
-        outbox.mark_contact_unreachable(session, contact_id=contact.id, error="the resident opted out (STOP)")
-        session.commit()
-
-
 @blueprint.post("/webhooks/twilio")
 def receive_message():
     """A resident's WhatsApp or SMS message: check, answer through the outbox, answer Twilio with nothing."""
@@ -575,22 +553,17 @@ def receive_message():
     except _Malformed as malformed:
         return _refuse(400, f"{malformed}.")
 
-    if parsed.keyword == "stop" and channel_name == "sms":
-        answered = converse(
-            current_app.extensions["safer_homes.engine"], settings, channel=channel_name, address=address,
-            inbound=parsed.inbound, now=_now(), sender=_Silent(channel), provider_message_id=message_sid,
-        )
-    else:
-        answered = answer_and_deliver(
-            channel=channel_name, address=address, inbound=parsed.inbound, provider_message_id=message_sid
-        )
+    stopping = parsed.keyword == "stop"
+    answered = answer_and_deliver(
+        channel=channel_name, address=address, inbound=parsed.inbound, provider_message_id=message_sid,
+        opting_out=stopping,
+        # Twilio and the carrier confirm their own STOP keywords by SMS and block what we send after;
+        # a STOP word they do not know (Bengali, Somali) gets our confirmation instead.
+        quiet=stopping and channel_name == "sms" and form.get("OptOutType", "").strip().upper() == "STOP",
+    )
     if answered.duplicate:
         for path in parsed.stored_files:  # the first delivery kept its own copy
             path.unlink(missing_ok=True)
-        return _empty_twiml()
-    if parsed.keyword == "stop":
-        # After the WhatsApp confirmation has gone: marked first, it would not be sent at all.
-        _opt_out(settings, channel=channel_name, address=address)
     return _empty_twiml()
 
 
@@ -610,7 +583,7 @@ def receive_status():
         if message is not None and error_code == WINDOW_CLOSED:
             outbox.hold_after_send(session, message_id=message.id, error=f"Twilio error {error_code}: outside WhatsApp's 24-hour window")
         else:
-            outbox.record_delivery_status(session, provider_message_id=message_sid, status=status)
+            outbox.record_delivery_status(session, provider_message_id=message_sid, status=status, error_code=error_code)
         if error_code in (UNSUBSCRIBED, BLOCKED) and message is not None:
             outbox.mark_contact_unreachable(
                 session, contact_id=message.contact_id, error=f"Twilio error {error_code}: unsubscribed or blocked"

@@ -337,3 +337,115 @@ def test_messages_for_a_channel_without_credentials_are_left_alone(engine):
     deliverer.deliver_due()
     message = _messages(engine)[0]
     assert message.status == "pending" and message.attempts == 0
+
+
+# --- found in review: STOP, immediate replies, held messages, 429s, Redis slots, anonymity ----------
+
+def _converse(engine, channel, text=None, *, choice=None, address="chat-1", now=T0, **options):
+    import flows
+    from bot.conversations import converse, forget_reference_data
+
+    forget_reference_data()
+    settings = Settings(secret_key=SECRET, database_url=str(engine.url))
+    return converse(engine, settings, channel=channel.name, address=address, now=now, sender=channel,
+                    inbound=flows.Inbound(text=text, choice=choice), **options)
+
+
+def test_stop_fails_what_was_held_and_sends_only_the_confirmation(engine):
+    channel = ScriptedChannel(name="whatsapp")
+    _converse(engine, channel, "hello")
+    contact_id = _messages(engine)[0].contact_id
+    with new_session(engine) as session:
+        [held] = outbox.enqueue(session, contact_id=contact_id, channel="whatsapp", payloads=[{"text": "HELD"}],
+                                kind="status_update", language="en", now=T0)
+        outbox.mark_held(session, message_id=held, error="63016")
+        session.commit()
+    answered = _converse(engine, channel, "STOP", opting_out=True)
+    _deliverer(engine, channel, Clock()).deliver_now(answered.outbox_ids)
+    sent_texts = [text for _, text, _ in channel.sent]
+    assert "HELD" not in sent_texts and "Send any message" in sent_texts[-1]
+    with new_session(engine) as session:
+        assert session.get(Contact, contact_id).unreachable is True
+        assert session.get(OutboxMessage, held).status == "failed"
+
+
+def test_a_quiet_stop_queues_nothing(engine):
+    channel = ScriptedChannel(name="sms")
+    answered = _converse(engine, channel, "STOP", opting_out=True, quiet=True)
+    assert answered.outbox_ids == () and _messages(engine) == []
+
+
+def test_an_earlier_reply_that_did_not_go_is_sent_ahead_of_the_next_one(engine):
+    channel = ScriptedChannel(name="telegram")
+    deliverer = _deliverer(engine, channel, Clock())
+    _converse(engine, channel, "hello")  # the web process died between its commit and sending
+    second = _converse(engine, channel, choice="lang:en")
+    deliverer.deliver_now(second.outbox_ids)
+    texts = [text for _, text, _ in channel.sent]
+    assert texts[0] == "Choose your language." and texts[-1] == "What would you like to do?"
+    assert {m.status for m in _messages(engine)} == {"sent"}
+
+
+def test_a_held_message_does_not_hold_back_later_ones(engine):
+    channel = ScriptedChannel(name="whatsapp", script=[OutsideWindow("no template")])
+    _queue(engine, ["status update", "reminder"], channel="whatsapp", last_inbound_at=T0 - timedelta(days=2))
+    _deliverer(engine, channel, Clock()).deliver_due()
+    assert [m.status for m in _messages(engine)] == ["held", "sent"]
+
+
+def test_a_429_is_not_counted_as_a_failed_try(engine):
+    channel = ScriptedChannel(script=[RetryAfter(1)] * 7 + [Transient("503")])
+    clock = Clock()
+    deliverer = _deliverer(engine, channel, clock, max_attempts=5)
+    _queue(engine, ["hello"])
+    for _ in range(12):
+        deliverer.deliver_due()
+        clock.now += timedelta(seconds=MAX_BACKOFF_SECONDS)
+    message = _messages(engine)[0]
+    assert message.status == "sent" and message.attempts == 2  # one 503, then success
+
+
+def test_the_redis_pacer_remembers_every_reserved_slot():
+    import secrets
+    import time
+
+    url = "redis://127.0.0.1:6379/14"
+    pacer = Pacer(url)
+    pace = Pace(f"test-{secrets.token_hex(4)}", 2)  # a slot every half second
+    for _ in range(8):
+        pacer._reserve(pace)  # slots up to 3.5 s ahead, reserved without waiting
+    time.sleep(1.6)
+    assert pacer._reserve(pace) >= 2.3  # the ninth slot is 4 s after the first, not free now
+
+
+def test_an_anonymous_acknowledgement_on_whatsapp_leaves_no_text_and_no_exact_time(engine):
+    channel = ScriptedChannel(name="whatsapp")
+    at = T0.replace(minute=37, second=12)
+    deliverer = _deliverer(engine, channel, Clock(at))
+    steps = [dict(text="hi"), dict(choice="lang:so"), dict(choice="menu:report"), dict(choice="danger:no"),
+             dict(choice="cat:noise"), dict(choice="skip"), dict(choice="when:now"), dict(text="Loud"),
+             dict(choice="privacy:anonymous"), dict(choice="done"), dict(choice="confirm:yes")]
+    for step in steps:
+        last_turn = _converse(engine, channel, now=at, **step).outbox_ids
+        deliverer.deliver_now(last_turn)
+    assert any("TH-" in text for _, text, _ in channel.sent)
+    rows = [m for m in _messages(engine) if m.id in last_turn]
+    assert rows and all(m.status == "sent" for m in rows)
+    for row in rows:
+        assert row.payload == {}  # no waiting for a delivery report, unlike other WhatsApp text
+        for moment in (row.created_at, row.next_attempt_at, row.sent_at):
+            assert (moment.minute, moment.second, moment.microsecond) == (0, 0, 0)
+    earlier = [m for m in _messages(engine) if m.id not in last_turn]
+    assert all(m.payload for m in earlier)  # ordinary WhatsApp text waits for its delivery report
+
+
+def test_a_final_failure_report_shows_the_message_as_failed(engine):
+    channel = ScriptedChannel(name="whatsapp")
+    _queue(engine, ["x"], channel="whatsapp")
+    _deliverer(engine, channel, Clock()).deliver_due()
+    provider_id = _messages(engine)[0].provider_message_id
+    with new_session(engine) as session:
+        assert outbox.record_delivery_status(session, provider_message_id=provider_id, status="undelivered", error_code=30003)
+        session.commit()
+    message = _messages(engine)[0]
+    assert message.status == "failed" and "30003" in message.last_error and message.payload == {}
