@@ -187,6 +187,14 @@ def _dispatch(turn: Turn) -> None:
     if "flow" not in turn.state:
         turn.go("home", "menu")
         return
+    if turn.inbound.refused_media:
+        # TRANSLATORS: the resident sent a file we cannot keep (too big, or not a photo or voice message).
+        turn.say(turn._("That file is too big, or of a kind we can't keep. Please send a photo or a short "
+                        "voice message, or type instead."))
+        nothing_else = not (text or turn.inbound.choice or turn.inbound.media or turn.inbound.latitude is not None)
+        if nothing_else and "flow" in turn.state:
+            ask(turn)  # not a miss: they did try to answer
+            return
     if turn.state.get("pending") == "lost":
         home.after_three_misses(turn, text)
         return

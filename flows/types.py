@@ -21,6 +21,8 @@ class Inbound:
     media: tuple["Media", ...] = ()
     # A hint only (Telegram's language_code, the web page's ?lang=); never forces a language.
     language_hint: Optional[str] = None
+    # The resident sent a file the adapter would not keep (too large, or a kind we do not accept).
+    refused_media: bool = False
 
 
 @dataclass(frozen=True)

@@ -341,3 +341,12 @@ def test_stop_from_someone_new_is_not_answered_with_a_language_menu(word):
     chat = Chat()
     chat.send(word)
     assert chat.keys == [] and chat.state.get("flow") is None
+
+
+def test_a_refused_file_is_explained_and_the_question_asked_again():
+    chat = Chat()
+    _in_report(chat)
+    chat.send(choice="cat:noise")
+    chat.send(refused_media=True)
+    assert "too big" in chat.text and chat.state["step"] == "where" and chat.state["misses"] == 0
+    assert chat.keys[-1] == "skip"
