@@ -7,6 +7,11 @@ from typing import Optional, Protocol, Sequence
 from flows.types import Reply
 
 
+def utf16_length(text: str) -> int:
+    """Length as Telegram and WhatsApp count it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 class DeliveryError(Exception):
     """A send that did not happen. The subclass says what the outbox should do about it."""
 

@@ -25,7 +25,6 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Optional, Sequence, TypeVar
 
 # Opt in to python-telegram-bot 23's time periods now (retry_after as a timedelta): without it 22.x warns
@@ -39,7 +38,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.request import HTTPXRequest
 
 import flows
-from bot.channels.base import DeliveryError, Pace, Rejected, RetryAfter, Sent, Transient, Unreachable
+from bot.channels.base import DeliveryError, Pace, Rejected, RetryAfter, Sent, Transient, Unreachable, utf16_length
+from bot.media import MAX_BYTES, MEDIA_TYPES, PHOTO_MAX_BYTES, MediaRefused, accepted_media, discard_media, keep_media
 from bot.settings import Settings
 from flows.types import Media, Reply
 from storage.crypto import keyed_hash
@@ -60,10 +60,6 @@ MAX_UPDATE_BYTES = 1024 * 1024  # real updates are a few kilobytes
 # scheduling, a new connection), and that slack keeps such stragglers from crowding one second.
 MESSAGES_PER_SECOND = 28
 MESSAGES_PER_SECOND_PER_CHAT = 1
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
-VOICE_MAX_BYTES = 10 * 1024 * 1024
-# What is kept, by the type the content turns out to be (never by what the sender declared).
-MEDIA_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "audio/ogg": ".ogg", "audio/mpeg": ".mp3"}
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts as secret_token
 _NO_PREVIEW = telegram.LinkPreviewOptions(is_disabled=True)  # a typed link is not fetched for a preview
 
@@ -96,7 +92,7 @@ def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     """`text` in parts of at most `limit` UTF-16 units, cut at a paragraph, else a line, else a word."""
     parts: list[str] = []
     rest = text.strip()
-    while _utf16_length(rest) > limit:
+    while utf16_length(rest) > limit:
         fitting = _fitting_prefix(rest, limit)
         cut = _cut_point(rest, fitting)
         parts.append(rest[:cut].rstrip())
@@ -104,10 +100,6 @@ def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     if rest:
         parts.append(rest)
     return parts
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _fitting_prefix(text: str, limit: int) -> int:
@@ -168,10 +160,6 @@ def _safe_detail(error: telegram_errors.TelegramError, hide: Iterable[str]) -> s
 def _retry_after_seconds(error: telegram_errors.RetryAfter) -> float:
     value = error.retry_after  # a timedelta with PTB_TIMEDELTA (set above), an int in older releases
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-class MediaRefused(Exception):
-    """A photo or voice note we do not keep: too large, or not a type we accept."""
 
 
 # --- the channel -----------------------------------------------------------------------------------
@@ -399,8 +387,9 @@ def incoming_from_update(channel: TelegramChannel, update: telegram.Update, *, m
         return Incoming(address=address, inbound=flows.Inbound(
             latitude=message.location.latitude, longitude=message.location.longitude, language_hint=hint))
     if message.photo or message.voice or message.audio:
-        media = store_media(channel, message, media_dir=media_dir)
-        return Incoming(address=address, inbound=flows.Inbound(text=message.caption, media=media, language_hint=hint))
+        media, refused = store_media(channel, message, media_dir=media_dir)
+        return Incoming(address=address, inbound=flows.Inbound(
+            text=message.caption, media=media, refused_media=refused, language_hint=hint))
     return None
 
 
@@ -408,66 +397,43 @@ def _language_hint(user: Optional[telegram.User]) -> Optional[str]:
     return user.language_code if user is not None else None
 
 
-def store_media(channel: TelegramChannel, message: telegram.Message, *, media_dir: str) -> tuple[Media, ...]:
-    """Download a photo or voice note through getFile and keep it under a random name in `media_dir`.
+def store_media(channel: TelegramChannel, message: telegram.Message, *,
+                media_dir: str) -> tuple[tuple[Media, ...], bool]:
+    """Download a photo or voice note through getFile and keep it under a random name in `media_dir`;
+    returns what was kept, and whether the file was refused for good.
 
-    Refused (and logged without content): over the size limit, or content that is not JPEG, PNG, Ogg or
-    MP3 whatever it claims to be. A refused or failed download leaves the caption, if any, to answer.
+    Refused (and logged without content): over its kind's size limit (bot.media), content that is not a type
+    we accept whatever it claims to be, or a file the Bot API will not give us. A download that failed for
+    now (a timeout, Telegram's 5xx) is not the resident's doing, so it is not called a refusal. Either way
+    the caption, if any, still answers.
     """
     if message.photo:
         # Sizes come smallest first; take the largest Telegram says fits, else let the download refuse it.
         fitting = [size for size in message.photo if size.file_size is None or size.file_size <= PHOTO_MAX_BYTES]
         largest = (fitting or message.photo)[-1]
-        wanted = [("photo", largest.file_id, largest.file_size, None, PHOTO_MAX_BYTES)]
+        kind, file_id, declared_size, declared_type = "photo", largest.file_id, largest.file_size, None
     else:
         sound = message.voice or message.audio
-        wanted = [("voice", sound.file_id, sound.file_size, sound.mime_type, VOICE_MAX_BYTES)]
-    stored = []
-    for kind, file_id, declared_size, declared_type, max_bytes in wanted:
-        try:
-            if declared_type and declared_type not in MEDIA_EXTENSIONS:
-                raise MediaRefused(f"type {declared_type}")
-            if declared_size is not None and declared_size > max_bytes:
-                raise MediaRefused("too large")
-            content = channel.download(file_id, max_bytes=max_bytes)
-            media_type = sniff_media_type(content)
-            if media_type is None:
-                raise MediaRefused("content is not an accepted type")
-            stored.append(Media(media_id=_keep(content, MEDIA_EXTENSIONS[media_type], media_dir), kind=kind))
-        except MediaRefused as refused:
-            log.info("telegram %s not kept: %s", kind, refused)
-        except telegram_errors.TelegramError as error:
-            log.warning("telegram %s could not be downloaded: %s", kind,
-                        delivery_error(error, hide=(channel.settings.telegram_bot_token,)))
-    return tuple(stored)
-
-
-def sniff_media_type(content: bytes) -> Optional[str]:
-    """The accepted type `content` really is, from its first bytes, or None."""
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if content.startswith(b"OggS"):
-        return "audio/ogg"
-    if content.startswith(b"ID3") or (len(content) > 1 and content[0] == 0xFF and content[1] & 0xE0 == 0xE0):
-        return "audio/mpeg"
-    return None
-
-
-def _keep(content: bytes, extension: str, media_dir: str) -> str:
-    directory = Path(media_dir)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    name = secrets.token_urlsafe(18) + extension
-    descriptor = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as stored:
-        stored.write(content)
-    return name
-
-
-def discard_media(media: Sequence[Media], *, media_dir: str) -> None:
-    for item in media:
-        (Path(media_dir) / item.media_id).unlink(missing_ok=True)
+        kind, file_id, declared_size, declared_type = "voice", sound.file_id, sound.file_size, sound.mime_type
+    max_bytes = MAX_BYTES[kind]
+    try:
+        # What Telegram declares can only refuse a file early, sparing the download; only content can accept it.
+        if declared_type and declared_type not in MEDIA_TYPES:
+            raise MediaRefused(f"type {declared_type}")
+        if declared_size is not None and declared_size > max_bytes:
+            raise MediaRefused("too large")
+        content = channel.download(file_id, max_bytes=max_bytes)
+        media_type = accepted_media(content)
+        media_id = keep_media(content, extension=media_type.extension, media_dir=media_dir)
+    except MediaRefused as refused:
+        log.info("telegram %s not kept: %s", kind, refused)
+        return (), True
+    except telegram_errors.TelegramError as error:
+        failure = delivery_error(error, hide=(channel.settings.telegram_bot_token,))
+        log.warning("telegram %s could not be downloaded: %s", kind, failure)
+        # A 400 is for good (getFile answers "file is too big" past the Bot API's 20 MB).
+        return (), not isinstance(failure, (Transient, RetryAfter))
+    return (Media(media_id=media_id, kind=media_type.kind),), False
 
 
 def handle_update(channel: TelegramChannel, update: telegram.Update) -> str:

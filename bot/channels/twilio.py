@@ -14,9 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
-import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,14 +31,15 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 import flows
 from bot import sms
-from bot.channels.base import DeliveryError, OutsideWindow, Pace, Rejected, RetryAfter, Sent, Transient, Unreachable
-from bot.conversations import converse
+from bot.channels.base import (
+    DeliveryError, OutsideWindow, Pace, Rejected, RetryAfter, Sent, Transient, Unreachable, utf16_length,
+)
 from bot.inbound import answer_and_deliver
+from bot.media import MAX_BYTES, MediaRefused, accepted_media, discard_media, keep_media
 from bot.settings import Settings
 from flows.i18n import LANGUAGES, localise_digits, translations
 from flows.types import Media, Reply
-from storage import contacts, outbox
-from storage.crypto import Sealer, keyed_hash
+from storage import outbox
 from storage.database import new_session
 from storage.types import utcnow
 
@@ -66,15 +65,9 @@ BLOCKED = 63014  # the recipient blocked the WhatsApp sender, or the channel ref
 WINDOW_CLOSED = 63016  # free-form WhatsApp message outside the 24-hour window
 BAD_CREDENTIALS = 20003
 
-# Media a resident may send, with what the file must start with: the announced type is not trusted.
-MEDIA_TYPES = {
-    "image/jpeg": ("photo", ".jpg", (b"\xff\xd8\xff",)),
-    "image/png": ("photo", ".png", (b"\x89PNG\r\n\x1a\n",)),
-    "audio/ogg": ("voice", ".ogg", (b"OggS",)),
-    "audio/mpeg": ("voice", ".mp3", (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"\xff\xe3")),
-    "audio/amr": ("voice", ".amr", (b"#!AMR",)),
-}
-MAX_MEDIA_BYTES = 16 * 1024 * 1024  # WhatsApp's own limit for voice notes and photos
+# A file's kind is known only once it is here, so a download stops at the largest kind's limit and
+# bot.media.accepted_media then holds it to its own.
+MAX_MEDIA_BYTES = max(MAX_BYTES.values())
 MAX_MEDIA_ITEMS = 10
 MAX_WEBHOOK_BYTES = 64 * 1024
 
@@ -129,6 +122,8 @@ class _ApiHttpClient(TwilioHttpClient):
         session = self.session or requests.Session()
         # Twilio answers with a redirect to its CDN; requests drops the credentials when the host changes.
         with session.get(url, auth=auth, timeout=self.timeout, stream=True, allow_redirects=True) as response:
+            if response.status_code == 429 or response.status_code >= 500:
+                raise MediaNotFetched(f"HTTP {response.status_code}")
             if response.status_code != 200:
                 raise MediaRefused(f"HTTP {response.status_code}")
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -143,8 +138,8 @@ class _ApiHttpClient(TwilioHttpClient):
         return bytes(content), content_type
 
 
-class MediaRefused(Exception):
-    """A photo or voice note we did not keep (type, size, or the download failed)."""
+class MediaNotFetched(MediaRefused):
+    """A download that failed for now (no answer, Twilio's 429 or 5xx): the file itself may be fine."""
 
 
 class WhatsAppTemplates:
@@ -210,9 +205,9 @@ class TwilioChannel:
 
     def _fits(self, text: str) -> bool:
         if self.name == "whatsapp":
-            return _utf16_length(text) <= WHATSAPP_MAX_CHARS
+            return utf16_length(text) <= WHATSAPP_MAX_CHARS
         body = sms.gsm_friendly(text)
-        return _utf16_length(body) <= SMS_MAX_CHARS and sms.segments(body) <= SMS_MAX_SEGMENTS
+        return utf16_length(body) <= SMS_MAX_CHARS and sms.segments(body) <= SMS_MAX_SEGMENTS
 
     def _payload(self, text: str) -> dict:
         if self.name == "whatsapp":
@@ -297,20 +292,16 @@ class TwilioChannel:
     # receiving
 
     def fetch_media(self, url: str, declared_type: str) -> tuple[bytes, str, str]:
-        """Download one inbound photo or voice note: (content, kind, file suffix), or MediaRefused."""
+        """Download one inbound photo or voice note: (content, kind, file suffix), or MediaRefused
+        (MediaNotFetched when the download failed for now)."""
         try:
             content, content_type = self.http.download(
                 url, auth=(self.settings.twilio_account_sid, self.settings.twilio_auth_token), max_bytes=MAX_MEDIA_BYTES
             )
         except requests.RequestException as error:
-            raise MediaRefused(f"download failed ({type(error).__name__})") from None
-        content_type = content_type or declared_type.lower()
-        if content_type not in MEDIA_TYPES:
-            raise MediaRefused(f"type {content_type or 'unknown'} not accepted")
-        kind, suffix, signatures = MEDIA_TYPES[content_type]
-        if not content.startswith(signatures):
-            raise MediaRefused(f"content is not {content_type}")
-        return content, kind, suffix
+            raise MediaNotFetched(f"download failed ({type(error).__name__})") from None
+        media_type = accepted_media(content, declared_type=content_type or declared_type.lower())
+        return content, media_type.kind, media_type.extension
 
 
 def _int(value) -> Optional[int]:
@@ -318,10 +309,6 @@ def _int(value) -> Optional[int]:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _reply_text(reply: Reply) -> str:
@@ -461,7 +448,6 @@ def _keyword(channel: str, body: str, opt_out_type: str) -> Optional[str]:
 class _Parsed:
     inbound: flows.Inbound
     keyword: Optional[str]
-    stored_files: list[Path]
 
 
 class _Malformed(Exception):
@@ -474,11 +460,12 @@ def _parse_inbound(form, channel: TwilioChannel, settings: Settings) -> _Parsed:
     latitude, longitude = _coordinates(form)
     if latitude is not None:
         # The flows keep the point itself; Address and Label (a place's name) would be dropped by them.
-        return _Parsed(flows.Inbound(latitude=latitude, longitude=longitude), None, [])
-    media, stored = _fetch_all_media(form, channel, settings)
+        return _Parsed(flows.Inbound(latitude=latitude, longitude=longitude), None)
+    media, refused = _fetch_all_media(form, channel, settings)
     text = keyword if keyword else (body if body.strip() else None)
     # ProfileName is never read: a named reporter's name is only ever the one they type.
-    return _Parsed(flows.Inbound(text=text, media=tuple(media)), keyword, stored)
+    inbound = flows.Inbound(text=text, media=tuple(media), refused_media=refused and not media)
+    return _Parsed(inbound, keyword)
 
 
 def _coordinates(form) -> tuple[Optional[float], Optional[float]]:
@@ -494,37 +481,29 @@ def _coordinates(form) -> tuple[Optional[float], Optional[float]]:
     return latitude, longitude
 
 
-def _fetch_all_media(form, channel: TwilioChannel, settings: Settings) -> tuple[list[Media], list[Path]]:
+def _fetch_all_media(form, channel: TwilioChannel, settings: Settings) -> tuple[list[Media], bool]:
+    """The photos and voice notes kept from a message, and whether any was refused for good."""
     try:
         count = int(form.get("NumMedia", "0") or 0)
     except ValueError:
         raise _Malformed("NumMedia must be a number") from None
     media: list[Media] = []
-    stored: list[Path] = []
+    refused = False
     for index in range(min(max(count, 0), MAX_MEDIA_ITEMS)):
         url = form.get(f"MediaUrl{index}", "")
         if not url:
             continue
         try:
             content, kind, suffix = channel.fetch_media(url, form.get(f"MediaContentType{index}", ""))
-        except MediaRefused as refused:
-            log.info("did not keep media item %d of an inbound %s message: %s", index, channel.name, refused)
+        except MediaNotFetched as failed:
+            log.warning("could not fetch media item %d of an inbound %s message: %s", index, channel.name, failed)
             continue
-        path = _store_media(settings.media_dir, content, suffix)
-        stored.append(path)
-        media.append(Media(media_id=path.name, kind=kind))
-    return media, stored
-
-
-def _store_media(media_dir: str, content: bytes, suffix: str) -> Path:
-    """Keep a file under a random name, readable by this service's user only."""
-    directory = Path(media_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{secrets.token_hex(16)}{suffix}"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-    return path
+        except MediaRefused as refusal:
+            log.info("did not keep media item %d of an inbound %s message: %s", index, channel.name, refusal)
+            refused = True
+            continue
+        media.append(Media(media_id=keep_media(content, extension=suffix, media_dir=settings.media_dir), kind=kind))
+    return media, refused
 
 
 @blueprint.post("/webhooks/twilio")
@@ -562,8 +541,7 @@ def receive_message():
         quiet=stopping and channel_name == "sms" and form.get("OptOutType", "").strip().upper() == "STOP",
     )
     if answered.duplicate:
-        for path in parsed.stored_files:  # the first delivery kept its own copy
-            path.unlink(missing_ok=True)
+        discard_media(parsed.inbound.media, media_dir=settings.media_dir)  # the first delivery kept its own copy
     return _empty_twiml()
 
 

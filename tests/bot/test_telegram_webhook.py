@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.conversations import forget_reference_data
 from bot.delivery import Deliverer, Pacer
+from bot.media import PHOTO_MAX_BYTES
 from flows.i18n import translations
 from flows.types import Reply
 from storage import outbox
@@ -388,6 +389,23 @@ def test_media_over_the_limit_or_of_another_type_is_not_kept(client, api, tmp_pa
     assert not (tmp_path / "media").exists() or list((tmp_path / "media").iterdir()) == []
     # Only content that claims to fit is fetched, and then judged by what it is.
     assert api.calls_to("getFile") == ([{"file_id": file_id}] if content.startswith(b"MZ") else [])
+
+
+def test_a_photo_too_large_to_keep_is_explained_and_the_question_asked_again(client, api, tmp_path):
+    _ = translations("en").gettext
+    resident = Resident(client, api, 42, language_code="en")
+    _to_the_what_step(resident)
+    file_id = api.add_file(JPEG, declared_size=PHOTO_MAX_BYTES + 1)
+    replies = resident.sends(resident.user.photo(file_id, file_size=PHOTO_MAX_BYTES + 1))
+    said = "\n\n".join(reply.plain for reply in replies)
+    refusal = _("That file is too big, or of a kind we can't keep. Please send a photo or a short voice message, "
+                "or type instead.")
+    question = _("Please tell us what happened, in your own words and your own language. You can also send a "
+                 "voice message or a photo.")
+    assert refusal in said and question in said.split(refusal, 1)[1]
+    assert "privacy:anonymous" not in replies[-1].callback_data
+    assert api.calls_to("getFile") == []  # Telegram said it was too large: never fetched
+    assert not (tmp_path / "media").exists() or list((tmp_path / "media").iterdir()) == []
 
 
 def test_a_redelivered_voice_note_leaves_one_file(client, api, tmp_path):

@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from bot import sms
 from bot.conversations import forget_reference_data
 from bot.delivery import Deliverer
+from bot.media import PHOTO_MAX_BYTES
 from flows import i18n
 from flows.types import Reply
 from storage import outbox
@@ -386,6 +387,25 @@ def test_media_we_do_not_accept_is_not_kept(client, fake, tmp_path):
     choose_language(hodan, "en")
     url = fake.add_media(b"%PDF-1.7 not a voice note", "application/pdf")
     hodan.send(NumMedia="1", MediaUrl0=url, MediaContentType0="application/pdf")
+    assert not (tmp_path / "media").exists() or not list((tmp_path / "media").iterdir())
+
+
+def test_a_photo_too_large_to_keep_is_explained_in_the_residents_language_and_the_question_asked_again(
+        client, fake, tmp_path):
+    _ = i18n.translations("so").gettext
+    hodan = Resident(client, fake, HODAN)
+    choose_language(hodan, "so")
+    walk_to_description(hodan, "so")
+    url = fake.add_media(b"\xff\xd8\xff\xe0" + bytes(PHOTO_MAX_BYTES), "image/jpeg")
+    said = hodan.send(NumMedia="1", MediaUrl0=url, MediaContentType0="image/jpeg", MessageType="image")
+
+    refusal = _("That file is too big, or of a kind we can't keep. Please send a photo or a short voice message, "
+                "or type instead.")
+    question = _("Please tell us what happened, in your own words and your own language. You can also send a "
+                 "voice message or a photo.")
+    assert refusal in said and question in said.split(refusal, 1)[1]
+    assert _("How private should your report be?") not in said
+    assert len(fake.media_requests) == 1  # fetched, then refused by its size
     assert not (tmp_path / "media").exists() or not list((tmp_path / "media").iterdir())
 
 
