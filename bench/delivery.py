@@ -31,12 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
-from storage import contacts, migrate, outbox  # noqa: E402
-from storage.crypto import Sealer, keyed_hash  # noqa: E402
-from storage.database import make_engine, new_session  # noqa: E402
-from storage.seed import seed_reference_data  # noqa: E402
-from storage.types import utcnow  # noqa: E402
+from storage.seed import prepare_database  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI, TelegramUser  # noqa: E402
+from tests.helpers import queue_telegram_messages  # noqa: E402
 
 SECRET = "bench-delivery-" + secrets.token_hex(16)
 LIMIT = 30
@@ -45,30 +42,9 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 TIME_BUDGET_SECONDS = 240
 
 
-def prepare(url: str) -> None:
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with new_session(engine) as session:
-        seed_reference_data(session)
-        session.commit()
-    engine.dispose()
-
-
 def queue(url: str, chats: int) -> None:
-    engine = make_engine(url)
-    sealer = Sealer(SECRET)
-    now = utcnow()
-    with new_session(engine) as session:
-        for n in range(chats):
-            chat_id = str(900000 + n)
-            contact = contacts.find_or_create_contact(
-                session, channel="telegram", address_hash=keyed_hash(SECRET, "telegram", chat_id),
-                address_sealed=sealer.seal(chat_id), now=now)
-            outbox.enqueue(session, contact_id=contact.id, channel="telegram",
-                           payloads=[{"text": f"Your report TH-0000-{n:04d} has an update.", "parse_mode": "HTML"}],
-                           kind="status_update", language="en", now=now)
-        session.commit()
-    engine.dispose()
+    queue_telegram_messages(url, secret_key=SECRET, chat_ids=range(900000, 900000 + chats),
+                            text="Your report TH-0000-{n:04d} has an update.")
 
 
 def run_workers(url: str, api: FakeTelegramAPI, workers: int, chats: int, rate_storage: str) -> dict:
@@ -148,7 +124,9 @@ def postgres_schema_url() -> tuple[str, callable]:
 def clear_redis() -> None:
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter("safer-homes:pace:*"):  # only the pacer's slots, nothing else in Redis
+        client.delete(key)
 
 
 def main() -> None:
@@ -160,14 +138,14 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp:
         sqlite_url = f"sqlite:///{tmp}/delivery.db"
-        prepare(sqlite_url)
+        prepare_database(sqlite_url)
         queue(sqlite_url, chats)
         with FakeTelegramAPI(messages_per_second=LIMIT) as api:
             results["sqlite_1_worker"] = run_workers(sqlite_url, api, 1, chats, "memory://")
 
         pg_url, drop = postgres_schema_url()
         try:
-            prepare(pg_url)
+            prepare_database(pg_url)
             queue(pg_url, chats)
             clear_redis()
             with FakeTelegramAPI(messages_per_second=LIMIT) as api:
@@ -176,7 +154,7 @@ def main() -> None:
             drop()
 
         latency_url = f"sqlite:///{tmp}/latency.db"
-        prepare(latency_url)
+        prepare_database(latency_url)
         results["webhook"] = webhook_latency(latency_url, 50 if args.quick else 200)
 
     print(f"{chats} messages to {chats} chats through the fake Bot API enforcing {LIMIT}/s overall")

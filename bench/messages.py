@@ -52,10 +52,9 @@ if str(REPO) not in sys.path:
 from flask import Flask, jsonify, request  # noqa: E402
 from sqlalchemy import event, func, select, text  # noqa: E402
 
-from storage import migrate  # noqa: E402
 from storage.database import SQLITE_PRAGMAS, make_engine, new_session  # noqa: E402
 from storage.models import Report  # noqa: E402
-from storage.seed import seed_reference_data  # noqa: E402
+from storage.seed import prepare_database  # noqa: E402
 
 URL_PATH = "/chat/api/messages"
 SECRET_KEY = "bench-messages-" + "0123456789abcdef" * 3
@@ -101,12 +100,7 @@ def session_id() -> str:
 def prepared_database(directory: Path, name: str) -> str:
     """A fresh SQLite file, migrated and seeded the way `script/server` prepares one."""
     url = f"sqlite:///{directory / name}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with new_session(engine) as session:
-        seed_reference_data(session)
-        session.commit()
-    engine.dispose()
+    prepare_database(url)
     return url
 
 

@@ -96,3 +96,16 @@ def seed_reference_data(session: Session) -> None:
             if (category, agency_ids[slug]) not in existing_routes:
                 session.add(CategoryRoute(category=category, agency_id=agency_ids[slug]))
     session.flush()
+
+
+def prepare_database(database_url: str) -> None:
+    """Migrate and seed, as `safer-homes db upgrade` then `demo-data` do (tests and benchmarks use it)."""
+    from storage import migrate
+    from storage.database import make_engine, new_session
+
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    with new_session(engine) as session:
+        seed_reference_data(session)
+        session.commit()
+    engine.dispose()

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from storage import migrate
 from storage.database import make_engine, new_session
-from storage.seed import seed_reference_data
+from storage.seed import prepare_database, seed_reference_data
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -45,9 +45,7 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="session")
 def migrated_sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
-    url = f"sqlite:///{path}"
-    migrate.upgrade(url)
-    _seed(url)
+    prepare_database(f"sqlite:///{path}")
     return path
 
 

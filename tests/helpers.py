@@ -56,3 +56,26 @@ def dump_every_table(database_url: str) -> dict[str, list[tuple]]:
 
 def row_counts(database_url: str) -> dict[str, int]:
     return {name: len(rows) for name, rows in dump_every_table(database_url).items()}
+
+
+def queue_telegram_messages(database_url: str, *, secret_key: str, chat_ids, text: str = "update {n}",
+                            kind: str = "status_update") -> None:
+    """One outbox message for each Telegram chat id (contacts made as the webhook would make them)."""
+    from storage import contacts, outbox
+    from storage.crypto import Sealer, keyed_hash
+    from storage.database import new_session
+    from storage.types import utcnow
+
+    engine = make_engine(database_url)
+    sealer = Sealer(secret_key)
+    now = utcnow()
+    with new_session(engine) as session:
+        for n, chat_id in enumerate(str(chat) for chat in chat_ids):
+            contact = contacts.find_or_create_contact(
+                session, channel="telegram", address_hash=keyed_hash(secret_key, "telegram", chat_id),
+                address_sealed=sealer.seal(chat_id), now=now,
+            )
+            outbox.enqueue(session, contact_id=contact.id, channel="telegram", payloads=[{"text": text.format(n=n)}],
+                           kind=kind, language="en", now=now)
+        session.commit()
+    engine.dispose()

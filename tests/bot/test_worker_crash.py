@@ -15,33 +15,14 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from storage import contacts, outbox
-from storage.crypto import Sealer, keyed_hash
 from storage.database import make_engine, new_session
 from storage.models import OutboxMessage
-from storage.types import utcnow
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.helpers import queue_telegram_messages
 
 CHATS = 120
 THREADS = 4
-
-
-def _queue_one_message_per_chat(database_url: str) -> None:
-    engine = make_engine(database_url)
-    sealer = Sealer(TEST_SECRET_KEY)
-    now = utcnow()
-    with new_session(engine) as session:
-        for n in range(CHATS):
-            chat_id = str(700000 + n)
-            contact = contacts.find_or_create_contact(
-                session, channel="telegram", address_hash=keyed_hash(TEST_SECRET_KEY, "telegram", chat_id),
-                address_sealed=sealer.seal(chat_id), now=now,
-            )
-            outbox.enqueue(session, contact_id=contact.id, channel="telegram", payloads=[{"text": f"update {n}"}],
-                           kind="status_update", language="en", now=now)
-        session.commit()
-    engine.dispose()
 
 
 def _start_worker(database_url: str, api: FakeTelegramAPI) -> subprocess.Popen:
@@ -66,7 +47,7 @@ def _wait(predicate, timeout: float, what: str) -> None:
 
 
 def test_a_killed_worker_loses_nothing_and_repeats_at_most_what_was_in_flight(database_url):
-    _queue_one_message_per_chat(database_url)
+    queue_telegram_messages(database_url, secret_key=TEST_SECRET_KEY, chat_ids=range(700000, 700000 + CHATS))
     with FakeTelegramAPI() as api:
         api.delay(0.03)  # each send takes a moment, so the kill lands mid-batch
         worker = _start_worker(database_url, api)
