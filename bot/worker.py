@@ -35,6 +35,7 @@ def run_due_work(engine: Engine, settings: Settings, *, now: datetime, deliverer
     with new_session(engine) as session:
         purged = retention.purge_stale_drafts(session, older_than=now - settings.draft_retention)
         retention.purge_inbound_receipts(session, older_than=now - INBOUND_RECEIPT_RETENTION)
+        retention.purge_early_delivery_reports(session, older_than=now - timedelta(days=1))
         worker_status.record_heartbeat(session, name="worker", at=utcnow())
         session.commit()
         kept = retention.referenced_media_ids(session)

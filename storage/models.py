@@ -177,3 +177,15 @@ class OutboxMessage(SQLModel, table=True):
     segments: Optional[int] = None
     created_at: datetime = _when()
     sent_at: Optional[datetime] = _when(default=None)
+
+
+class EarlyDeliveryReport(SQLModel, table=True):
+    """A provider's delivery report that arrived before we had recorded the message as sent (the
+    provider answers the send, then reports; our commit can come after). Applied by mark_sent."""
+
+    provider_message_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(max_length=16)
+    error_code: Optional[int] = None
+    # What the error means for us, decided by the channel adapter: "hold", "unreachable" or None.
+    effect: Optional[str] = Field(default=None, max_length=16)
+    received_at: datetime = _when()

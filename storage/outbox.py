@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from storage.models import Contact, InboundReceipt, OutboxMessage
+from storage.models import Contact, EarlyDeliveryReport, InboundReceipt, OutboxMessage
 
 # A Twilio delivery report only ever moves forward: a late "sent" never overwrites "delivered".
 DELIVERY_ORDER = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4,
@@ -128,6 +128,11 @@ def mark_sent(session: Session, *, message_id: int, provider_message_id: str, se
     # until the delivery report says it arrived (record_delivery_status drops it then).
     if forget or message.channel not in CHANNELS_REPORTING_LATE_REFUSALS:
         message.payload = {}
+    early = session.get(EarlyDeliveryReport, provider_message_id)
+    if early is not None:
+        session.flush()
+        _apply_delivery_report(session, message, status=early.status, error_code=early.error_code, effect=early.effect)
+        session.delete(early)
 
 
 def schedule_retry(session: Session, *, message_id: int, at: datetime, error: str, counts_as_try: bool = True) -> None:
@@ -229,3 +234,32 @@ def counts_by_status(session: Session) -> dict[str, int]:
 def contacts_of(session: Session, *, message_ids: Sequence[int]) -> list[int]:
     query = select(OutboxMessage.contact_id).where(OutboxMessage.id.in_(list(message_ids))).distinct()
     return list(session.execute(query).scalars())
+
+
+def apply_delivery_report(
+    session: Session, *, provider_message_id: str, status: str, error_code: Optional[int], effect: Optional[str],
+    now: datetime,
+) -> None:
+    """A provider's report on a message: `effect` (decided by the channel from its error code) is
+    "hold" (refused for now: send again when the resident writes), "unreachable" (blocked or
+    unsubscribed) or None. A report for a message not yet recorded as sent is kept until it is."""
+    message = message_by_provider_id(session, provider_message_id=provider_message_id)
+    if message is not None:
+        _apply_delivery_report(session, message, status=status, error_code=error_code, effect=effect)
+        return
+    early = session.get(EarlyDeliveryReport, provider_message_id)
+    if early is None:
+        session.add(EarlyDeliveryReport(provider_message_id=provider_message_id, status=status,
+                                        error_code=error_code, effect=effect, received_at=now))
+    elif DELIVERY_ORDER.get(status, -1) > DELIVERY_ORDER.get(early.status, -1) or effect:
+        early.status, early.error_code, early.effect = status, error_code, effect or early.effect
+
+
+def _apply_delivery_report(session: Session, message: OutboxMessage, *, status: str, error_code: Optional[int],
+                           effect: Optional[str]) -> None:
+    if effect == "hold":
+        hold_after_send(session, message_id=message.id, error=f"error {error_code}: refused for now, held")
+        return
+    record_delivery_status(session, provider_message_id=message.provider_message_id, status=status, error_code=error_code)
+    if effect == "unreachable":
+        mark_contact_unreachable(session, contact_id=message.contact_id, error=f"error {error_code}: unsubscribed or blocked")

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from sqlalchemy import delete
 
-from storage.models import Conversation, InboundReceipt, ReportMedia
+from storage.models import Conversation, EarlyDeliveryReport, InboundReceipt, ReportMedia
 
 DRAFT_KEYS = ("flow", "step", "draft", "pending", "misses")
 
@@ -40,3 +40,9 @@ def referenced_media_ids(session: Session) -> set[str]:
     for state in session.execute(select(Conversation.state)).scalars():
         kept.update(item[0] for item in (state or {}).get("draft", {}).get("media", []))
     return kept
+
+
+def purge_early_delivery_reports(session: Session, *, older_than: datetime) -> int:
+    """A report whose message never got recorded as sent within a day never will be."""
+    result = session.execute(delete(EarlyDeliveryReport).where(EarlyDeliveryReport.received_at < older_than))
+    return result.rowcount or 0

@@ -556,15 +556,9 @@ def receive_status():
     if not message_sid or not status:
         return _refuse(400, "MessageSid and MessageStatus are required.")
     error_code = _int(form.get("ErrorCode"))
+    effect = {WINDOW_CLOSED: "hold", UNSUBSCRIBED: "unreachable", BLOCKED: "unreachable"}.get(error_code)
     with new_session(current_app.extensions["safer_homes.engine"]) as session:
-        message = outbox.message_by_provider_id(session, provider_message_id=message_sid)
-        if message is not None and error_code == WINDOW_CLOSED:
-            outbox.hold_after_send(session, message_id=message.id, error=f"Twilio error {error_code}: outside WhatsApp's 24-hour window")
-        else:
-            outbox.record_delivery_status(session, provider_message_id=message_sid, status=status, error_code=error_code)
-        if error_code in (UNSUBSCRIBED, BLOCKED) and message is not None:
-            outbox.mark_contact_unreachable(
-                session, contact_id=message.contact_id, error=f"Twilio error {error_code}: unsubscribed or blocked"
-            )
+        outbox.apply_delivery_report(session, provider_message_id=message_sid, status=status, error_code=error_code,
+                                     effect=effect, now=_now())
         session.commit()
     return _empty_twiml()

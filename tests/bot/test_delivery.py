@@ -449,3 +449,31 @@ def test_a_final_failure_report_shows_the_message_as_failed(engine):
         session.commit()
     message = _messages(engine)[0]
     assert message.status == "failed" and "30003" in message.last_error and message.payload == {}
+
+
+@pytest.mark.parametrize("status, effect, expected", [
+    ("delivered", None, ("sent", "delivered")),
+    ("undelivered", "hold", ("held", None)),
+    ("undelivered", "unreachable", ("failed", "undelivered")),
+])
+def test_a_delivery_report_that_arrives_before_the_send_is_recorded_is_applied_after(engine, status, effect, expected):
+    class ReportsFirst(ScriptedChannel):
+        """The provider's callback lands while our send call has not returned yet."""
+
+        def send(self, address, payload, *, kind, language, window_open):
+            with new_session(engine) as session:
+                outbox.apply_delivery_report(session, provider_message_id="p1", status=status, error_code=63016,
+                                             effect=effect, now=T0)
+                session.commit()
+            return super().send(address, payload, kind=kind, language=language, window_open=window_open)
+
+    channel = ReportsFirst(name="whatsapp")
+    contact_id, _ = _queue(engine, ["hello"], channel="whatsapp")
+    _deliverer(engine, channel, Clock()).deliver_due()
+    message = _messages(engine)[0]
+    assert (message.status, message.delivery_status) == expected
+    with new_session(engine) as session:
+        from storage.models import EarlyDeliveryReport
+
+        assert session.execute(select(EarlyDeliveryReport)).first() is None
+        assert session.get(Contact, contact_id).unreachable is (effect == "unreachable")
