@@ -207,6 +207,10 @@ class Deliverer:
 
         now = self.clock()
         with new_session(self.engine) as session:
+            if isinstance(result, DeliveryError) and not outbox.holds_claim(session, message_id=message_id, claimer=claimer):
+                # Our lease ran out during a slow failure and another claim has the message now: its
+                # outcome is the other claimer's to record. (A success is always recorded: it was sent.)
+                return counts
             if isinstance(result, RetryAfter):
                 outbox.schedule_retry(session, message_id=message_id, at=now + timedelta(seconds=result.seconds),
                                       error=str(result), counts_as_try=False)

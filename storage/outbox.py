@@ -102,6 +102,11 @@ def claim(
     return messages
 
 
+def holds_claim(session: Session, *, message_id: int, claimer: str) -> bool:
+    message = session.get(OutboxMessage, message_id)
+    return message is not None and message.status == "sending" and message.claimed_by == claimer
+
+
 def renew_claim(session: Session, *, message_id: int, claimer: str, now: datetime, lease: timedelta = LEASE) -> bool:
     """Extend a claim just before sending. False if it lapsed and another claim took the message over:
     then the caller must not send it (the other claimer will)."""

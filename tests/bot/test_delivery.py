@@ -477,3 +477,19 @@ def test_a_delivery_report_that_arrives_before_the_send_is_recorded_is_applied_a
 
         assert session.execute(select(EarlyDeliveryReport)).first() is None
         assert session.get(Contact, contact_id).unreachable is (effect == "unreachable")
+
+
+def test_a_failure_after_the_lease_passed_to_another_claim_is_not_recorded(engine):
+    _queue(engine, ["slow"])
+
+    class SlowThenTakenOver(ScriptedChannel):
+        def send(self, address, payload, *, kind, language, window_open):
+            with new_session(engine) as session:  # meanwhile the lease lapses and another worker claims it
+                later = T0 + outbox.LEASE
+                [taken] = outbox.claim(session, now=later, limit=1, claimer="other", channels=["telegram"])
+                session.commit()
+            raise Transient("timeout")
+
+    _deliverer(engine, SlowThenTakenOver(), Clock()).deliver_due()
+    message = _messages(engine)[0]
+    assert message.status == "sending" and message.claimed_by == "other"  # left for the other claimer
