@@ -1,6 +1,7 @@
 """The `safer-homes` command (design.md, "CLI")."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
@@ -146,6 +147,96 @@ def telegram_poll(timeout: int, rounds: int | None) -> None:
     finally:
         channel.close()
         app.extensions["safer_homes.engine"].dispose()
+
+
+@main.group(help="Ward panels, forums and community events.")
+def events() -> None:
+    pass
+
+
+def _parse_start(value: str):
+    """ISO 8601; a time with no offset is London time (what organisers mean when they type one)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date and time, e.g. 2027-01-14T18:30", param_hint="--starts")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
+    return moment
+
+
+@contextlib.contextmanager
+def _session():
+    """A session on DATABASE_URL whose engine is closed with it (a CLI command is one short run)."""
+    from storage.database import make_engine, new_session
+
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        with new_session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@events.command("add", help="Add an event; prints its id alone on the last line.")
+@click.option("--title", required=True)
+@click.option("--starts", required=True, help="ISO 8601; without an offset it is London time.")
+@click.option("--ward", "ward_slug", default=None, help="Ward slug, e.g. weavers.")
+@click.option("--place", default=None)
+@click.option("--capacity", default=None, type=int)
+def events_add(title: str, starts: str, ward_slug, place, capacity) -> None:
+    from storage import events as event_store
+    from storage.reports import UnknownChoice
+    from storage.types import utcnow
+
+    starts_at = _parse_start(starts)
+    with _session() as session:
+        try:
+            event = event_store.create_event(session, title=title, starts_at=starts_at, now=utcnow(),
+                                             ward_slug=ward_slug, place=place, capacity=capacity)
+        except (ValueError, UnknownChoice) as problem:
+            raise click.ClickException(f"not added: {problem}")
+        session.commit()
+        click.echo(event.id)
+
+
+@events.command("list", help="Upcoming events, soonest first, in London time.")
+def events_list() -> None:
+    from zoneinfo import ZoneInfo
+
+    from storage import events as event_store
+    from storage.types import utcnow
+
+    with _session() as session:
+        upcoming = event_store.list_upcoming_events(session, now=utcnow(), include_cancelled=True)
+    if not upcoming:
+        click.echo("no upcoming events")
+    for event, ward_name in upcoming:
+        when = event.starts_at.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M")
+        details = [when, event.title, ward_name or "borough-wide", event.place or "place to be confirmed"]
+        if event.capacity:
+            details.append(f"capacity {event.capacity}")
+        if event.cancelled_at:
+            details.append("CANCELLED")
+        click.echo(f"{event.id}\t" + "\t".join(details))
+
+
+@events.command("cancel", help="Cancel an event by its id.")
+@click.argument("event_id", type=int)
+def events_cancel(event_id: int) -> None:
+    from storage import events as event_store
+    from storage.types import utcnow
+
+    with _session() as session:
+        try:
+            event_store.cancel_event(session, event_id=event_id, now=utcnow())
+        except LookupError as problem:
+            raise click.ClickException(str(problem))
+        session.commit()
+    click.echo(f"event {event_id} cancelled")
 
 
 if __name__ == "__main__":

@@ -189,3 +189,16 @@ class EarlyDeliveryReport(SQLModel, table=True):
     # What the error means for us, decided by the channel adapter: "hold", "unreachable" or None.
     effect: Optional[str] = Field(default=None, max_length=16)
     received_at: datetime = _when()
+
+
+class Event(SQLModel, table=True):
+    """A ward panel, forum or community event residents can find and say they are coming to."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    ward_id: Optional[int] = Field(default=None, foreign_key="ward.id", index=True)
+    place: Optional[str] = Field(default=None, max_length=300)
+    starts_at: datetime = _when(index=True)
+    capacity: Optional[int] = None
+    cancelled_at: Optional[datetime] = _when(default=None)
+    created_at: datetime = _when()
