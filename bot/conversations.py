@@ -18,10 +18,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 import flows
-from flows.types import AgencyInfo, RememberLanguage, Reply, ReportStatus, SubmitReport, WardInfo
+from flows.types import AgencyInfo, EventInfo, RememberLanguage, Reply, ReportStatus, SaveRsvp, SubmitReport, WardInfo
 from bot.channels.base import Channel
 from bot.settings import Settings
-from storage import contacts, outbox, places, reports
+from storage import contacts, events, outbox, places, reports
 from storage.crypto import Sealer, keyed_hash
 from storage.database import new_session
 from storage.references import new_reference
@@ -123,6 +123,8 @@ def converse(
             new_reference=lambda: _unused_reference(session),
             idle_after=settings.conversation_idle_after,
             max_text_length=settings.max_text_length,
+            upcoming_events=lambda: _upcoming_events(session, now),
+            lookup_event=lambda event_id: _lookup_event(session, event_id, now),
         )
         step = flows.handle(_without_unstorable_characters(inbound), state, context)
         anonymous_report = any(isinstance(i, SubmitReport) and i.privacy == "anonymous" for i in step.intents)
@@ -158,6 +160,9 @@ def converse(
                 _save_report(session, intent, channel=channel, contact_id=contact.id, sealer=sealer, now=now)
                 if intent.privacy == "anonymous":
                     _round_media_times(settings.media_dir, intent.media, touched_at)
+            elif isinstance(intent, SaveRsvp):
+                events.save_rsvp(session, event_id=intent.event_id, contact_id=contact.id, attending=intent.attending,
+                                 needs=intent.needs, interpreter_language=intent.interpreter_language, now=now)
             elif isinstance(intent, RememberLanguage):
                 contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
         contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=touched_at)
@@ -209,6 +214,22 @@ def _without_unstorable_characters(inbound: flows.Inbound) -> flows.Inbound:
         return inbound
     text = inbound.text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
     return inbound if text == inbound.text else dataclasses.replace(inbound, text=text)
+
+
+def _event_info(event, ward_name: Optional[str]) -> EventInfo:
+    return EventInfo(event_id=event.id, title=event.title, starts_at=event.starts_at, place=event.place,
+                     ward_name=ward_name, cancelled=event.cancelled_at is not None)
+
+
+def _upcoming_events(session: Session, now: datetime) -> tuple[EventInfo, ...]:
+    return tuple(_event_info(event, ward) for event, ward in events.list_upcoming_events(session, now=now)[:20])
+
+
+def _lookup_event(session: Session, event_id: int, now: datetime) -> Optional[EventInfo]:
+    found = events.find_event(session, event_id=event_id)
+    if found is None or found[0].starts_at <= now:
+        return None  # past events take no answers
+    return _event_info(*found)
 
 
 def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:

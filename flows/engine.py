@@ -109,9 +109,9 @@ class Turn:
 
 def _flows() -> dict[str, dict[str, Question]]:
     # Imported here because the flows import this module for Question, Go, Miss and Turn.
-    from flows import home, report, status
+    from flows import events, home, report, status
 
-    return {"home": home.QUESTIONS, "report": report.QUESTIONS, "status": status.QUESTIONS}
+    return {"home": home.QUESTIONS, "report": report.QUESTIONS, "status": status.QUESTIONS, "events": events.QUESTIONS}
 
 
 def current_question(turn: Turn) -> Question:
@@ -162,7 +162,7 @@ def handle(inbound: Inbound, state: Optional[State], ctx: Context) -> Step:
 
 
 def _dispatch(turn: Turn) -> None:
-    from flows import home, status
+    from flows import events, home, status
 
     text = (turn.inbound.text or "").strip()
     if not turn.state.get("lang"):
@@ -174,6 +174,10 @@ def _dispatch(turn: Turn) -> None:
     command = home.command_word(turn, text) if text else turn.inbound.choice
     if command in home.GLOBAL_COMMANDS:
         home.GLOBAL_COMMANDS[command](turn)
+        return
+    event_id = events.event_in_command(text) if text else None
+    if event_id is not None:
+        events.open_event(turn, event_id)
         return
     reference = status.reference_in_command(text)
     if reference:

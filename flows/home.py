@@ -60,6 +60,11 @@ def on_language(turn: Turn, key: str) -> Go:
     if resume:
         return Go(resume)
     turn.say(welcome_text(turn))
+    if "open_event" in turn.state:  # they came from an event's link: show it now they have a language
+        from flows import events
+
+        events.open_event(turn, turn.state.pop("open_event"))
+        return Stay()
     return Go("home:menu")
 
 
@@ -104,14 +109,9 @@ def on_menu(turn: Turn, key: str) -> Go | Stay:
     if key == "menu:help":
         show_help(turn)
         return Stay()
-    turn.say(
-        # TRANSLATORS: the resident asked for meetings, and none are listed yet.
-        turn._(
-            "There are no meetings or events listed yet. Ward panel meetings and community forums "
-            "will appear here."
-        )
-    )
-    ask(turn)
+    from flows import events
+
+    events.show_list(turn)
     return Stay()
 
 
@@ -209,25 +209,37 @@ def first_contact(turn: Turn, text: str) -> None:
             turn.state.pop("lang")  # nothing told us their language: ask, as for any first contact
             turn.go("home", "language")
         return
+    from flows import events
+
+    event_id = events.event_in_command(text) if text else None
+    if event_id is not None:
+        turn.state["open_event"] = event_id  # shown once they have chosen a language
     if turn.inbound.choice and turn.inbound.choice.startswith("lang:"):
         code = turn.inbound.choice.removeprefix("lang:")
         if i18n.is_shipped(code):
-            on_language(turn, turn.inbound.choice)
-            turn.go("home", "menu")
+            turn.state.update(flow="home", step="language")
+            answer_language(turn, turn.inbound.choice)
             return
     typed = match_choice(text, language_choices(turn)) if text else None
     if typed:
-        on_language(turn, typed)
-        turn.go("home", "menu")
+        turn.state.update(flow="home", step="language")
+        answer_language(turn, typed)
         return
     hinted = hinted_language(turn, text)
     if hinted:
         # A hint pre-selects; "Change language" stays one tap away on the menu that follows.
-        turn.set_language(hinted)
-        turn.say(welcome_text(turn))
-        turn.go("home", "menu")
+        turn.state.update(flow="home", step="language")
+        answer_language(turn, f"lang:{hinted}")
         return
     turn.go("home", "language")
+
+
+def answer_language(turn: Turn, key: str) -> None:
+    """As if the resident had chosen `key` on the language menu (a first contact's shortcut)."""
+    outcome = on_language(turn, key)
+    if isinstance(outcome, Go):
+        flow, _, step = outcome.step.rpartition(":")
+        turn.go(flow, step)
 
 
 def resume_after_idle(turn: Turn, text: str) -> None:

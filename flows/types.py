@@ -78,6 +78,18 @@ class ReportStatus:
 
 
 @dataclass(frozen=True)
+class EventInfo:
+    """An upcoming event as a resident may see it."""
+
+    event_id: int
+    title: str
+    starts_at: datetime
+    place: Optional[str] = None
+    ward_name: Optional[str] = None
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
 class Context:
     """Everything a flow may know about the world, supplied by the caller."""
 
@@ -88,6 +100,8 @@ class Context:
     new_reference: Callable[[], str]
     # category -> agency slugs ticked for the resident at the start (category routing, kept as data)
     default_agencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    upcoming_events: Callable[[], tuple[EventInfo, ...]] = lambda: ()
+    lookup_event: Callable[[int], Optional[EventInfo]] = lambda event_id: None
     idle_after: timedelta = timedelta(minutes=30)
     max_text_length: int = 2000
 
@@ -113,11 +127,21 @@ class SubmitReport:
 
 
 @dataclass(frozen=True)
+class SaveRsvp:
+    """The resident is coming (or not), with what they need to take part."""
+
+    event_id: int
+    attending: bool
+    needs: tuple[str, ...] = ()  # "interpreter", "childcare", "step_free", "food"
+    interpreter_language: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class RememberLanguage:
     language: str
 
 
-Intent = SubmitReport | RememberLanguage
+Intent = SubmitReport | RememberLanguage | SaveRsvp
 
 
 @dataclass(frozen=True)

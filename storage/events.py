@@ -7,7 +7,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlmodel import Session
 
-from storage.models import Event, Ward
+from storage.models import Event, Rsvp, Ward
 from storage.reports import UnknownChoice
 
 MAX_TITLE_LENGTH = 200
@@ -58,3 +58,36 @@ def cancel_event(session: Session, *, event_id: int, now: datetime) -> Event:
     if event.cancelled_at is None:
         event.cancelled_at = now
     return event
+
+
+def find_event(session: Session, *, event_id: int) -> Optional[tuple[Event, Optional[str]]]:
+    """One event with its ward's name, or None."""
+    row = session.execute(
+        select(Event, Ward.name).outerjoin(Ward, Ward.id == Event.ward_id).where(Event.id == event_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+NEEDS = ("interpreter", "childcare", "step_free", "food")
+
+
+def save_rsvp(
+    session: Session, *, event_id: int, contact_id: int, attending: bool, needs: tuple[str, ...],
+    interpreter_language: Optional[str], now: datetime,
+) -> Rsvp:
+    """Record or change a resident's answer; the latest answer is the one that counts."""
+    unknown = set(needs) - set(NEEDS)
+    if unknown:
+        raise ValueError(f"unknown needs {sorted(unknown)!r}")
+    rsvp = session.execute(
+        select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.contact_id == contact_id).with_for_update()
+    ).scalar_one_or_none()
+    if rsvp is None:
+        rsvp = Rsvp(event_id=event_id, contact_id=contact_id, attending=attending, updated_at=now)
+        session.add(rsvp)
+    rsvp.attending = attending
+    rsvp.needs = list(needs) if attending else []
+    rsvp.interpreter_language = interpreter_language if attending and "interpreter" in needs else None
+    rsvp.updated_at = now
+    session.flush()
+    return rsvp

@@ -202,3 +202,17 @@ class Event(SQLModel, table=True):
     capacity: Optional[int] = None
     cancelled_at: Optional[datetime] = _when(default=None)
     created_at: datetime = _when()
+
+
+class Rsvp(SQLModel, table=True):
+    """A resident's answer to an event, with what they need to take part (one per person per event)."""
+
+    __table_args__ = (UniqueConstraint("event_id", "contact_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    attending: bool
+    # Subset of "interpreter", "childcare", "step_free", "food": what organisers plan for.
+    needs: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    interpreter_language: Optional[str] = Field(default=None, max_length=16)
+    updated_at: datetime = _when()
