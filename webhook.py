@@ -18,7 +18,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     from bot import webchat
     from bot.channels import telegram as telegram_webhook
     from bot.channels import twilio as twilio_webhook
-    from web import chat, health
+    from web import chat, events as event_pages, health
     from web import i18n as page_languages
 
     settings = Settings.from_env()
@@ -44,6 +44,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(twilio_webhook.blueprint)
     app.register_blueprint(chat.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(event_pages.blueprint)
     logging.getLogger("bot").setLevel(logging.INFO)
     return app
 

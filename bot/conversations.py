@@ -125,6 +125,7 @@ def converse(
             max_text_length=settings.max_text_length,
             upcoming_events=lambda: _upcoming_events(session, now),
             lookup_event=lambda event_id: _lookup_event(session, event_id, now),
+            event_calendar_url=lambda event_id: f"{settings.public_base_url}/events/{event_id}.ics",
         )
         step = flows.handle(_without_unstorable_characters(inbound), state, context)
         anonymous_report = any(isinstance(i, SubmitReport) and i.privacy == "anonymous" for i in step.intents)

@@ -199,6 +199,12 @@ def _finish(turn: Turn) -> Stay:
             "Thank you, you are on the list for: %(event)s. The organisers can see what you need.",
             event=describe(turn, event),
         )
+        + "\n"
+        + turn._(
+            # TRANSLATORS: a link to a calendar file for the event; keep %(url)s as it is.
+            "To add it to your phone's calendar, open %(url)s",
+            url=turn.ctx.event_calendar_url(event.event_id),
+        )
     )
     turn.end_flow()
     return Stay()

@@ -102,6 +102,8 @@ class Context:
     default_agencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     upcoming_events: Callable[[], tuple[EventInfo, ...]] = lambda: ()
     lookup_event: Callable[[int], Optional[EventInfo]] = lambda event_id: None
+    # Where a resident can download an event's calendar file (the web service's public address).
+    event_calendar_url: Callable[[int], str] = lambda event_id: f"/events/{event_id}.ics"
     idle_after: timedelta = timedelta(minutes=30)
     max_text_length: int = 2000
 

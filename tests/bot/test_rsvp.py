@@ -69,3 +69,22 @@ def test_unknown_needs_are_refused_by_storage(engine):
     with new_session(engine) as session, pytest.raises(ValueError):
         events.save_rsvp(session, event_id=1, contact_id=1, attending=True, needs=("limousine",),
                          interpreter_language=None, now=utcnow())
+
+
+def test_the_confirmation_links_a_calendar_file_that_phones_can_read(client, database_url):
+    from icalendar import Calendar
+
+    event_id = _add_event(database_url, place="Weavers Community Centre")
+    chat = WebChat(client)
+    chat.send(choice="start")
+    chat.send(choice="lang:en")
+    chat.send(f"RSVP {event_id}")
+    chat.send(choice="rsvp:yes")
+    chat.send(choice="need:none")
+    assert f"/events/{event_id}.ics" in chat.text
+    response = client.get(f"/events/{event_id}.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    [entry] = Calendar.from_ical(response.data).walk("VEVENT")
+    assert str(entry["summary"]) == "Weavers ward panel"
+    assert str(entry["location"]) == "Weavers Community Centre"
+    assert client.get("/events/999999.ics").status_code == 404
