@@ -246,19 +246,18 @@ def _resolve(turn: Turn, question: Question) -> Outcome:
         return question.on_choice(turn, key)
     if choices and i18n.parse_number(text) is not None:
         # A number that is not on the list is a slip, not a place name or a description.
-        return Miss(
-            # TRANSLATORS: the resident typed a number that is not one of the choices.
-            turn._(
-                "Please choose a number from %(first)s to %(last)s.",
-                first=turn.number(1),
-                last=turn.number(len(choices)),
-            )
-        )
+        return Miss(number_off_the_list(turn, len(choices)))
     if inbound.media and question.on_media:
         return question.on_media(turn)
     if text and question.on_text:
         return question.on_text(turn, text)
     return Miss()
+
+
+def number_off_the_list(turn: Turn, count: int) -> str:
+    """The hint for a typed number that is not one of the `count` choices on screen."""
+    # TRANSLATORS: the resident typed a number that is not one of the choices.
+    return turn._("Please choose a number from %(first)s to %(last)s.", first=turn.number(1), last=turn.number(count))
 
 
 def match_choice(text: str, choices: Sequence[Choice]) -> Optional[str]:

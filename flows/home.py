@@ -269,13 +269,12 @@ def resume_after_idle(turn: Turn, text: str) -> None:
 
 def after_three_misses(turn: Turn, text: str) -> None:
     """After "I still didn't understand": try again, menu or help; anything else is a new answer."""
-    from flows.engine import answer, lost_choices
+    from flows.engine import answer, lost_choices, number_off_the_list
 
     key = turn.inbound.choice or (match_choice(text, lost_choices(turn)) if text else None)
     if key is None and i18n.parse_number(text) is not None:
         # Only "Try again", "Main menu" and "Help" are on screen; another number means nothing here.
-        turn.say(turn._("Please choose a number from %(first)s to %(last)s.", first=turn.number(1),
-                        last=turn.number(len(lost_choices(turn)))), lost_choices(turn))
+        turn.say(number_off_the_list(turn, len(lost_choices(turn))), lost_choices(turn))
         return
     turn.state.pop("pending")
     if key == "retry":
