@@ -83,9 +83,10 @@ def save_rsvp(
         select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.contact_id == contact_id).with_for_update()
     ).scalar_one_or_none()
     if rsvp is None:
-        rsvp = Rsvp(event_id=event_id, contact_id=contact_id, attending=attending, updated_at=now)
+        rsvp = Rsvp(event_id=event_id, contact_id=contact_id, created_at=now, updated_at=now)
         session.add(rsvp)
-    rsvp.attending = attending
+    rsvp.status = "attending" if attending else "declined"
+    rsvp.confirmed_at = (rsvp.confirmed_at or now) if attending else None
     rsvp.needs = list(needs) if attending else []
     rsvp.interpreter_language = interpreter_language if attending and "interpreter" in needs else None
     rsvp.updated_at = now

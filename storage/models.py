@@ -175,6 +175,10 @@ class OutboxMessage(SQLModel, table=True):
     # The provider's delivery report (Twilio status callback), only ever moved forward.
     delivery_status: Optional[str] = Field(default=None, max_length=16)
     segments: Optional[int] = None
+    # The event a reminder or notice is about: a moved or cancelled event drops its unsent reminders.
+    event_id: Optional[int] = Field(default=None, foreign_key="event.id", index=True, ondelete="CASCADE")
+    # Past this moment the message is worthless (a reminder after its meeting): dropped, never sent late.
+    expires_at: Optional[datetime] = _when(default=None)
     created_at: datetime = _when()
     sent_at: Optional[datetime] = _when(default=None)
 
@@ -191,28 +195,146 @@ class EarlyDeliveryReport(SQLModel, table=True):
     received_at: datetime = _when()
 
 
+# What kind of gathering an event is (recs 1, 2, 4, 6, 7, 9, 12). The labels residents read are in
+# flows/events.py (translated); these keys are what storage, the CLI and the staff pages use.
+EVENT_KINDS = ("ward_panel", "tra_meeting", "community_forum", "youth_led", "intergenerational", "family",
+               "skills_training", "digital_skills")
+# How much a community space costs to use (rec 1: residents asked for free and affordable spaces).
+SPACE_COSTS = ("free", "affordable", "paid")
+# An RSVP's status: coming with a place, on the waiting list, or not coming.
+RSVP_STATUSES = ("attending", "waiting", "declined")
+
+
+class Space(SQLModel, table=True):
+    """A community space residents and groups can use: a community centre, a mosque's hall, a library room."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    address: str = Field(max_length=300)
+    ward_id: Optional[int] = Field(default=None, foreign_key="ward.id", index=True)
+    cost: str = Field(default="free", max_length=16)  # one of SPACE_COSTS
+    # Free text from staff: who to ask and how ("ring 020 … or ask at reception").
+    booking: Optional[str] = Field(default=None, max_length=500)
+    opening_hours: Optional[str] = Field(default=None, max_length=300)
+    step_free: bool = Field(default=False)
+    hearing_loop: bool = Field(default=False)
+    accessible_toilet: bool = Field(default=False)
+    childcare_room: bool = Field(default=False)
+    kitchen: bool = Field(default=False)
+    prayer_space: bool = Field(default=False)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
 class Event(SQLModel, table=True):
     """A ward panel, forum or community event residents can find and say they are coming to."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(default="community_forum", max_length=32)  # one of EVENT_KINDS
+    # `title` and `description` are as the organiser wrote them (usually English); `titles` and
+    # `descriptions` hold other languages (code -> text), and `machine_translated` the codes whose text
+    # a machine wrote, so residents are told.
     title: str = Field(max_length=200)
+    titles: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    description: Optional[str] = Field(default=None, sa_type=Text)
+    descriptions: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    machine_translated: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     ward_id: Optional[int] = Field(default=None, foreign_key="ward.id", index=True)
+    # The venue: a space from the directory, or free text (`place`) for anywhere else.
+    space_id: Optional[int] = Field(default=None, foreign_key="space.id", index=True, ondelete="SET NULL")
     place: Optional[str] = Field(default=None, max_length=300)
     starts_at: datetime = _when(index=True)
+    ends_at: Optional[datetime] = _when(default=None)
     capacity: Optional[int] = None
+    # What is offered to make taking part possible (rec 4): {"interpreters": ["bn", "so"], "food": true,
+    # "childcare": true, "step_free": true, "voucher": "£10 shopping voucher", "travel_costs": true}.
+    offers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    # Who will be there to listen and answer (rec 6), as the organiser writes them: "Ward councillors".
+    decision_makers: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     cancelled_at: Optional[datetime] = _when(default=None)
+    # When the time or place last changed: residents who answered were told once.
+    moved_at: Optional[datetime] = _when(default=None)
+    # Filled when the RSVPs are deleted after the event (retention): the totals organisers keep.
+    rsvp_summary: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _when()
+    updated_at: Optional[datetime] = _when(default=None)
 
 
 class Rsvp(SQLModel, table=True):
     """A resident's answer to an event, with what they need to take part (one per person per event)."""
 
-    __table_args__ = (UniqueConstraint("event_id", "contact_id"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "contact_id"),
+        Index("ix_rsvp_event_status", "event_id", "status"),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
-    attending: bool
+    status: str = Field(default="attending", max_length=16)  # one of RSVP_STATUSES
     # Subset of "interpreter", "childcare", "step_free", "food": what organisers plan for.
     needs: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     interpreter_language: Optional[str] = Field(default=None, max_length=16)
+    created_at: datetime = _when()
     updated_at: datetime = _when()
+    # When they got a place (at once, or promoted from the waiting list): no reminder is due before it.
+    confirmed_at: Optional[datetime] = _when(default=None)
+    # Their place in the waiting list: the earliest is promoted first.
+    waiting_since: Optional[datetime] = _when(default=None)
+    # When "how was it?" was asked, so it is asked once.
+    feedback_asked_at: Optional[datetime] = _when(default=None)
+
+
+class ReminderRun(SQLModel, table=True):
+    """One reminder moment of one event, done: the marker that makes planning reminders exactly-once.
+
+    Written in the same transaction as the reminders it queued; a second worker (or a restart) that
+    tries the same moment hits the unique constraint and queues nothing. A moved event has a new
+    `starts_at`, so its new moments are new runs."""
+
+    __table_args__ = (UniqueConstraint("event_id", "offset_minutes", "starts_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    offset_minutes: int
+    starts_at: datetime = _when()
+    queued: int = Field(default=0)
+    skipped: int = Field(default=0)
+    ran_at: datetime = _when()
+
+
+class EventFeedback(SQLModel, table=True):
+    """"How was it?" after an event: a rating and an optional comment, kept without who gave it."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    rating: int  # 1 to 5
+    comment: Optional[str] = Field(default=None, sa_type=Text)
+    language: str = Field(max_length=16)
+    created_on: datetime = _when()  # the day only
+
+
+class AgendaItem(SQLModel, table=True):
+    """"Have your say" (rec 12): something a resident wants a ward panel or forum to discuss.
+
+    Tied to an event when sent for one; tied only to a ward when sent after a meeting for "the next one",
+    and then shown for that ward's next meeting."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: Optional[int] = Field(default=None, foreign_key="event.id", index=True, ondelete="CASCADE")
+    ward_id: Optional[int] = Field(default=None, foreign_key="ward.id", index=True)
+    # A report category key ("asb", "drugs", …, "other"): how organisers see items grouped.
+    topic: str = Field(max_length=32)
+    text: str = Field(sa_type=Text)
+    language: str = Field(max_length=16)
+    # English from the configured translator, labelled as machine translation wherever it is shown.
+    translation: Optional[str] = Field(default=None, sa_type=Text)
+    # Who sent it, so they cannot back their own item; gone when they ask us to forget them.
+    contact_id: Optional[int] = Field(default=None, foreign_key="contact.id", index=True, ondelete="SET NULL")
+    created_at: datetime = _when()
+
+
+class AgendaBacking(SQLModel, table=True):
+    """A resident backing an agenda item someone else sent ("me too")."""
+
+    item_id: int = Field(foreign_key="agendaitem.id", primary_key=True, ondelete="CASCADE")
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True, ondelete="CASCADE")
+    created_at: datetime = _when()

@@ -27,7 +27,7 @@ def _add_event(database_url, **overrides) -> int:
 def _rsvps(database_url):
     engine = make_engine(database_url)
     with new_session(engine) as session:
-        rows = [(r.event_id, r.attending, r.needs, r.interpreter_language) for r in session.execute(select(Rsvp)).scalars()]
+        rows = [(r.event_id, r.status, r.needs, r.interpreter_language) for r in session.execute(select(Rsvp)).scalars()]
     engine.dispose()
     return rows
 
@@ -45,10 +45,10 @@ def test_an_rsvp_with_needs_is_saved_and_a_change_of_mind_replaces_it(client, da
     chat.send(choice="need:step_free")
     chat.send(choice="done")
     chat.send(choice="interp:so")
-    assert _rsvps(database_url) == [(event_id, True, ["interpreter", "step_free"], "so")]
+    assert _rsvps(database_url) == [(event_id, "attending", ["interpreter", "step_free"], "so")]
     chat.send(f"RSVP {event_id}")
     chat.send(choice="rsvp:no")
-    assert _rsvps(database_url) == [(event_id, False, [], None)]
+    assert _rsvps(database_url) == [(event_id, "declined", [], None)]
 
 
 def test_past_events_are_not_listed_and_take_no_reply(client, database_url):
