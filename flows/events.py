@@ -46,9 +46,14 @@ def event_in_command(text: str) -> Optional[int]:
 
 
 def describe(turn: Turn, event: EventInfo) -> str:
-    when = format_datetime(event.starts_at.astimezone(LONDON), "EEEE d MMMM, HH:mm", locale=turn.lang.replace("-", "_"))
+    return describe_event(turn.lang, event)
+
+
+def describe_event(lang: str, event: EventInfo) -> str:
+    """One line a resident recognises the event by: title, day and London time, place."""
+    when = format_datetime(event.starts_at.astimezone(LONDON), "EEEE d MMMM, HH:mm", locale=lang.replace("-", "_"))
     place = event.place or event.ward_name
-    return i18n.localise_digits(f"{event.title} — {when}" + (f", {place}" if place else ""), turn.lang)
+    return i18n.localise_digits(f"{event.title} — {when}" + (f", {place}" if place else ""), lang)
 
 
 def open_event(turn: Turn, event_id: int) -> None:

@@ -50,12 +50,16 @@ def record_inbound(session: Session, *, channel: str, provider_message_id: str, 
 
 def enqueue(
     session: Session, *, contact_id: int, channel: str, payloads: Sequence[dict], kind: str, language: str,
-    now: datetime,
+    now: datetime, event_id: Optional[int] = None, expires_at: Optional[datetime] = None,
 ) -> list[int]:
-    """Queue payloads for one contact, in order, due now. Returns their ids."""
+    """Queue payloads for one contact, in order, due now. Returns their ids.
+
+    `event_id` ties a reminder or notice to its event (a moved event drops what was queued for the old
+    time); past `expires_at` a message is dropped instead of sent late."""
     messages = [
         OutboxMessage(contact_id=contact_id, channel=channel, kind=kind, language=language, payload=payload,
-                      status="pending", next_attempt_at=now, created_at=now)
+                      status="pending", next_attempt_at=now, created_at=now, event_id=event_id,
+                      expires_at=expires_at)
         for payload in payloads
     ]
     session.add_all(messages)
