@@ -20,6 +20,7 @@ from sqlmodel import Session
 import flows
 from flows.types import AgencyInfo, EventInfo, RememberLanguage, Reply, ReportStatus, SaveRsvp, SubmitReport, WardInfo
 from bot.channels.base import Channel
+from bot.event_info import to_event_info
 from bot.settings import Settings
 from storage import contacts, events, outbox, places, reports
 from storage.crypto import Sealer, keyed_hash
@@ -217,20 +218,15 @@ def _without_unstorable_characters(inbound: flows.Inbound) -> flows.Inbound:
     return inbound if text == inbound.text else dataclasses.replace(inbound, text=text)
 
 
-def _event_info(event, ward_name: Optional[str]) -> EventInfo:
-    return EventInfo(event_id=event.id, title=event.title, starts_at=event.starts_at, place=event.place,
-                     ward_name=ward_name, cancelled=event.cancelled_at is not None)
-
-
 def _upcoming_events(session: Session, now: datetime) -> tuple[EventInfo, ...]:
-    return tuple(_event_info(event, ward) for event, ward in events.list_upcoming_events(session, now=now)[:20])
+    return tuple(to_event_info(event, ward_name=ward) for event, ward in events.list_upcoming_events(session, now=now)[:20])
 
 
 def _lookup_event(session: Session, event_id: int, now: datetime) -> Optional[EventInfo]:
     found = events.find_event(session, event_id=event_id)
     if found is None or found[0].starts_at <= now:
         return None  # past events take no answers
-    return _event_info(*found)
+    return to_event_info(found[0], ward_name=found[1])
 
 
 def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:

@@ -49,11 +49,18 @@ def describe(turn: Turn, event: EventInfo) -> str:
     return describe_event(turn.lang, event)
 
 
+# TRANSLATORS: after an event's title or description that a machine translated from the organiser's words.
+MACHINE_TRANSLATED = _N("(machine translated)")
+
+
 def describe_event(lang: str, event: EventInfo) -> str:
-    """One line a resident recognises the event by: title, day and London time, place."""
+    """One line a resident recognises the event by: title (in their language), day and London time, place."""
     when = format_datetime(event.starts_at.astimezone(LONDON), "EEEE d MMMM, HH:mm", locale=lang.replace("-", "_"))
-    place = event.place or event.ward_name
-    return i18n.localise_digits(f"{event.title} — {when}" + (f", {place}" if place else ""), lang)
+    place = event.space_name or event.place or event.ward_name
+    title = event.title_in(lang)
+    if event.machine_translated_in(lang) and lang in event.titles:
+        title = f"{title} {i18n.translations(lang).gettext(MACHINE_TRANSLATED)}"
+    return i18n.localise_digits(f"{title} — {when}" + (f", {place}" if place else ""), lang)
 
 
 def open_event(turn: Turn, event_id: int) -> None:

@@ -78,15 +78,74 @@ class ReportStatus:
 
 
 @dataclass(frozen=True)
+class RsvpInfo:
+    """What this resident already answered for an event."""
+
+    status: str  # "attending" | "waiting" | "declined"
+    needs: tuple[str, ...] = ()  # "interpreter", "childcare", "step_free", "food"
+    interpreter_language: Optional[str] = None
+    # 1 for the first on the waiting list; None when not waiting (or not worth a query).
+    waiting_position: Optional[int] = None
+
+
+# The kinds of meeting where residents may suggest a topic for the agenda ("Have your say", rec 12).
+AGENDA_KINDS = ("ward_panel", "tra_meeting", "community_forum")
+
+
+@dataclass(frozen=True)
 class EventInfo:
-    """An upcoming event as a resident may see it."""
+    """An upcoming event as a resident may see it (bot/event_info.py builds one from storage)."""
 
     event_id: int
-    title: str
+    title: str  # as the organiser wrote it
     starts_at: datetime
-    place: Optional[str] = None
+    place: Optional[str] = None  # free-text venue, when it is not a space from the directory
     ward_name: Optional[str] = None
     cancelled: bool = False
+    kind: str = "community_forum"  # one of storage.models.EVENT_KINDS
+    description: Optional[str] = None  # as the organiser wrote it
+    titles: dict[str, str] = field(default_factory=dict)  # language code -> title
+    descriptions: dict[str, str] = field(default_factory=dict)  # language code -> description
+    machine_translated: tuple[str, ...] = ()  # language codes whose title/description a machine wrote
+    space_name: Optional[str] = None
+    space_address: Optional[str] = None
+    # As Event.offers: {"interpreters": ["bn"], "food": true, "childcare": true, "step_free": true,
+    # "voucher": "£10 shopping voucher", "travel_costs": true}
+    offers: dict = field(default_factory=dict)
+    decision_makers: tuple[str, ...] = ()  # who will be there to listen, as the organiser wrote it
+    capacity: Optional[int] = None
+    places_left: Optional[int] = None  # None: no limit (or not counted)
+    ends_at: Optional[datetime] = None
+    ward_slug: Optional[str] = None
+    my_rsvp: Optional[RsvpInfo] = None
+
+    @property
+    def accepts_agenda(self) -> bool:
+        """Residents may suggest topics for ward panels, TRA meetings and community forums."""
+        return self.kind in AGENDA_KINDS
+
+    @property
+    def full(self) -> bool:
+        return self.places_left is not None and self.places_left <= 0
+
+    def title_in(self, lang: str) -> str:
+        """The title in `lang` if there is one, otherwise as the organiser wrote it."""
+        return self.titles.get(lang) or self.title
+
+    def description_in(self, lang: str) -> Optional[str]:
+        """The description in `lang` if there is one, otherwise as the organiser wrote it."""
+        return self.descriptions.get(lang) or self.description
+
+    def machine_translated_in(self, lang: str) -> bool:
+        """Whether the text shown in `lang` was written by a machine (residents are told)."""
+        return lang in self.machine_translated and bool(self.titles.get(lang) or self.descriptions.get(lang))
+
+    @property
+    def venue(self) -> Optional[str]:
+        """Where it is, in one line: the space and its address, or the free-text place."""
+        if self.space_name:
+            return f"{self.space_name}, {self.space_address}" if self.space_address else self.space_name
+        return self.place
 
 
 @dataclass(frozen=True)
