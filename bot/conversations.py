@@ -20,7 +20,10 @@ from sqlmodel import Session
 import flows
 from flows.types import AgencyInfo, EventInfo, RememberLanguage, Reply, ReportStatus, SaveRsvp, SubmitReport, WardInfo
 from bot.channels.base import Channel
+from bot import notify
 from bot.event_info import to_event_info
+from flows import i18n
+from flows.events import place_offered_notice
 from bot.settings import Settings
 from storage import contacts, events, outbox, places, reports
 from storage.crypto import Sealer, keyed_hash
@@ -125,10 +128,12 @@ def converse(
             idle_after=settings.conversation_idle_after,
             max_text_length=settings.max_text_length,
             upcoming_events=lambda: _upcoming_events(session, now),
-            lookup_event=lambda event_id: _lookup_event(session, event_id, now),
+            lookup_event=lambda event_id: _lookup_event(session, event_id, now, contact_id=contact.id),
             event_calendar_url=lambda event_id: f"{settings.public_base_url}/events/{event_id}.ics",
         )
         step = flows.handle(_without_unstorable_characters(inbound), state, context)
+        # Before the replies are rendered: the confirmation says what storage actually gave them.
+        step = _save_rsvps(session, settings, step, contact_id=contact.id, now=now)
         anonymous_report = any(isinstance(i, SubmitReport) and i.privacy == "anonymous" for i in step.intents)
         # The turn that files an anonymous report leaves no time finer than the hour on the sender's side
         # either, so no clock reading can pair the report with this contact (docs/privacy.md).
@@ -162,9 +167,6 @@ def converse(
                 _save_report(session, intent, channel=channel, contact_id=contact.id, sealer=sealer, now=now)
                 if intent.privacy == "anonymous":
                     _round_media_times(settings.media_dir, intent.media, touched_at)
-            elif isinstance(intent, SaveRsvp):
-                events.save_rsvp(session, event_id=intent.event_id, contact_id=contact.id, attending=intent.attending,
-                                 needs=intent.needs, interpreter_language=intent.interpreter_language, now=now)
             elif isinstance(intent, RememberLanguage):
                 contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
         contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=touched_at)
@@ -218,15 +220,54 @@ def _without_unstorable_characters(inbound: flows.Inbound) -> flows.Inbound:
     return inbound if text == inbound.text else dataclasses.replace(inbound, text=text)
 
 
+def _save_rsvps(session: Session, settings: Settings, step: flows.Step, *, contact_id: int, now: datetime) -> flows.Step:
+    """Save each RSVP; its confirmation is the one that came true (a place, or the waiting list), and
+    anyone given a freed place is told on their own channel."""
+    replies = list(step.replies)
+    for intent in step.intents:
+        if not isinstance(intent, SaveRsvp):
+            continue
+        saved = events.save_rsvp(session, event_id=intent.event_id, contact_id=contact_id, attending=intent.attending,
+                                 needs=intent.needs, interpreter_language=intent.interpreter_language, now=now)
+        came_true = intent.if_waiting if saved.rsvp.status == "waiting" else intent.if_place
+        for index, reply in enumerate(replies):
+            if came_true and reply.text in (intent.if_place, intent.if_waiting):
+                replies[index] = dataclasses.replace(reply, text=came_true)
+        if saved.promoted:
+            _tell_of_places(session, settings, event_id=intent.event_id, promoted=saved.promoted, now=now)
+    return dataclasses.replace(step, replies=tuple(replies))
+
+
+def _tell_of_places(session: Session, settings: Settings, *, event_id: int,
+                    promoted: tuple[events.PlaceOffered, ...], now: datetime) -> None:
+    """Queue "a place has opened for you" for each person moved up from the waiting list."""
+    from bot.channels.registry import configured_channels  # only now: building channels is not free
+
+    channels = configured_channels(settings)
+    for person in promoted:
+        found = events.event_for_resident(session, event_id=event_id, contact_id=person.contact_id)
+        lang = person.language if i18n.is_shipped(person.language) else i18n.DEFAULT_LANGUAGE
+        text = place_offered_notice(lang, _event_info(found),
+                                    calendar_url=f"{settings.public_base_url}/events/{event_id}.ics")
+        notify.queue_notice(session, channels=channels, contact_id=person.contact_id, channel=person.channel,
+                            replies=[Reply(text=text, lang=lang)], kind="place_offered", now=now,
+                            event_id=event_id, expires_at=found.event.starts_at)
+
+
+def _event_info(found: events.EventForResident) -> EventInfo:
+    return to_event_info(found.event, ward_name=found.ward_name, ward_slug=found.ward_slug, space=found.space,
+                         my_rsvp=found.rsvp, places_left=found.places_left, waiting_position=found.waiting_position)
+
+
 def _upcoming_events(session: Session, now: datetime) -> tuple[EventInfo, ...]:
-    return tuple(to_event_info(event, ward_name=ward) for event, ward in events.list_upcoming_events(session, now=now)[:20])
+    return tuple(_event_info(found) for found in events.upcoming_events_for_residents(session, now=now))
 
 
-def _lookup_event(session: Session, event_id: int, now: datetime) -> Optional[EventInfo]:
-    found = events.find_event(session, event_id=event_id)
-    if found is None or found[0].starts_at <= now:
+def _lookup_event(session: Session, event_id: int, now: datetime, *, contact_id: int) -> Optional[EventInfo]:
+    found = events.event_for_resident(session, event_id=event_id, contact_id=contact_id)
+    if found is None or found.event.starts_at <= now:
         return None  # past events take no answers
-    return to_event_info(found[0], ward_name=found[1])
+    return _event_info(found)
 
 
 def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:

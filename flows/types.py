@@ -195,6 +195,11 @@ class SaveRsvp:
     attending: bool
     needs: tuple[str, ...] = ()  # "interpreter", "childcare", "step_free", "food"
     interpreter_language: Optional[str] = None
+    # The flow cannot know whether the database will give a place (someone may take the last one a
+    # moment earlier), so it writes both confirmations, says the one it expects, and the caller puts
+    # the one that came true in place of whichever of the two the replies hold.
+    if_place: Optional[str] = None
+    if_waiting: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,70 @@ def test_the_confirmation_links_a_calendar_file_that_phones_can_read(client, dat
     assert str(entry["summary"]) == "Weavers ward panel"
     assert str(entry["location"]) == "Weavers Community Centre"
     assert client.get("/events/999999.ics").status_code == 404
+
+
+def _outbox(database_url):
+    from storage.models import OutboxMessage
+
+    engine = make_engine(database_url)
+    with new_session(engine) as session:
+        rows = [(m.contact_id, m.kind, m.event_id, m.expires_at, m.language, m.payload)
+                for m in session.execute(select(OutboxMessage)).scalars()]
+    engine.dispose()
+    return rows
+
+
+def _contact_ids(database_url):
+    from storage.models import Contact
+
+    engine = make_engine(database_url)
+    with new_session(engine) as session:
+        ids = session.execute(select(Contact.id).order_by(Contact.id)).scalars().all()
+    engine.dispose()
+    return ids
+
+
+def test_a_full_event_has_a_waiting_list_and_a_place_given_back_goes_to_the_first_in_it(client, database_url):
+    event_id = _add_event(database_url, capacity=1)
+    first, second = WebChat(client), WebChat(client)
+    for chat, lang in ((first, "bn"), (second, "so")):
+        chat.send(choice="start")
+        chat.send(choice=f"lang:{lang}")
+    first.send(f"RSVP {event_id}")
+    first.send(choice="rsvp:yes")
+    first.send(choice="need:none")
+    assert f"/events/{event_id}.ics" in first.text
+    second.send(f"RSVP {event_id}")
+    assert second.keys[0] == "rsvp:yes"  # "join the waiting list", in Somali
+    second.send(choice="rsvp:yes")
+    second.send(choice="need:step_free")
+    second.send(choice="done")
+    assert f"/events/{event_id}.ics" not in second.text
+    assert [status for _, status, _, _ in _rsvps(database_url)] == ["attending", "waiting"]
+
+    first.send(f"RSVP {event_id}")
+    assert first.keys[:3] == ["rsvp:needs", "rsvp:no", "rsvp:keep"]
+    first.send(choice="rsvp:no")
+    assert sorted(status for _, status, _, _ in _rsvps(database_url)) == ["attending", "declined"]
+    _, second_id = _contact_ids(database_url)
+    [(contact_id, kind, about, expires_at, language, payload)] = _outbox(database_url)
+    assert (contact_id, kind, about, language) == (second_id, "place_offered", event_id, "so")
+    assert expires_at is not None and f"RSVP {event_id}" in payload["replies"][0]["text"]
+    second.send(f"RSVP {event_id}")
+    assert second.keys[:3] == ["rsvp:needs", "rsvp:no", "rsvp:keep"]
+
+
+def test_the_confirmation_tells_the_truth_when_the_last_place_goes_while_they_answer(client, database_url):
+    event_id = _add_event(database_url, capacity=1)
+    slow, quick = WebChat(client), WebChat(client)
+    for chat in (slow, quick):
+        chat.send(choice="start")
+        chat.send(choice="lang:en")
+        chat.send(f"RSVP {event_id}")
+    assert "1 place left" in slow.text
+    slow.send(choice="rsvp:yes")
+    quick.send(choice="rsvp:yes")
+    quick.send(choice="need:none")
+    slow.send(choice="need:none")  # the flow expected a place; storage gave the waiting list
+    assert "is full, so you are on the waiting list" in slow.text and "Thank you, you are on the list" not in slow.text
+    assert sorted(status for _, status, _, _ in _rsvps(database_url)) == ["attending", "waiting"]

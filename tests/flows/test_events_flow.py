@@ -1,9 +1,12 @@
 """Finding an event and saying whether you are coming, with what you need to take part."""
+import dataclasses
 from datetime import datetime, timezone
 
 import pytest
 
-from flows.types import EventInfo, SaveRsvp
+from flows import i18n
+from flows.events import MACHINE_TRANSLATED, describe_event, place_offered_notice
+from flows.types import Choice, EventInfo, RsvpInfo, SaveRsvp
 from tests.flows.helpers import Chat, make_context
 
 PANEL = EventInfo(event_id=12, title="Weavers ward panel", starts_at=datetime(2027, 1, 14, 18, 30, tzinfo=timezone.utc),
@@ -22,8 +25,9 @@ def _chat(lang="en", events=(PANEL,)) -> Chat:
 
 
 def _saved(chat) -> SaveRsvp:
+    """The one RSVP saved, without the two confirmations it carries (tested on their own)."""
     [rsvp] = [intent for intent in chat.intents if isinstance(intent, SaveRsvp)]
-    return rsvp
+    return dataclasses.replace(rsvp, if_place=None, if_waiting=None)
 
 
 def test_the_menu_lists_upcoming_events_and_opens_one():
@@ -32,7 +36,7 @@ def test_the_menu_lists_upcoming_events_and_opens_one():
     assert chat.keys == ["event:12", "menu"]
     assert "Weavers ward panel — Thursday 14 January, 18:30, Weavers Community Centre" in chat.last[-1].choices[0].label
     chat.send("1")
-    assert chat.keys == ["rsvp:yes", "rsvp:no"]
+    assert chat.keys[:2] == ["rsvp:yes", "rsvp:no"]
 
 
 def test_with_no_events_the_menu_says_so():
@@ -65,6 +69,7 @@ def test_nothing_needed_and_not_coming():
     chat.send(choice="need:food")
     chat.send(choice="need:none")
     assert _saved(chat) == SaveRsvp(event_id=12, attending=True, needs=(), interpreter_language=None)
+    chat.intents.clear()
     chat.send("RSVP 12")
     chat.send(choice="rsvp:no")
     assert chat.intents[-1] == SaveRsvp(event_id=12, attending=False)
@@ -92,10 +97,186 @@ def test_someone_new_from_an_event_link_chooses_a_language_then_sees_the_event(f
     chat.send(first_message)
     assert chat.keys[0] == "lang:en"
     chat.send(choice="lang:so")
-    assert chat.keys == ["rsvp:yes", "rsvp:no"] and chat.last[-1].lang == "so"
+    assert chat.keys[:2] == ["rsvp:yes", "rsvp:no"] and chat.last[-1].lang == "so"
 
 
 def test_a_language_hint_with_an_event_link_goes_straight_to_the_event():
     chat = Chat(context=make_context(lookup_event={12: PANEL}.get))
     chat.send("/start event_12", language_hint="so")
-    assert chat.keys == ["rsvp:yes", "rsvp:no"] and chat.state["lang"] == "so"
+    assert chat.keys[:2] == ["rsvp:yes", "rsvp:no"] and chat.state["lang"] == "so"
+
+
+# --- the event view, the waiting list, changing an answer -------------------------------------------
+
+FORUM = EventInfo(
+    event_id=20, title="Spitalfields community forum", kind="community_forum",
+    starts_at=datetime(2027, 2, 3, 18, 0, tzinfo=timezone.utc), ends_at=datetime(2027, 2, 3, 19, 30, tzinfo=timezone.utc),
+    description="Safety on Brick Lane at night.", titles={"bn": "স্পিটালফিল্ডস কমিউনিটি ফোরাম"},
+    descriptions={"bn": "রাতে ব্রিক লেনের নিরাপত্তা।"}, machine_translated=("bn",),
+    space_name="Osmani Centre", space_address="58 Vallance Road, E1 5BW", ward_name="Spitalfields & Banglatown",
+    ward_slug="spitalfields-banglatown",
+    offers={"interpreters": ["bn", "syl"], "food": True, "childcare": True, "step_free": True,
+            "voucher": "£10 shopping voucher", "travel_costs": True},
+    decision_makers=("Ward councillors", "Safer Neighbourhood team"), capacity=30, places_left=4,
+)
+FULL = dataclasses.replace(FORUM, event_id=21, places_left=0)
+FAMILY = dataclasses.replace(FORUM, event_id=22, kind="family", title="Family fun day", titles={}, descriptions={},
+                             machine_translated=())
+
+
+def _with(*events, lang="en") -> Chat:
+    known = {event.event_id: event for event in events}
+    chat = Chat(context=make_context(upcoming_events=lambda: tuple(events), lookup_event=known.get))
+    chat.send("hi")
+    chat.send(choice=f"lang:{lang}")
+    return chat
+
+
+def _rsvps(chat) -> list[SaveRsvp]:
+    return [intent for intent in chat.intents if isinstance(intent, SaveRsvp)]
+
+
+def _bn(msgid: str) -> str:
+    return i18n.translations("bn").gettext(msgid)
+
+
+def _mine(event, status, needs=(), interpreter=None, position=None) -> EventInfo:
+    return dataclasses.replace(event, my_rsvp=RsvpInfo(status, tuple(needs), interpreter, position))
+
+
+def test_the_event_shows_what_when_where_what_is_offered_and_who_listens():
+    chat = _with(FORUM)
+    chat.send("RSVP 20")
+    for line in ("Spitalfields community forum", "Community forum", "When: Wednesday 3 February, 18:00–19:30",
+                 "Where: Osmani Centre, 58 Vallance Road, E1 5BW", "Safety on Brick Lane at night.",
+                 "On offer: interpreters (বাংলা, Sylheti / সিলেটি), food, childcare, step-free access, "
+                 "travel costs paid back, £10 shopping voucher",
+                 "There to listen: Ward councillors, Safer Neighbourhood team", "4 places left", "Are you coming?"):
+        assert line in chat.text
+    assert "machine translated" not in chat.text  # English is the organiser's own text
+
+
+def test_in_bengali_the_title_and_description_are_theirs_and_marked_as_machine_translated():
+    chat = _with(FORUM, lang="bn")
+    chat.send("RSVP 20")
+    assert f"স্পিটালফিল্ডস কমিউনিটি ফোরাম {_bn(MACHINE_TRANSLATED)}" in chat.text
+    assert f"রাতে ব্রিক লেনের নিরাপত্তা। {_bn(MACHINE_TRANSLATED)}" in chat.text
+    assert "রাতে ব্রিক লেনের নিরাপত্তা।" in chat.text and "Brick Lane" not in chat.text
+    assert "৪" in chat.text  # places left in Bengali digits
+
+
+def test_describe_event_uses_the_title_in_the_language_and_marks_a_machine_translation():
+    assert describe_event("bn", FORUM).startswith(f"স্পিটালফিল্ডস কমিউনিটি ফোরাম {_bn(MACHINE_TRANSLATED)} — ")
+    assert describe_event("en", FORUM).startswith("Spitalfields community forum — Wednesday 3 February, 18:00, Osmani Centre")
+    assert describe_event("so", FAMILY).startswith("Family fun day — ")  # no Somali title: the original
+
+
+def test_a_full_event_offers_the_waiting_list_and_says_so_when_answered():
+    chat = _with(FULL)
+    chat.send("RSVP 21")
+    assert "Full: you can join the waiting list." in chat.text
+    assert chat.last[-1].choices[0] == Choice("rsvp:yes", "Join the waiting list")
+    chat.send(choice="rsvp:yes")
+    chat.send(choice="need:none")
+    [saved] = [intent for intent in chat.intents if isinstance(intent, SaveRsvp)]
+    assert "waiting list" in chat.text and saved.if_waiting in chat.text and saved.if_place not in chat.text
+    assert "/events/21.ics" in saved.if_place  # the calendar link goes with a place
+
+
+def test_a_place_free_says_so_and_carries_the_waiting_list_text_in_case_the_last_place_goes():
+    chat = _with(FORUM)
+    chat.send("RSVP 20")
+    chat.send(choice="rsvp:yes")
+    chat.send(choice="need:none")
+    [saved] = [intent for intent in chat.intents if isinstance(intent, SaveRsvp)]
+    assert saved.if_place in chat.text and "is full, so you are on the waiting list" in saved.if_waiting
+
+
+def test_someone_with_a_place_sees_their_answer_and_can_change_what_they_need():
+    chat = _with(_mine(FORUM, "attending", ["interpreter", "food"], "syl"))
+    chat.send("RSVP 20")
+    assert "You have a place. You asked for: An interpreter (Sylheti / সিলেটি) and Food." in chat.text
+    assert chat.keys[:3] == ["rsvp:needs", "rsvp:no", "rsvp:keep"]
+    chat.send(choice="rsvp:needs")
+    assert [choice.label[0] for choice in chat.last[-1].choices[:4]] == ["☑", "☐", "☐", "☑"]
+    chat.send(choice="need:interpreter")  # untick
+    chat.send(choice="need:childcare")
+    chat.send(choice="done")
+    assert _saved(chat) == SaveRsvp(event_id=20, attending=True, needs=("food", "childcare"))
+    assert "is updated" in chat.text and chat.keys[0] == "menu:report"
+
+
+def test_cancelling_a_place_keeping_it_and_leaving_the_waiting_list():
+    chat = _with(_mine(FORUM, "attending"))
+    chat.send("RSVP 20")
+    assert "Cancel my place" in chat.last[-1].choices[1].label
+    chat.send(choice="rsvp:keep")
+    assert "Nothing has changed." in chat.text and not _rsvps(chat)
+    chat.send("RSVP 20")
+    chat.send(choice="rsvp:no")
+    assert _rsvps(chat) == [SaveRsvp(event_id=20, attending=False)] and "Your place is cancelled" in chat.text
+
+    chat = _with(_mine(FULL, "waiting", position=2))
+    chat.send("RSVP 21")
+    assert "You are on the waiting list: number 2." in chat.text
+    assert chat.last[-1].choices[1] == Choice("rsvp:no", "Leave the waiting list")
+    chat.send(choice="rsvp:no")
+    assert _rsvps(chat) == [SaveRsvp(event_id=21, attending=False)] and "left the waiting list" in chat.text
+
+
+def test_someone_who_said_no_can_come_after_all():
+    chat = _with(_mine(FORUM, "declined"))
+    chat.send("RSVP 20")
+    assert "You told us you can't come." in chat.text and chat.keys[:2] == ["rsvp:yes", "rsvp:keep"]
+    chat.send(choice="rsvp:yes")
+    assert chat.keys == NEED_KEYS and "☑" not in chat.text
+
+
+def test_have_your_say_is_offered_for_meetings_only_when_the_agenda_flow_is_there(monkeypatch):
+    from flows import engine
+
+    real = engine._flows()
+    topic = {"topic": engine.Question(prompt=lambda turn: "What would you like discussed?")}
+    monkeypatch.setattr(engine, "_flows", lambda: {name: flow for name, flow in real.items() if name != "agenda"})
+    chat = _with(FORUM, FAMILY)
+    chat.send("RSVP 20")
+    assert "agenda" not in chat.keys
+    monkeypatch.setattr(engine, "_flows", lambda: {**real, "agenda": topic})
+    chat.send("RSVP 22")
+    assert "agenda" not in chat.keys  # a family day has no agenda
+    chat.send("RSVP 20")
+    chat.send(choice="agenda")
+    assert chat.state["flow"] == "agenda" and chat.state["draft"]["event_id"] == 20
+    assert "What would you like discussed?" in chat.text
+
+
+def _many() -> list[EventInfo]:
+    wards = ["weavers", "weavers", "bow-east", "bow-east", "bow-east", "shadwell", "shadwell"]
+    return [dataclasses.replace(FAMILY, event_id=30 + n, title=f"Event {n}", ward_slug=slug, my_rsvp=None)
+            for n, slug in enumerate(wards)]
+
+
+def test_with_many_events_the_resident_picks_a_ward_or_all_first():
+    chat = _with(*_many())
+    chat.send(choice="menu:events")
+    assert chat.keys == ["ward:bow-east", "ward:shadwell", "ward:weavers", "all", "menu"]
+    assert "Weavers (2)" in [choice.label for choice in chat.last[-1].choices]
+    chat.send(choice="ward:shadwell")
+    assert chat.keys == ["event:35", "event:36", "where", "menu"]
+    assert chat.last[-1].choices[0].label.startswith("Family activity: Event 5 — ")
+    chat.send(choice="where")
+    chat.send("4")  # all, by number
+    assert chat.keys[:7] == [f"event:{30 + n}" for n in range(7)]
+
+
+def test_a_handful_of_events_is_listed_at_once_with_their_kind():
+    chat = _with(FORUM, FAMILY)
+    chat.send(choice="menu:events")
+    assert chat.keys == ["event:20", "event:22", "menu"]
+    assert chat.last[-1].choices[0].label.startswith("Community forum: Spitalfields community forum — ")
+
+
+def test_a_place_offered_from_the_waiting_list_is_told_in_their_language():
+    text = place_offered_notice("bn", FORUM, calendar_url="https://example.org/events/20.ics")
+    assert "স্পিটালফিল্ডস কমিউনিটি ফোরাম" in text and "২০" in text and "https://example.org/events/20.ics" in text
+    assert "a place has opened for you at Family fun day" in place_offered_notice("en", FAMILY)
