@@ -239,5 +239,70 @@ def events_cancel(event_id: int) -> None:
     click.echo(f"event {event_id} cancelled")
 
 
+# How organisers read the topics of agenda items (the report categories, shortened for a list).
+AGENDA_TOPICS = {"asb": "Anti-social behaviour", "drugs": "Drugs", "harassment": "Harassment",
+                 "hate": "Hate incidents", "unsafe_place": "Unsafe places", "noise": "Noise", "other": "Other"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@events.command("agenda", help="\"Have your say\" items for an event, grouped by topic, most asked-for first, "
+                "with how many back each and the language it was written in.")
+@click.argument("event_id", type=int)
+def events_agenda(event_id: int) -> None:
+    from storage import agenda
+    from storage import events as event_store
+
+    with _session() as session:
+        found = event_store.find_event(session, event_id=event_id)
+        if found is None:
+            raise click.ClickException(f"there is no event {event_id}")
+        groups = agenda.grouped_agenda(session, event_id=event_id)
+    click.echo(f"Agenda items for event {event_id}: {found[0].title}")
+    if not groups:
+        click.echo("no items yet")
+        return
+    untranslated = False
+    for group in groups:
+        topic = AGENDA_TOPICS.get(group.topic, group.topic)
+        click.echo(f"{topic} ({_plural(group.backers, 'backer')}, {_plural(len(group.items), 'item')})")
+        for item in group.items:
+            click.echo(f"  [{item.language}] {_plural(item.backers, 'backer')}: {item.text}")
+            if item.translation:
+                click.echo(f"      English (machine translation): {item.translation}")
+            elif item.language != "en":
+                untranslated = True
+    if untranslated:
+        # Items stay in the words residents chose; TRANSLATOR (issue 6) will add English beside them.
+        click.echo("Items not in English are shown as written: no translator is configured yet.")
+
+
+@events.command("feedback", help="What residents said after an event: how many answered, the average rating "
+                "(1 to 5), how many gave each, and their comments.")
+@click.argument("event_id", type=int)
+def events_feedback(event_id: int) -> None:
+    from storage import events as event_store
+    from storage import feedback
+
+    with _session() as session:
+        found = event_store.find_event(session, event_id=event_id)
+        if found is None:
+            raise click.ClickException(f"there is no event {event_id}")
+        summary = feedback.feedback_summary(session, event_id=event_id)
+    click.echo(f"Feedback for event {event_id}: {found[0].title}")
+    if not summary.count:
+        click.echo("no answers yet")
+        return
+    click.echo(f"{_plural(summary.count, 'answer')}, average {summary.average:.1f} out of 5")
+    for rating in range(5, 0, -1):
+        click.echo(f"  {rating}: {summary.distribution[rating]}")
+    if summary.comments:
+        click.echo("Comments:")
+        for comment, language in summary.comments:
+            click.echo(f"  [{language}] {comment}")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,7 +25,8 @@ from bot.event_info import to_event_info
 from flows import i18n
 from flows.events import place_offered_notice
 from bot.settings import Settings
-from storage import contacts, events, outbox, places, reports
+from flows.types import AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback
+from storage import agenda, contacts, events, feedback, outbox, places, reports
 from storage.crypto import Sealer, keyed_hash
 from storage.database import new_session
 from storage.references import new_reference
@@ -130,6 +131,7 @@ def converse(
             upcoming_events=lambda: _upcoming_events(session, now),
             lookup_event=lambda event_id: _lookup_event(session, event_id, now, contact_id=contact.id),
             event_calendar_url=lambda event_id: f"{settings.public_base_url}/events/{event_id}.ics",
+            agenda_items=lambda event_id: _agenda_items(session, event_id, contact_id=contact.id),
         )
         step = flows.handle(_without_unstorable_characters(inbound), state, context)
         # Before the replies are rendered: the confirmation says what storage actually gave them.
@@ -169,6 +171,8 @@ def converse(
                     _round_media_times(settings.media_dir, intent.media, touched_at)
             elif isinstance(intent, RememberLanguage):
                 contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
+            elif isinstance(intent, (SaveFeedback, SaveAgendaItem, BackAgendaItem)):
+                _save_what_they_said(session, intent, contact_id=contact.id, now=now)
         contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=touched_at)
         session.commit()
     return Answered(replies=step.replies, outbox_ids=outbox_ids)
@@ -268,6 +272,34 @@ def _lookup_event(session: Session, event_id: int, now: datetime, *, contact_id:
     if found is None or found.event.starts_at <= now:
         return None  # past events take no answers
     return _event_info(found)
+
+
+def _save_what_they_said(session: Session, intent, *, contact_id: int, now: datetime) -> None:
+    """After an event and "have your say": feedback (kept without the contact), agenda items and backing."""
+    if isinstance(intent, SaveFeedback):
+        feedback.save_feedback(session, event_id=intent.event_id, rating=intent.rating, comment=intent.comment,
+                               language=intent.language, now=now)
+    elif isinstance(intent, SaveAgendaItem):
+        agenda.save_item(session, event_id=intent.event_id, ward_slug=intent.ward_slug, topic=intent.topic,
+                         text=intent.text, language=intent.language, contact_id=contact_id, now=now)
+    else:
+        agenda.back_item(session, item_id=intent.item_id, contact_id=contact_id, now=now)
+
+
+def _agenda_items(session: Session, event_id: int, *, contact_id: int) -> tuple[AgendaItemInfo, ...]:
+    items = agenda.items_for_meeting(session, event_id=event_id)
+    backed = agenda.backed_by(session, contact_id=contact_id, item_ids=[item.item_id for item in items])
+    return tuple(
+        AgendaItemInfo(item_id=item.item_id, text=item.text, language=item.language, topic=item.topic,
+                       backers=item.backers, mine=item.sender_contact_id == contact_id, backed=item.item_id in backed)
+        for item in items
+    )
+
+
+def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:
+    found = reports.public_status(session, reference=reference)
+    # Storage's answer and the flows' shape hold the same fields; storage may not import flows.
+    return ReportStatus(**dataclasses.asdict(found)) if found else None
 
 
 def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:

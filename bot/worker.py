@@ -11,6 +11,7 @@ from typing import Optional
 from sqlalchemy import Engine
 
 from bot.delivery import Deliverer
+from bot.followups import ask_how_it_went
 from bot.settings import Settings
 from storage import retention, worker_status
 from storage.database import new_session
@@ -28,6 +29,7 @@ def run_due_work(engine: Engine, settings: Settings, *, now: datetime, deliverer
         # Beat before delivering too: a long bulk send must not make a busy worker look dead.
         worker_status.record_heartbeat(session, name="worker", at=now)
         session.commit()
+    counts["feedback_asked"] = ask_how_it_went(engine, settings, deliverer.channels if deliverer else {}, now=now)
     if deliverer is not None:
         delivered = deliverer.deliver_due()
         counts.update(sent=delivered.sent, retried=delivered.retried, failed=delivered.failed,

@@ -109,9 +109,10 @@ class Turn:
 
 def _flows() -> dict[str, dict[str, Question]]:
     # Imported here because the flows import this module for Question, Go, Miss and Turn.
-    from flows import events, home, report, status
+    from flows import agenda, events, feedback, home, report, status
 
-    return {"home": home.QUESTIONS, "report": report.QUESTIONS, "status": status.QUESTIONS, "events": events.QUESTIONS}
+    return {"home": home.QUESTIONS, "report": report.QUESTIONS, "status": status.QUESTIONS, "events": events.QUESTIONS,
+            "feedback": feedback.QUESTIONS, "agenda": agenda.QUESTIONS}
 
 
 def current_question(turn: Turn) -> Question:
@@ -158,6 +159,21 @@ def handle(inbound: Inbound, state: Optional[State], ctx: Context) -> Step:
 
     _dispatch(turn)
     turn.state["last_seen"] = ctx.now.isoformat()
+    return Step(replies=tuple(turn.replies), state=turn.state, intents=tuple(turn.intents))
+
+
+def begin(state: Optional[State], ctx: Context, *, flow: str, step: str, draft: dict) -> Step:
+    """Start a conversation from our side (the worker asking "how was it?"): the question to send and the
+    state that makes the resident's next message its answer.
+
+    Whatever they were doing is left behind, as `menu` would leave it; the caller decides when that is
+    kind. `last_seen` goes too: they have not answered yet, so an answer hours later is not "welcome back".
+    """
+    turn = Turn(inbound=Inbound(), state=copy.deepcopy(state or {}), ctx=ctx)
+    for key in ("pending", "resume", "last_seen", "open_event"):
+        turn.state.pop(key, None)
+    turn.state["draft"] = copy.deepcopy(draft)
+    turn.go(flow, step)
     return Step(replies=tuple(turn.replies), state=turn.state, intents=tuple(turn.intents))
 
 

@@ -163,8 +163,23 @@ class Context:
     lookup_event: Callable[[int], Optional[EventInfo]] = lambda event_id: None
     # Where a resident can download an event's calendar file (the web service's public address).
     event_calendar_url: Callable[[int], str] = lambda event_id: f"/events/{event_id}.ics"
+    # An event's "have your say" items (its own and its ward's "for the next meeting" ones), most backed first.
+    agenda_items: Callable[[int], tuple["AgendaItemInfo", ...]] = lambda event_id: ()
     idle_after: timedelta = timedelta(minutes=30)
     max_text_length: int = 2000
+
+
+@dataclass(frozen=True)
+class AgendaItemInfo:
+    """An agenda item as the resident reading the list sees it: in the words and language it was sent."""
+
+    item_id: int
+    text: str
+    language: str
+    topic: str
+    backers: int
+    mine: bool = False  # they sent it: they cannot back it
+    backed: bool = False  # they already backed it: once is enough
 
 
 # Intents: what the caller must persist. Flows never write anything themselves.
@@ -203,11 +218,39 @@ class SaveRsvp:
 
 
 @dataclass(frozen=True)
+class SaveFeedback:
+    """"How was it?": stored without who said it (EventFeedback has no contact), dated by the day only."""
+
+    event_id: int
+    rating: int  # 1 to 5
+    comment: Optional[str]
+    language: str
+
+
+@dataclass(frozen=True)
+class SaveAgendaItem:
+    """Something to discuss: for an event (`event_id`), or for the next meeting in `ward_slug`."""
+
+    event_id: Optional[int]
+    ward_slug: Optional[str]
+    topic: str  # a report category key: "asb", "drugs", ..., "other"
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
+class BackAgendaItem:
+    """"Me too": the resident backs an item someone else sent."""
+
+    item_id: int
+
+
+@dataclass(frozen=True)
 class RememberLanguage:
     language: str
 
 
-Intent = SubmitReport | RememberLanguage | SaveRsvp
+Intent = SubmitReport | RememberLanguage | SaveRsvp | SaveFeedback | SaveAgendaItem | BackAgendaItem
 
 
 @dataclass(frozen=True)

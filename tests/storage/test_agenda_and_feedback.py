@@ -1,0 +1,144 @@
+"""Agenda items, backing, and feedback after an event, on SQLite and PostgreSQL (storage/agenda.py,
+storage/feedback.py)."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from storage import agenda, contacts, feedback
+from storage.database import new_session
+from storage.models import AgendaBacking, AgendaItem, Event, EventFeedback, Ward
+from storage.reports import UnknownChoice
+from tests.helpers import dump_every_table
+
+AT = datetime(2026, 12, 2, 14, 37, 12, tzinfo=timezone.utc)
+
+
+def _event(session, *, days: float, ward="weavers", cancelled=False, title="Ward panel") -> int:
+    ward_id = session.execute(select(Ward.id).where(Ward.slug == ward)).scalar_one() if ward else None
+    event = Event(title=title, ward_id=ward_id, starts_at=AT + timedelta(days=days), created_at=AT,
+                  cancelled_at=AT if cancelled else None)
+    session.add(event)
+    session.flush()
+    return event.id
+
+
+def _contact(session, n: int) -> int:
+    contact = contacts.find_or_create_contact(session, channel="webchat", address_hash=f"hash-{n}",
+                                              address_sealed=None, now=AT)
+    session.flush()
+    return contact.id
+
+
+def _item(session, text, *, days=0.0, contact_id=None, topic="other", **where):
+    return agenda.save_item(session, topic=topic, text=text, language="en", now=AT + timedelta(days=days),
+                            contact_id=contact_id, **where).id
+
+
+def test_a_meeting_lists_its_own_items_and_its_wards_items_sent_since_the_previous_meeting(engine):
+    with new_session(engine) as session:
+        previous = _event(session, days=-20)
+        _event(session, days=-10, cancelled=True)  # a cancelled meeting is not "the previous meeting"
+        panel = _event(session, days=10)
+        later = _event(session, days=40)
+        elsewhere = _event(session, days=12, ward="bow-east")
+        own = _item(session, "For this panel", event_id=panel)
+        before_previous = _item(session, "Sent before the last meeting", days=-25, ward_slug="weavers")
+        since_previous = _item(session, "Sent after the last meeting", days=-15, ward_slug="weavers")
+        since_cancelled = _item(session, "Sent after the cancelled one", days=-5, ward_slug="weavers")
+        after_panel = _item(session, "Sent after this panel", days=11, ward_slug="weavers")
+        _item(session, "Another ward", days=-5, ward_slug="bow-east")
+        session.commit()
+        ids = lambda event_id: {item.item_id for item in agenda.items_for_meeting(session, event_id=event_id)}
+        assert ids(panel) == {own, since_previous, since_cancelled}
+        assert ids(previous) == {before_previous}
+        assert ids(later) == {after_panel}
+        assert len(ids(elsewhere)) == 1
+        assert agenda.items_for_meeting(session, event_id=999) == []
+
+
+def test_backing_once_never_your_own_and_the_most_backed_first(engine):
+    with new_session(engine) as session:
+        panel = _event(session, days=10)
+        sender, first, second = (_contact(session, n) for n in range(3))
+        quiet = _item(session, "Quiet item", event_id=panel, contact_id=sender)
+        popular = _item(session, "Popular item", days=0.1, event_id=panel, contact_id=sender)
+        assert agenda.back_item(session, item_id=popular, contact_id=first, now=AT)
+        assert agenda.back_item(session, item_id=popular, contact_id=second, now=AT)
+        assert not agenda.back_item(session, item_id=popular, contact_id=first, now=AT)  # once
+        assert not agenda.back_item(session, item_id=popular, contact_id=sender, now=AT)  # not their own
+        assert not agenda.back_item(session, item_id=12345, contact_id=first, now=AT)  # gone
+        session.commit()
+        listed = agenda.items_for_meeting(session, event_id=panel)
+        assert [(item.item_id, item.backers) for item in listed] == [(popular, 2), (quiet, 0)]
+        assert agenda.backed_by(session, contact_id=first, item_ids=[quiet, popular]) == {popular}
+        assert len(session.execute(select(AgendaBacking)).all()) == 2
+
+
+def test_organisers_see_topics_grouped_most_asked_for_first(engine):
+    with new_session(engine) as session:
+        panel = _event(session, days=10)
+        backers = [_contact(session, n) for n in range(4)]
+        noise = _item(session, "Night-time noise", event_id=panel, topic="noise")
+        drugs_one = _item(session, "Dealing by the stairs", event_id=panel, topic="drugs")
+        drugs_two = _item(session, "Needles in the play area", event_id=panel, topic="drugs")
+        for contact_id in backers[:3]:
+            agenda.back_item(session, item_id=drugs_two, contact_id=contact_id, now=AT)
+        agenda.back_item(session, item_id=noise, contact_id=backers[3], now=AT)
+        session.commit()
+        groups = agenda.grouped_agenda(session, event_id=panel)
+        assert [(group.topic, group.backers, len(group.items)) for group in groups] == [("drugs", 3, 2), ("noise", 1, 1)]
+        assert [item.item_id for item in groups[0].items] == [drugs_two, drugs_one]
+        assert groups[0].items[0].translation is None  # no translator until TRANSLATOR (issue 6)
+
+
+def test_bad_items_are_refused_and_nothing_is_stored(engine, database_url):
+    with new_session(engine) as session:
+        panel = _event(session, days=10)
+        session.commit()
+    before = dump_every_table(database_url)
+    cases = [
+        (dict(topic="other", text="   ", event_id=panel), ValueError),
+        (dict(topic="other", text="x" * 2001, event_id=panel), ValueError),
+        (dict(topic="weather", text="Rain", event_id=panel), UnknownChoice),
+        (dict(topic="other", text="Both", event_id=panel, ward_slug="weavers"), ValueError),
+        (dict(topic="other", text="Neither"), ValueError),
+        (dict(topic="other", text="No such ward", ward_slug="atlantis"), UnknownChoice),
+        (dict(topic="other", text="No such event", event_id=999), LookupError),
+    ]
+    for values, error in cases:
+        with new_session(engine) as session, pytest.raises(error):
+            agenda.save_item(session, language="en", now=AT, **values)
+    assert dump_every_table(database_url) == before
+
+
+def test_feedback_is_kept_by_the_day_without_who_gave_it_and_summarised(engine):
+    with new_session(engine) as session:
+        panel = _event(session, days=-1)
+        other = _event(session, days=-1, ward="bow-east")
+        for rating, comment, language in [(5, "Very welcoming", "en"), (4, None, "bn"), (4, "  ", "so"),
+                                          (2, "খুব ভিড় ছিল", "bn")]:
+            feedback.save_feedback(session, event_id=panel, rating=rating, comment=comment, language=language, now=AT)
+        feedback.save_feedback(session, event_id=other, rating=1, comment=None, language="en", now=AT)
+        session.commit()
+        summary = feedback.feedback_summary(session, event_id=panel)
+        assert (summary.count, summary.average) == (4, 3.75)
+        assert summary.distribution == {1: 0, 2: 1, 3: 0, 4: 2, 5: 1}
+        assert summary.comments == (("Very welcoming", "en"), ("খুব ভিড় ছিল", "bn"))
+        days = {row.created_on for row in session.execute(select(EventFeedback)).scalars()}
+        assert days == {datetime(2026, 12, 2, tzinfo=timezone.utc)}
+        assert "contact_id" not in EventFeedback.model_fields
+        empty = feedback.feedback_summary(session, event_id=999)
+        assert (empty.count, empty.average, empty.comments) == (0, None, ())
+
+
+def test_bad_feedback_is_refused_and_nothing_is_stored(engine, database_url):
+    with new_session(engine) as session:
+        panel = _event(session, days=-1)
+        session.commit()
+    before = dump_every_table(database_url)
+    for values, error in [(dict(event_id=panel, rating=0), ValueError), (dict(event_id=panel, rating=6), ValueError),
+                          (dict(event_id=999, rating=3), LookupError)]:
+        with new_session(engine) as session, pytest.raises(error):
+            feedback.save_feedback(session, comment=None, language="en", now=AT, **values)
+    assert dump_every_table(database_url) == before
