@@ -302,12 +302,6 @@ def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:
     return ReportStatus(**dataclasses.asdict(found)) if found else None
 
 
-def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:
-    found = reports.public_status(session, reference=reference)
-    # Storage's answer and the flows' shape hold the same fields; storage may not import flows.
-    return ReportStatus(**dataclasses.asdict(found)) if found else None
-
-
 def _unused_reference(session: Session) -> str:
     while True:
         reference = new_reference()
