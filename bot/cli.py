@@ -154,7 +154,7 @@ def events() -> None:
     pass
 
 
-def _parse_start(value: str):
+def _parse_start(value: str, param_hint: str = "--starts"):
     """ISO 8601; a time with no offset is London time (what organisers mean when they type one)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -162,7 +162,7 @@ def _parse_start(value: str):
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 date and time, e.g. 2027-01-14T18:30", param_hint="--starts")
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date and time, e.g. 2027-01-14T18:30", param_hint=param_hint)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
     return moment
@@ -181,22 +181,86 @@ def _session():
         engine.dispose()
 
 
+def _language_texts(values, option: str) -> dict:
+    """Repeated LANG=TEXT options as {LANG: TEXT}; storage checks the language codes."""
+    texts = {}
+    for value in values:
+        code, sep, text = value.partition("=")
+        if not sep or not code.strip():
+            raise click.BadParameter(f"{value!r} is not LANG=TEXT, e.g. bn=ওয়ার্ড প্যানেল", param_hint=option)
+        texts[code.strip()] = text
+    return texts
+
+
+def _language_list(value):
+    """ "bn,so,syl" as a list; "" as an empty one (clears it in `events edit`); None stays None."""
+    return None if value is None else [code.strip() for code in value.split(",") if code.strip()]
+
+
+# Spelled out rather than imported from storage.models.EVENT_KINDS, so building the help loads no database
+# layer (storage checks the value; tests/bot/test_events_cli.py checks this names them all).
+EVENT_KINDS_HELP = ("ward_panel, tra_meeting, community_forum, youth_led, intergenerational, family, "
+                    "skills_training, digital_skills")
+
+
+def _event_detail_options(command):
+    """The options `events add` and `events edit` share (edit: only the ones given change)."""
+    for option in reversed((
+        click.option("--kind", default=None, help=f"One of {EVENT_KINDS_HELP} (add: community_forum if not given)."),
+        click.option("--ends", default=None, help="ISO 8601 end; without an offset it is London time."),
+        click.option("--description", default=None, help="What it is about, as written (edit: \"\" clears)."),
+        click.option("--title-in", "titles", multiple=True, metavar="LANG=TEXT",
+                     help="The title in another language, e.g. bn=…; repeatable (edit: LANG= removes it)."),
+        click.option("--description-in", "descriptions", multiple=True, metavar="LANG=TEXT",
+                     help="The description in another language; repeatable."),
+        click.option("--machine-translated", "machine_translated", multiple=True, metavar="LANG",
+                     help="Mark LANG's title and description as machine translated (residents are told); "
+                          "repeatable. Text given again without it is marked as a person's translation."),
+        click.option("--interpreters", default=None, help="Interpreter languages offered, e.g. bn,so,syl "
+                     "(syl is Sylheti; edit: \"\" clears)."),
+        click.option("--voucher", default=None, help="A voucher for taking part, e.g. \"£10 shopping voucher\" "
+                     "(edit: \"\" clears)."),
+        click.option("--decision-maker", "decision_makers", multiple=True,
+                     help="Who will be there to listen and answer, e.g. \"Ward councillors\"; repeatable "
+                          "(edit: replaces the list; one \"\" empties it)."),
+    )):
+        command = option(command)
+    return command
+
+
 @events.command("add", help="Add an event; prints its id alone on the last line.")
 @click.option("--title", required=True)
 @click.option("--starts", required=True, help="ISO 8601; without an offset it is London time.")
 @click.option("--ward", "ward_slug", default=None, help="Ward slug, e.g. weavers.")
-@click.option("--place", default=None)
+@click.option("--place", default=None, help="Where, as free text (or --space).")
+@click.option("--space", "space_id", default=None, type=int, help="A venue's id from `safer-homes spaces list`.")
 @click.option("--capacity", default=None, type=int)
-def events_add(title: str, starts: str, ward_slug, place, capacity) -> None:
+@_event_detail_options
+@click.option("--food", is_flag=True, help="Food is offered.")
+@click.option("--childcare", is_flag=True, help="Childcare is offered.")
+@click.option("--step-free", "step_free", is_flag=True, help="The venue has step-free access.")
+@click.option("--travel-costs", "travel_costs", is_flag=True, help="Travel costs are paid for taking part.")
+def events_add(title: str, starts: str, ward_slug, place, space_id, capacity, kind, ends, description, titles,
+               descriptions, machine_translated, interpreters, voucher, decision_makers, food, childcare,
+               step_free, travel_costs) -> None:
     from storage import events as event_store
     from storage.reports import UnknownChoice
     from storage.types import utcnow
 
     starts_at = _parse_start(starts)
+    ends_at = _parse_start(ends, param_hint="--ends") if ends else None
+    offers = {"interpreters": _language_list(interpreters), "voucher": voucher, "food": food,
+              "childcare": childcare, "step_free": step_free, "travel_costs": travel_costs}
     with _session() as session:
         try:
-            event = event_store.create_event(session, title=title, starts_at=starts_at, now=utcnow(),
-                                             ward_slug=ward_slug, place=place, capacity=capacity)
+            event = event_store.create_event(
+                session, title=title, starts_at=starts_at, now=utcnow(), ward_slug=ward_slug, place=place,
+                capacity=capacity, kind=kind or "community_forum", ends_at=ends_at, description=description,
+                titles=_language_texts(titles, "--title-in"),
+                descriptions=_language_texts(descriptions, "--description-in"),
+                machine_translated=machine_translated, space_id=space_id, offers=offers,
+                decision_makers=decision_makers,
+            )
         except (ValueError, UnknownChoice) as problem:
             raise click.ClickException(f"not added: {problem}")
         session.commit()
@@ -237,6 +301,181 @@ def events_cancel(event_id: int) -> None:
             raise click.ClickException(str(problem))
         session.commit()
     click.echo(f"event {event_id} cancelled")
+
+
+@events.command("edit", help="Change an event's title, kind, end, texts, capacity and offers. Its time and "
+                "place change with `events move`, which tells the residents who answered.")
+@click.argument("event_id", type=int)
+@click.option("--title", default=None)
+@click.option("--capacity", default=None, type=int)
+@_event_detail_options
+@click.option("--food/--no-food", default=None, help="Food is offered, or no longer.")
+@click.option("--childcare/--no-childcare", default=None, help="Childcare is offered, or no longer.")
+@click.option("--step-free/--no-step-free", "step_free", default=None, help="Step-free access, or not.")
+@click.option("--travel-costs/--no-travel-costs", "travel_costs", default=None, help="Travel costs are paid, or not.")
+def events_edit(event_id: int, title, capacity, kind, ends, description, titles, descriptions, machine_translated,
+                interpreters, voucher, decision_makers, food, childcare, step_free, travel_costs) -> None:
+    from storage import events as event_store
+    from storage.types import utcnow
+
+    unchanged = event_store.UNCHANGED
+    changes = {
+        "title": unchanged if title is None else title,
+        "kind": unchanged if kind is None else kind,
+        "ends_at": unchanged if ends is None else (_parse_start(ends, param_hint="--ends") if ends.strip() else None),
+        "description": unchanged if description is None else description,
+        "capacity": unchanged if capacity is None else capacity,
+        "decision_makers": decision_makers if decision_makers else unchanged,
+    }
+    offers = {name: value for name, value in (
+        ("interpreters", _language_list(interpreters)), ("voucher", voucher), ("food", food),
+        ("childcare", childcare), ("step_free", step_free), ("travel_costs", travel_costs),
+    ) if value is not None}
+    if all(value is unchanged for value in changes.values()) and not (offers or titles or descriptions
+                                                                       or machine_translated):
+        raise click.UsageError("nothing to change: give at least one option (see --help)")
+    settings = Settings.from_env()
+    now = utcnow()
+    with _session() as session:
+        try:
+            edited = event_store.update_event(
+                session, event_id=event_id, now=now, offers=offers,
+                titles=_language_texts(titles, "--title-in"),
+                descriptions=_language_texts(descriptions, "--description-in"),
+                machine_translated=machine_translated, **changes,
+            )
+        except LookupError as problem:
+            raise click.ClickException(str(problem))
+        except ValueError as problem:
+            raise click.ClickException(f"not changed: {problem}")
+        if edited.promoted:
+            # The same notice as when a place is given back in the chat.
+            from bot.conversations import _tell_of_places
+
+            _tell_of_places(session, settings, event_id=event_id, promoted=edited.promoted, now=now)
+        session.commit()
+    given = f"; {len(edited.promoted)} on the waiting list now have a place and will be told" if edited.promoted else ""
+    click.echo(f"event {event_id} changed{given}")
+
+
+def _event_or_fail(session, event_id: int):
+    from storage import events as event_store
+
+    found = event_store.find_event(session, event_id=event_id)
+    if found is None:
+        raise click.ClickException(f"there is no event {event_id}")
+    return found
+
+
+@events.command("show", help="One event, with how many are coming, waiting and not coming, and what they need.")
+@click.argument("event_id", type=int)
+def events_show(event_id: int) -> None:
+    from zoneinfo import ZoneInfo
+
+    from storage import organiser
+    from storage.models import Space
+
+    london = ZoneInfo("Europe/London")
+    with _session() as session:
+        event, ward_name = _event_or_fail(session, event_id)
+        space = session.get(Space, event.space_id) if event.space_id else None
+        totals, kept = organiser.event_totals(session, event=event)
+    when = event.starts_at.astimezone(london).strftime("%A %d %B %Y, %H:%M")
+    if event.ends_at:
+        when += event.ends_at.astimezone(london).strftime("–%H:%M")
+    lines = [f"event {event.id}: {event.title} ({event.kind.replace('_', ' ')})", f"when: {when} (London)"]
+    venue = f"{space.name}, {space.address}" if space else event.place
+    lines.append(f"where: {venue or 'place to be confirmed'}" + (f" ({ward_name})" if ward_name else ""))
+    if event.capacity:
+        lines.append(f"capacity: {event.capacity}")
+    offers = event.offers or {}
+    offered = []
+    if offers.get("interpreters"):
+        offered.append("interpreters (" + ", ".join(organiser.language_name(code) for code in offers["interpreters"]) + ")")
+    offered += [label for key, label in (("food", "food"), ("childcare", "childcare"),
+                                         ("step_free", "step-free access"), ("travel_costs", "travel costs"))
+                if offers.get(key)]
+    if offers.get("voucher"):
+        offered.append(f"voucher: {offers['voucher']}")
+    lines.append("offers: " + (", ".join(offered) or "nothing listed"))
+    if event.decision_makers:
+        lines.append("decision-makers: " + "; ".join(event.decision_makers))
+    languages = sorted(set(event.titles) | set(event.descriptions))
+    if languages:
+        lines.append("translations: " + ", ".join(
+            code + (" (machine)" if code in event.machine_translated else "") for code in languages))
+    if event.cancelled_at:
+        lines.append(f"CANCELLED on {event.cancelled_at.astimezone(london):%Y-%m-%d %H:%M}")
+    lines.append(("answers (kept totals; the answers themselves are deleted): " if kept else "answers: ")
+                 + organiser.describe_answers(totals))
+    lines.append("needs of those attending: " + organiser.describe_needs(totals))
+    click.echo("\n".join(lines))
+
+
+EXPORT_COLUMNS = ("status", "needs", "interpreter_language", "answered_on", "waiting_position", "waiting_since")
+
+
+@events.command("export", help="The event's answers as CSV, one row per answer: status, needs, interpreter "
+                "language, dates. Nothing says who answered.")
+@click.argument("event_id", type=int)
+@click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file instead of standard output.")
+def events_export(event_id: int, out_path) -> None:
+    import csv
+
+    from storage import organiser
+
+    with _session() as session:
+        event, _ward_name = _event_or_fail(session, event_id)
+        if event.rsvp_summary is not None:
+            raise click.ClickException(f"the answers to event {event_id} were deleted after it; "
+                                       f"`safer-homes events show {event_id}` prints the totals kept")
+        with contextlib.ExitStack() as stack:
+            target = (stack.enter_context(open(out_path, "w", newline="", encoding="utf-8")) if out_path
+                      else sys.stdout)
+            writer = csv.writer(target, lineterminator="\r\n")
+            writer.writerow(EXPORT_COLUMNS)
+            rows = 0
+            for row in organiser.rsvp_rows(session, event_id=event_id):
+                writer.writerow((
+                    row.status, ";".join(row.needs),
+                    organiser.language_name(row.interpreter_language) if row.interpreter_language else "",
+                    row.answered_on.isoformat(), row.waiting_position or "",
+                    row.waiting_since.isoformat() if row.waiting_since else "",
+                ))
+                rows += 1
+    if out_path:
+        click.echo(f"{rows} answers written to {out_path}")
+
+
+@events.command("poster", help="A printable poster, one A4 page per language, with QR codes to answer "
+                "in Telegram or WhatsApp (as GET /events/<id>/poster).")
+@click.argument("event_id", type=int)
+@click.option("--lang", "languages", default="en", show_default=True, help="Comma-separated, e.g. en,bn,so.")
+@click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False, writable=True),
+              help="Write the HTML to this file instead of standard output.")
+def events_poster(event_id: int, languages: str, out_path) -> None:
+    from web import events as event_pages
+    from webhook import create_app
+
+    try:
+        chosen = event_pages.poster_languages(languages)
+    except ValueError as problem:
+        raise click.BadParameter(str(problem), param_hint="--lang")
+    app = create_app()
+    try:
+        with app.app_context():
+            page = event_pages.render_poster(event_id, chosen)
+    finally:
+        app.extensions["safer_homes.engine"].dispose()
+    if page is None:
+        raise click.ClickException(f"there is no event {event_id}")
+    if out_path:
+        with open(out_path, "w", encoding="utf-8") as poster_file:
+            poster_file.write(page)
+        click.echo(f"poster for event {event_id} ({', '.join(chosen)}) written to {out_path}")
+    else:
+        click.echo(page)
 
 
 # How organisers read the topics of agenda items (the report categories, shortened for a list).

@@ -25,6 +25,8 @@ class Settings:
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
+    # The bot's @username without the @: posters link to https://t.me/<it>?start=event_<id>.
+    telegram_bot_username: str = ""
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_whatsapp_number: str = ""  # E.164 without the whatsapp: prefix
@@ -55,6 +57,7 @@ class Settings:
             telegram_bot_token=environ.get("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
             telegram_api_base_url=(environ.get("TELEGRAM_API_BASE_URL") or cls.telegram_api_base_url).rstrip("/"),
+            telegram_bot_username=environ.get("TELEGRAM_BOT_USERNAME", "").strip().removeprefix("@"),
             twilio_account_sid=environ.get("TWILIO_ACCOUNT_SID", ""),
             twilio_auth_token=environ.get("TWILIO_AUTH_TOKEN", ""),
             twilio_whatsapp_number=environ.get("TWILIO_WHATSAPP_NUMBER", "").removeprefix("whatsapp:"),

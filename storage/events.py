@@ -8,34 +8,198 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from storage.models import Contact, Event, Rsvp, Space, Ward
+from storage.models import EVENT_KINDS, Contact, Event, Rsvp, Space, Ward
 from storage.reports import UnknownChoice
 
 MAX_TITLE_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 4000
+MAX_OFFER_TEXT_LENGTH = 200
+# Languages an organiser may give a title or description in: design.md's list, shipped or not yet,
+# so a translation can be stored before its catalogue arrives.
+CONTENT_LANGUAGES = ("en", "bn", "so", "ur", "ar", "zh-Hans", "zh-Hant", "pl", "lt", "es", "pt", "it", "fr", "tr")
+# Interpreters an event can offer, with the names organisers use. Written out rather than taken from
+# CLDR, which calls Bengali "Bangla" and has no name for Sylheti (spoken, not written: `syl`).
+INTERPRETER_LANGUAGE_NAMES = {
+    "bn": "Bengali", "syl": "Sylheti", "so": "Somali", "ur": "Urdu", "ar": "Arabic", "tr": "Turkish",
+    "pl": "Polish", "lt": "Lithuanian", "zh": "Chinese", "bsl": "British Sign Language",
+}
+# Kept unless a caller names a new value: lets update_event tell "leave it" from "clear it" (None).
+UNCHANGED = object()
+
+
+class EventDetails(ValueError):
+    """Input an organiser gave that cannot become an event (the message says what to change)."""
+
+
+def _language_texts(texts: Optional[dict], what: str, limit: int) -> dict:
+    cleaned = {}
+    for code, text in (texts or {}).items():
+        if code not in CONTENT_LANGUAGES:
+            raise EventDetails(f"unknown language {code!r} for the {what}; use one of {', '.join(CONTENT_LANGUAGES)}")
+        text = (text or "").strip()
+        if len(text) > limit:
+            raise EventDetails(f"the {what} in {code} is over {limit} characters")
+        cleaned[code] = text
+    return cleaned
+
+
+def _offers(offers: Optional[dict]) -> dict:
+    """What is offered, checked: interpreter languages we know, yes/no offers, a short voucher text."""
+    offers = dict(offers or {})
+    unknown = set(offers) - {"interpreters", "food", "childcare", "step_free", "voucher", "travel_costs"}
+    if unknown:
+        raise EventDetails(f"unknown offers {sorted(unknown)!r}")
+    cleaned: dict = {}
+    interpreters = [code.strip() for code in offers.get("interpreters") or () if code.strip()]
+    strange = [code for code in interpreters if code not in INTERPRETER_LANGUAGE_NAMES]
+    if strange:
+        raise EventDetails(f"unknown interpreter language {', '.join(strange)}; use codes from "
+                           f"{', '.join(INTERPRETER_LANGUAGE_NAMES)} (syl is Sylheti)")
+    if interpreters:
+        cleaned["interpreters"] = list(dict.fromkeys(interpreters))
+    for flag in ("food", "childcare", "step_free", "travel_costs"):
+        if offers.get(flag):
+            cleaned[flag] = True
+    voucher = (offers.get("voucher") or "").strip()
+    if len(voucher) > MAX_OFFER_TEXT_LENGTH:
+        raise EventDetails(f"the voucher text is over {MAX_OFFER_TEXT_LENGTH} characters")
+    if voucher:
+        cleaned["voucher"] = voucher
+    return cleaned
+
+
+def _decision_makers(names) -> list:
+    cleaned = [name.strip() for name in names or () if name and name.strip()]
+    too_long = [name for name in cleaned if len(name) > MAX_OFFER_TEXT_LENGTH]
+    if too_long:
+        raise EventDetails(f"a decision-maker is over {MAX_OFFER_TEXT_LENGTH} characters: {too_long[0][:40]!r}…")
+    return cleaned
+
+
+def _check_event(session: Session, event: Event) -> None:
+    """The rules every event keeps, whether new or edited; raises with a message the organiser can act on."""
+    if not event.title or len(event.title) > MAX_TITLE_LENGTH:
+        raise EventDetails(f"the title must be 1 to {MAX_TITLE_LENGTH} characters")
+    if event.kind not in EVENT_KINDS:
+        raise EventDetails(f"unknown kind {event.kind!r}; use one of {', '.join(EVENT_KINDS)}")
+    if event.capacity is not None and event.capacity < 1:
+        raise EventDetails("the capacity must be at least 1")
+    if event.ends_at is not None and event.ends_at <= event.starts_at:
+        raise EventDetails("the event must end after it starts")
+    if event.description is not None and len(event.description) > MAX_DESCRIPTION_LENGTH:
+        raise EventDetails(f"the description is over {MAX_DESCRIPTION_LENGTH} characters")
+    if event.space_id is not None and session.get(Space, event.space_id) is None:
+        raise EventDetails(f"unknown space {event.space_id}: see the community spaces directory for ids")
+    marked = set(event.machine_translated) - set(event.titles) - set(event.descriptions)
+    if marked:
+        raise EventDetails(f"machine-translated {', '.join(sorted(marked))}: there is no title or description "
+                           "in that language to mark")
+
+
+def _apply_translations(event: Event, *, titles: Optional[dict], descriptions: Optional[dict],
+                        machine_translated) -> None:
+    """Set titles/descriptions per language (an empty text removes one); a language given new text is
+    machine-translated only if named in `machine_translated` again, because the mark describes the text."""
+    titles = _language_texts(titles, "title", MAX_TITLE_LENGTH)
+    descriptions = _language_texts(descriptions, "description", MAX_DESCRIPTION_LENGTH)
+    machine = set(machine_translated or ())
+    unknown = machine - set(CONTENT_LANGUAGES)
+    if unknown:
+        raise EventDetails(f"unknown language {', '.join(sorted(unknown))} for --machine-translated")
+    new_titles, new_descriptions = dict(event.titles or {}), dict(event.descriptions or {})
+    for target, given in ((new_titles, titles), (new_descriptions, descriptions)):
+        for code, text in given.items():
+            if text:
+                target[code] = text
+            else:
+                target.pop(code, None)
+    rewritten = set(titles) | set(descriptions)
+    kept = {code for code in event.machine_translated or () if code not in rewritten}
+    # Fresh dicts and lists: SQLAlchemy notices a JSON column changed only when it is a new object.
+    event.titles, event.descriptions = new_titles, new_descriptions
+    event.machine_translated = sorted(kept | machine)
 
 
 def create_event(
     session: Session, *, title: str, starts_at: datetime, now: datetime, ward_slug: Optional[str] = None,
-    place: Optional[str] = None, capacity: Optional[int] = None,
+    place: Optional[str] = None, capacity: Optional[int] = None, kind: str = "community_forum",
+    ends_at: Optional[datetime] = None, description: Optional[str] = None, titles: Optional[dict] = None,
+    descriptions: Optional[dict] = None, machine_translated=(), space_id: Optional[int] = None,
+    offers: Optional[dict] = None, decision_makers=(),
 ) -> Event:
-    """Add an event; refuses an empty title, an unknown ward, a capacity under one, or a time gone by."""
-    title = title.strip()
-    if not title or len(title) > MAX_TITLE_LENGTH:
-        raise ValueError(f"the title must be 1 to {MAX_TITLE_LENGTH} characters")
-    if capacity is not None and capacity < 1:
-        raise ValueError("the capacity must be at least 1")
+    """Add an event; refuses an empty title, an unknown ward, kind, space or language, a capacity under one,
+    an end before the start, or a time gone by, adding nothing (the message says what to change)."""
     if starts_at <= now:
-        raise ValueError("the event must start in the future")
+        raise EventDetails("the event must start in the future")
     ward_id = None
     if ward_slug:
         ward_id = session.execute(select(Ward.id).where(Ward.slug == ward_slug)).scalar_one_or_none()
         if ward_id is None:
             raise UnknownChoice(f"unknown ward {ward_slug!r}")
-    event = Event(title=title, ward_id=ward_id, place=(place or "").strip() or None, starts_at=starts_at,
-                  capacity=capacity, created_at=now)
+    event = Event(title=title.strip(), kind=kind, ward_id=ward_id, place=(place or "").strip() or None,
+                  space_id=space_id, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
+                  description=(description or "").strip() or None, offers=_offers(offers),
+                  decision_makers=_decision_makers(decision_makers), created_at=now, updated_at=now)
+    _apply_translations(event, titles=titles, descriptions=descriptions, machine_translated=machine_translated)
+    _check_event(session, event)
     session.add(event)
     session.flush()
     return event
+
+
+def update_event(
+    session: Session, *, event_id: int, now: datetime, title=UNCHANGED, kind=UNCHANGED, ends_at=UNCHANGED,
+    description=UNCHANGED, titles: Optional[dict] = None, descriptions: Optional[dict] = None,
+    machine_translated=(), capacity=UNCHANGED, offers: Optional[dict] = None, decision_makers=UNCHANGED,
+) -> "EventEdited":
+    """Change what an event is and offers. Not its time or place: residents must be told of those, so
+    they go through move_event. `offers` holds only the offers to change; None or "" clears one.
+    Refuses what create_event refuses, and a capacity below the places already given, changing nothing.
+    A larger capacity gives the new places to the waiting list in order (returned, to be told)."""
+    event = session.execute(select(Event).where(Event.id == event_id).with_for_update()).scalar_one_or_none()
+    if event is None:
+        raise LookupError(f"there is no event {event_id}")
+    if event.cancelled_at is not None:
+        raise EventDetails(f"event {event_id} is cancelled")
+    # Checked on a copy first, so a refused edit leaves the loaded event (and the session) untouched.
+    draft = Event(**{column: getattr(event, column) for column in Event.model_fields})
+    if title is not UNCHANGED:
+        draft.title = (title or "").strip()
+    if kind is not UNCHANGED:
+        draft.kind = kind
+    if ends_at is not UNCHANGED:
+        draft.ends_at = ends_at
+    if description is not UNCHANGED:
+        draft.description = (description or "").strip() or None
+    if capacity is not UNCHANGED:
+        draft.capacity = capacity
+    if offers:
+        merged = {**(event.offers or {}), **offers}
+        draft.offers = _offers({name: value for name, value in merged.items() if value not in (None, "", False, [])})
+    if decision_makers is not UNCHANGED:
+        draft.decision_makers = _decision_makers(decision_makers)
+    _apply_translations(draft, titles=titles, descriptions=descriptions, machine_translated=machine_translated)
+    _check_event(session, draft)
+    if draft.capacity is not None and draft.capacity != event.capacity:
+        given = session.execute(
+            select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == "attending")
+        ).scalar_one()
+        if draft.capacity < given:
+            raise EventDetails(f"{given} people already have a place; the capacity cannot go below that")
+    for column in ("title", "kind", "ends_at", "description", "capacity", "offers", "decision_makers", "titles",
+                   "descriptions", "machine_translated"):
+        setattr(event, column, getattr(draft, column))
+    event.updated_at = now
+    session.flush()
+    return EventEdited(event=event, promoted=_fill_free_places(session, event, now=now))
+
+
+@dataclass(frozen=True)
+class EventEdited:
+    """An edited event, and anyone a larger capacity moved from the waiting list to a place."""
+
+    event: Event
+    promoted: tuple["PlaceOffered", ...] = ()
 
 
 def list_upcoming_events(session: Session, *, now: datetime, include_cancelled: bool = False) -> list[tuple[Event, Optional[str]]]:
