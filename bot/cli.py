@@ -44,21 +44,24 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     SaferHomes().run()
 
 
-@main.command(help="Deliver due messages (retries, scheduled, bulk), keep the heartbeat, purge old drafts.")
+@main.command(help="Queue due reminders, deliver due messages (retries, scheduled, bulk), keep the heartbeat, "
+              "purge old drafts and RSVPs past their retention.")
 @click.option("--once", is_flag=True, help="Do everything due now, then exit.")
 def worker(once: bool) -> None:
     from bot import worker as worker_module
     from storage.database import make_engine
     from storage.types import utcnow
 
-    from bot.channels.registry import configured_channels
     from bot.delivery import Deliverer
 
-    settings = Settings.from_env()
+    settings, channels = _settings_and_channels()
     engine = make_engine(settings.database_url)
-    deliverer = Deliverer(engine, settings, configured_channels(settings))
+    deliverer = Deliverer(engine, settings, channels)
     if once:
-        counts = worker_module.run_due_work(engine, settings, now=utcnow(), deliverer=deliverer)
+        try:
+            counts = worker_module.run_due_work(engine, settings, now=utcnow(), deliverer=deliverer)
+        finally:
+            engine.dispose()  # a one-off run leaves no pooled connection behind
         click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
         return
     worker_module.run_forever(engine, settings, deliverer)
@@ -288,19 +291,59 @@ def events_list() -> None:
         click.echo(f"{event.id}\t" + "\t".join(details))
 
 
-@events.command("cancel", help="Cancel an event by its id.")
+@events.command("cancel", help="Cancel an event by its id; everyone who said yes or is waiting is told once, "
+                "and its reminders are not sent.")
 @click.argument("event_id", type=int)
 def events_cancel(event_id: int) -> None:
+    from bot.reminders import tell_residents
     from storage import events as event_store
     from storage.types import utcnow
 
+    _settings, channels = _settings_and_channels()
+    now = utcnow()
     with _session() as session:
         try:
-            event_store.cancel_event(session, event_id=event_id, now=utcnow())
+            event = event_store.cancel_event(session, event_id=event_id, now=now)
         except LookupError as problem:
             raise click.ClickException(str(problem))
+        # Cancelling twice tells nobody twice: the notice went with the first cancellation.
+        told = tell_residents(session, channels, event_id=event_id, now=now) if event.cancelled_at == now else 0
         session.commit()
-    click.echo(f"event {event_id} cancelled")
+    click.echo(f"event {event_id} cancelled; {told} residents will be told")
+
+
+@events.command("move", help="Give an event a new time (and place); everyone who said yes or is waiting is "
+                "told once, and reminders follow the new time.")
+@click.argument("event_id", type=int)
+@click.option("--starts", required=True, help="ISO 8601; without an offset it is London time.")
+@click.option("--place", default=None, help="The new place, if it changes too.")
+def events_move(event_id: int, starts: str, place) -> None:
+    from bot.reminders import tell_residents
+    from storage import events as event_store
+    from storage.types import utcnow
+
+    starts_at = _parse_start(starts)
+    _settings, channels = _settings_and_channels()
+    now = utcnow()
+    with _session() as session:
+        try:
+            event_store.move_event(session, event_id=event_id, starts_at=starts_at, place=place, now=now)
+        except (LookupError, ValueError) as problem:
+            raise click.ClickException(f"not moved: {problem}")
+        told = tell_residents(session, channels, event_id=event_id, now=now)
+        session.commit()
+    click.echo(f"event {event_id} moved; {told} residents will be told")
+
+
+def _settings_and_channels():
+    """Settings (a bad value stops here, naming its variable) and the channels notices are written for."""
+    from bot.channels.registry import configured_channels
+
+    try:
+        settings = Settings.from_env()
+    except ValueError as problem:
+        raise click.ClickException(str(problem))
+    return settings, configured_channels(settings)
 
 
 @events.command("edit", help="Change an event's title, kind, end, texts, capacity and offers. Its time and "

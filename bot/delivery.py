@@ -6,6 +6,7 @@ messages, replies whose first try failed). Policy (design.md, "Delivery policy")
 provider says; 5xx and timeouts back off exponentially with jitter (first retry within 10 s, capped at
 10 minutes) up to `delivery_max_attempts` (at least 5); blocked or unsubscribed marks the contact
 unreachable; WhatsApp outside its window with no template is held; anything else fails visibly.
+A message past its `expires_at` (a reminder whose moment has gone) is marked expired, never sent.
 """
 from __future__ import annotations
 
@@ -106,10 +107,11 @@ class DeliveryCounts:
     failed: int = 0
     held: int = 0
     unreachable: int = 0
+    expired: int = 0  # past their expires_at before they could go: dropped, never sent late
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: "DeliveryCounts") -> None:
-        for name in ("sent", "retried", "failed", "held", "unreachable"):
+        for name in ("sent", "retried", "failed", "held", "unreachable", "expired"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -146,6 +148,9 @@ class Deliverer:
     def deliver_due(self) -> DeliveryCounts:
         """Everything due now, in batches, across `threads` sender threads; returns what happened."""
         counts = DeliveryCounts()
+        with new_session(self.engine) as session:
+            counts.expired = outbox.expire_overdue(session, now=self.clock())
+            session.commit()
         # Small batches: a claim is a lease, and a batch waiting on slow pacing (one SMS a second per
         # sender) must not outlive it. Each send also renews its claim first (see _send_one).
         batch_size = self.threads * 4

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -10,6 +11,53 @@ from pathlib import Path
 from storage.database import DEFAULT_DATABASE_URL
 
 SECRET_KEY_FILE = Path("var/secret-key")
+
+
+DEFAULT_REMINDER_OFFSETS = "2d,2h"
+_OFFSET = re.compile(r"^([1-9][0-9]{0,3})([dhm])$")
+
+
+@dataclass(frozen=True)
+class ReminderOffset:
+    """How long before an event a reminder goes. Days keep the London wall-clock time (two days before
+    18:00 BST is 18:00 GMT across the October change: "the same time two days before"); hours and
+    minutes are exact durations (two hours before is always 120 minutes before)."""
+
+    amount: int
+    unit: str  # "d" | "h" | "m"
+
+    @property
+    def minutes(self) -> int:
+        """The offset's key in ReminderRun.offset_minutes (a day counts 1,440 even across a clock change)."""
+        return self.amount * {"d": 1440, "h": 60, "m": 1}[self.unit]
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+
+def parse_reminder_offsets(value: str) -> tuple[ReminderOffset, ...]:
+    """ "2d,2h" -> two offsets, longest first. Anything else stops start-up with a message naming the
+    variable: a typo must not silently mean "no reminders"."""
+    offsets = []
+    for item in value.split(","):
+        match = _OFFSET.match(item.strip().lower())
+        if not match:
+            raise ValueError(
+                f"REMINDER_OFFSETS={value!r} is not valid: use a comma-separated list of amounts before "
+                f"the event such as 2d,2h or 1d,90m (d days, h hours, m minutes; 1 to 9999 each)"
+            )
+        offsets.append(ReminderOffset(int(match.group(1)), match.group(2)))
+    minutes = [offset.minutes for offset in offsets]
+    if len(set(minutes)) != len(minutes):
+        raise ValueError(f"REMINDER_OFFSETS={value!r} is not valid: the same offset is listed twice")
+    return tuple(sorted(offsets, key=lambda offset: -offset.minutes))
+
+
+def _whole_number(environ, name: str, default: str) -> int:
+    value = environ.get(name) or default
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"{name}={value!r} is not valid: use a whole number of days, 1 or more")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -43,6 +91,10 @@ class Settings:
     delivery_lease_seconds: int = 60
     delivery_threads: int = 8
     media_dir: str = "var/media"
+    # How long before an event each reminder goes (REMINDER_OFFSETS, "2d,2h"): see parse_reminder_offsets.
+    reminder_offsets: tuple[ReminderOffset, ...] = parse_reminder_offsets(DEFAULT_REMINDER_OFFSETS)
+    # RSVPs are deleted this long after their event starts, once their totals are kept (docs/privacy.md).
+    rsvp_retention: timedelta = timedelta(days=30)
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -70,6 +122,8 @@ class Settings:
             delivery_lease_seconds=int(environ.get("DELIVERY_LEASE_SECONDS", "60")),
             delivery_threads=int(environ.get("DELIVERY_THREADS", "8")),
             media_dir=environ.get("MEDIA_DIR", cls.media_dir),
+            reminder_offsets=parse_reminder_offsets(environ.get("REMINDER_OFFSETS") or DEFAULT_REMINDER_OFFSETS),
+            rsvp_retention=timedelta(days=_whole_number(environ, "RSVP_RETENTION_DAYS", "30")),
         )
 
     def with_overrides(self, **overrides) -> "Settings":

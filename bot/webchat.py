@@ -1,7 +1,8 @@
 """The web chat's message adapter: POST /chat/api/messages, the most private way to report.
 
 The client makes a random session id; it is the only address this channel has, and it is stored only
-as a keyed hash. Replies go back in the same response, so nothing is ever sent to it later.
+as a keyed hash. Replies go back in the same response. What nobody just asked for (a reminder, a notice
+that an event moved) waits in the outbox until the open page asks for it: POST /chat/api/updates.
 """
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 import flows
 from bot.conversations import converse
+from bot.notify import WEBCHAT
+from storage import outbox
+from storage.crypto import keyed_hash
+from storage.database import new_session
 
 blueprint = Blueprint("webchat_api", __name__)
 
@@ -28,21 +33,10 @@ def _refuse(message: str, status: int = 400):
 @blueprint.post("/chat/api/messages")
 def receive_message():
     """One message from the page: validate it, run the conversation, answer with the replies."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return _refuse("The message is too large (64 KB at most).", 413)
-    try:
-        # Read one byte past the limit and no further: a chunked body has no length to check first.
-        body = request.stream.read(MAX_BODY_BYTES + 1)
-    except RequestEntityTooLarge:
-        return _refuse("The message is too large (64 KB at most).", 413)
-    if len(body) > MAX_BODY_BYTES:
-        return _refuse("The message is too large (64 KB at most).", 413)
-    payload = _parse_json(body)
-    if not isinstance(payload, dict):
-        return _refuse("The body must be a JSON object.")
-    session_id = payload.get("session")
-    if not isinstance(session_id, str) or not SESSION_PATTERN.match(session_id):
-        return _refuse("`session` must be a random id of 16 to 128 letters, digits, '-' or '_'.")
+    payload, refusal = _session_body()
+    if refusal:
+        return refusal
+    session_id = payload["session"]
     text, choice = payload.get("text"), payload.get("choice")
     if (text is None) == (choice is None):
         return _refuse("Send exactly one of `text` or `choice`.")
@@ -63,6 +57,45 @@ def receive_message():
         now=current_app.extensions["safer_homes.clock"](),
     )
     return jsonify(replies=[_reply_json(reply) for reply in answered.replies])
+
+
+@blueprint.post("/chat/api/updates")
+def collect_updates():
+    """The page asks (every minute while it is visible) for messages waiting for this session: answers
+    {"replies": [...]} in the shape /chat/api/messages uses, and hands them over in one transaction."""
+    payload, refusal = _session_body()
+    if refusal:
+        return refusal
+    session_id = payload["session"]
+    settings = current_app.extensions["safer_homes.settings"]
+    with new_session(current_app.extensions["safer_homes.engine"]) as session:
+        waiting = outbox.take_waiting_messages(
+            session, channel=WEBCHAT, address_hash=keyed_hash(settings.secret_key, WEBCHAT, session_id),
+            now=current_app.extensions["safer_homes.clock"](),
+        )
+        session.commit()
+    # Each waiting message is bot.notify.webchat_payload's {"replies": [...]}: shown in the order queued.
+    return jsonify(replies=[reply for message in waiting for reply in message.get("replies", [])])
+
+
+def _session_body():
+    """The request's JSON object with a valid `session`, or (None, the refusal to answer with)."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return None, _refuse("The message is too large (64 KB at most).", 413)
+    try:
+        # Read one byte past the limit and no further: a chunked body has no length to check first.
+        body = request.stream.read(MAX_BODY_BYTES + 1)
+    except RequestEntityTooLarge:
+        return None, _refuse("The message is too large (64 KB at most).", 413)
+    if len(body) > MAX_BODY_BYTES:
+        return None, _refuse("The message is too large (64 KB at most).", 413)
+    payload = _parse_json(body)
+    if not isinstance(payload, dict):
+        return None, _refuse("The body must be a JSON object.")
+    session_id = payload.get("session")
+    if not isinstance(session_id, str) or not SESSION_PATTERN.match(session_id):
+        return None, _refuse("`session` must be a random id of 16 to 128 letters, digits, '-' or '_'.")
+    return payload, None
 
 
 def _parse_json(body: bytes):

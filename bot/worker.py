@@ -1,5 +1,6 @@
-"""The worker: work that no resident message triggers. Delivery of due outbox messages (retries,
-bulk and scheduled ones), its heartbeat, and purging unfinished drafts past their retention."""
+"""The worker: work that no resident message triggers. Reminders before events (planned, then queued),
+delivery of due outbox messages (retries, bulk and scheduled ones), its heartbeat, and purging
+unfinished drafts and RSVPs past their retention."""
 from __future__ import annotations
 
 import logging
@@ -12,8 +13,9 @@ from sqlalchemy import Engine
 
 from bot.delivery import Deliverer
 from bot.followups import ask_how_it_went
+from bot.reminders import plan_due_reminders
 from bot.settings import Settings
-from storage import retention, worker_status
+from storage import reminders, retention, worker_status
 from storage.database import new_session
 from storage.types import utcnow
 
@@ -29,15 +31,19 @@ def run_due_work(engine: Engine, settings: Settings, *, now: datetime, deliverer
         # Beat before delivering too: a long bulk send must not make a busy worker look dead.
         worker_status.record_heartbeat(session, name="worker", at=now)
         session.commit()
+    # Planned before delivering, so a reminder due now leaves in this same pass.
+    planned = plan_due_reminders(engine, settings.reminder_offsets, deliverer.channels if deliverer else {}, now=now)
+    counts.update(reminders_queued=planned.queued, reminders_skipped=planned.skipped)
     counts["feedback_asked"] = ask_how_it_went(engine, settings, deliverer.channels if deliverer else {}, now=now)
     if deliverer is not None:
         delivered = deliverer.deliver_due()
         counts.update(sent=delivered.sent, retried=delivered.retried, failed=delivered.failed,
-                      held=delivered.held, unreachable=delivered.unreachable)
+                      held=delivered.held, unreachable=delivered.unreachable, expired=delivered.expired)
     with new_session(engine) as session:
         purged = retention.purge_stale_drafts(session, older_than=now - settings.draft_retention)
         retention.purge_inbound_receipts(session, older_than=now - INBOUND_RECEIPT_RETENTION)
         retention.purge_early_delivery_reports(session, older_than=now - timedelta(days=1))
+        counts["rsvps_purged"] = reminders.summarise_and_delete_rsvps(session, started_before=now - settings.rsvp_retention)
         worker_status.record_heartbeat(session, name="worker", at=utcnow())
         session.commit()
         kept = retention.referenced_media_ids(session)

@@ -222,6 +222,41 @@ def cancel_event(session: Session, *, event_id: int, now: datetime) -> Event:
         raise LookupError(f"there is no event {event_id}")
     if event.cancelled_at is None:
         event.cancelled_at = now
+        event.updated_at = now
+    return event
+
+
+MAX_PLACE_LENGTH = 300  # Event.place
+
+
+def move_event(session: Session, *, event_id: int, starts_at: datetime, now: datetime,
+               place: Optional[str] = None) -> Event:
+    """Give an event a new start (and, if `place` is given, a new place); the end moves with the start.
+
+    Refuses a cancelled or already started event, a time gone by, and a "move" that changes nothing,
+    leaving the event as it was. The caller tells the residents (bot/reminders.tell_residents) in the
+    same transaction; reminders follow the new time, because a reminder moment is keyed by the start."""
+    event = session.get(Event, event_id, with_for_update=True)
+    if event is None:
+        raise LookupError(f"there is no event {event_id}")
+    if event.cancelled_at is not None:
+        raise ValueError(f"event {event_id} is cancelled; add a new event instead")
+    if event.starts_at <= now:
+        raise ValueError(f"event {event_id} has already started")
+    if starts_at <= now:
+        raise ValueError("the new time must be in the future")
+    new_place = event.place if place is None else (place.strip() or None)
+    if new_place is not None and len(new_place) > MAX_PLACE_LENGTH:
+        raise ValueError(f"the place must be at most {MAX_PLACE_LENGTH} characters")
+    # A new place given as text replaces a space from the directory too.
+    new_space_id = event.space_id if place is None else None
+    if starts_at == event.starts_at and (new_place, new_space_id) == (event.place, event.space_id):
+        raise ValueError(f"event {event_id} already starts then, at that place: nothing to change")
+    if event.ends_at is not None:
+        event.ends_at = event.ends_at + (starts_at - event.starts_at)
+    event.starts_at, event.place, event.space_id = starts_at, new_place, new_space_id
+    event.moved_at = event.updated_at = now
+    session.flush()
     return event
 
 

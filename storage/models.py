@@ -152,7 +152,8 @@ class OutboxMessage(SQLModel, table=True):
     """A message to a resident, written in the same transaction as the change that causes it.
 
     status: pending (due at next_attempt_at) -> sending (claimed until lease_until) -> sent | failed |
-    held (WhatsApp outside the 24-hour window with no template: shown to staff, sent when they write).
+    held (WhatsApp outside the 24-hour window with no template: shown to staff, sent when they write);
+    pending or held -> expired once past expires_at (a reminder after its moment is never sent late).
     The payload is deleted once sent, so no delivered text (an acknowledgement's reference) stays here.
     """
 

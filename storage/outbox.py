@@ -88,7 +88,7 @@ def claim(
     ) | ((OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now))
     query = (
         select(OutboxMessage)
-        .where(due, ~waiting_behind, OutboxMessage.channel.in_(list(channels)))
+        .where(due, ~waiting_behind, OutboxMessage.channel.in_(list(channels)), _not_expired(now))
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
@@ -106,6 +106,45 @@ def claim(
     return messages
 
 
+def _not_expired(now: datetime):
+    return OutboxMessage.expires_at.is_(None) | (OutboxMessage.expires_at > now)
+
+
+def expire_overdue(session: Session, *, now: datetime) -> int:
+    """Messages past their `expires_at` (a reminder whose moment has gone) become "expired", text
+    dropped, never sent late: waiting, held or left by a worker whose lease ran out. Returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.expires_at <= now,
+               OutboxMessage.status.in_(("pending", "held"))
+               | ((OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now)))
+        .values(status="expired", lease_until=None, payload={}, last_error="expired before it could be sent")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def take_waiting_messages(session: Session, *, channel: str, address_hash: str, now: datetime) -> list[dict]:
+    """For a channel with no address to send to (the web chat): the unexpired messages waiting for the
+    contact with this address hash, oldest first, handed over and so marked sent, text dropped (as for
+    any sent message). Rows are locked, so two polls at once never both show the same message."""
+    query = (
+        select(OutboxMessage)
+        .join(Contact, Contact.id == OutboxMessage.contact_id)
+        .where(Contact.channel == channel, Contact.address_hash == address_hash, OutboxMessage.channel == channel,
+               OutboxMessage.status == "pending", _not_expired(now))
+        .order_by(OutboxMessage.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    payloads = []
+    for message in session.execute(query).scalars():
+        payloads.append(dict(message.payload))
+        message.status, message.sent_at, message.payload, message.lease_until = "sent", now, {}, None
+    session.flush()
+    return payloads
+
+
 def holds_claim(session: Session, *, message_id: int, claimer: str) -> bool:
     message = session.get(OutboxMessage, message_id)
     return message is not None and message.status == "sending" and message.claimed_by == claimer
@@ -113,14 +152,23 @@ def holds_claim(session: Session, *, message_id: int, claimer: str) -> bool:
 
 def renew_claim(session: Session, *, message_id: int, claimer: str, now: datetime, lease: timedelta = LEASE) -> bool:
     """Extend a claim just before sending. False if it lapsed and another claim took the message over:
-    then the caller must not send it (the other claimer will)."""
+    then the caller must not send it (the other claimer will). False too if the message expired while
+    it waited its turn: it is marked expired instead of sent late."""
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending",
-               OutboxMessage.claimed_by == claimer)
+               OutboxMessage.claimed_by == claimer, _not_expired(now))
         .values(lease_until=now + lease)
     )
-    return result.rowcount == 1
+    if result.rowcount == 1:
+        return True
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending",
+               OutboxMessage.claimed_by == claimer, OutboxMessage.expires_at <= now)
+        .values(status="expired", lease_until=None, payload={}, last_error="expired before it could be sent")
+    )
+    return False
 
 
 def mark_sent(session: Session, *, message_id: int, provider_message_id: str, segments: Optional[int], now: datetime) -> None:
@@ -177,7 +225,7 @@ def release_held(session: Session, *, contact_id: int, now: datetime) -> list[in
     so the caller sends them before (and so does not hold up) the reply to what they just wrote."""
     query = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == "held")
+        .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == "held", _not_expired(now))
         .order_by(OutboxMessage.id)
     )
     ids = list(session.execute(query).scalars())
@@ -235,7 +283,7 @@ def record_delivery_status(session: Session, *, provider_message_id: str, status
 
 
 def counts_by_status(session: Session) -> dict[str, int]:
-    """How many messages are pending, sending, sent, failed and held: for /healthz and staff."""
+    """How many messages are pending, sending, sent, failed, held and expired: for /healthz and staff."""
     query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     return {status: count for status, count in session.execute(query)}
 

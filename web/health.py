@@ -26,5 +26,5 @@ def healthz():
         status="ok",
         database="ok",
         worker={"running": age is not None and age < 120, "last_heartbeat_age_seconds": age},
-        outbox={status: messages.get(status, 0) for status in ("pending", "sending", "failed", "held")},
+        outbox={status: messages.get(status, 0) for status in ("pending", "sending", "failed", "held", "expired")},
     )

@@ -112,7 +112,7 @@ def test_healthz_reports_database_and_a_missing_worker(client):
     body = response.get_json()
     assert body["database"] == "ok"
     assert body["worker"] == {"running": False, "last_heartbeat_age_seconds": None}
-    assert body["outbox"] == {"pending": 0, "sending": 0, "failed": 0, "held": 0}
+    assert body["outbox"] == {"pending": 0, "sending": 0, "failed": 0, "held": 0, "expired": 0}
 
 
 def test_healthz_sees_the_worker_heartbeat(app, client):

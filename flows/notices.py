@@ -1,0 +1,57 @@
+"""What residents are told outside a conversation about an event they answered: a reminder before it,
+and a notice when it moves or is cancelled. Pure, like the flows: the caller queues the replies
+(bot/reminders.py, bot/notify.py) in the resident's language, on their channel.
+"""
+from __future__ import annotations
+
+from flows import i18n
+from flows.events import describe_event
+from flows.types import EventInfo, Reply
+
+
+class _Words:
+    """The resident's catalogue, as `turn._` gives it inside a conversation."""
+
+    def __init__(self, lang: str):
+        self.lang = lang if i18n.is_shipped(lang) else i18n.DEFAULT_LANGUAGE
+
+    def _(self, msgid: str, /, **params) -> str:
+        text = i18n.translations(self.lang).gettext(msgid)
+        return text % params if params else text
+
+    def reply(self, text: str) -> tuple[Reply, ...]:
+        return (Reply(text=text, lang=self.lang),)
+
+
+def _change_answer(words: _Words, event: EventInfo) -> str:
+    # TRANSLATORS: the end of a reminder. Keep "RSVP" and %(number)s as they are: the resident types them.
+    return words._("To change your answer, send RSVP %(number)s", number=event.event_id)
+
+
+def reminder(lang: str, event: EventInfo) -> tuple[Reply, ...]:
+    """A reminder before an event the resident has a place at: what, when (London time), where."""
+    words = _Words(lang)
+    # TRANSLATORS: a reminder sent before a meeting the resident said they are coming to.
+    # %(event)s is the title, day, London time and place.
+    text = words._("Reminder: you are coming to %(event)s. We look forward to seeing you.",
+                   event=describe_event(words.lang, event))
+    return words.reply(text + "\n" + _change_answer(words, event))
+
+
+def moved(lang: str, event: EventInfo) -> tuple[Reply, ...]:
+    """The event the resident answered has a new time or place; `event` holds the new ones."""
+    words = _Words(lang)
+    # TRANSLATORS: sent when a meeting the resident answered has changed time or place.
+    # %(event)s is the title with the NEW day, London time and place.
+    text = words._("A meeting you replied to has changed. It is now: %(event)s.", event=describe_event(words.lang, event))
+    return words.reply(text + "\n" + _change_answer(words, event))
+
+
+def cancelled(lang: str, event: EventInfo) -> tuple[Reply, ...]:
+    """The event the resident answered will not happen."""
+    words = _Words(lang)
+    # TRANSLATORS: sent when a meeting the resident said they are coming to (or are waiting for a place
+    # at) is cancelled. %(event)s is the title, day, London time and place it was going to have.
+    text = words._("Sorry, this meeting has been cancelled: %(event)s. You do not need to do anything.",
+                   event=describe_event(words.lang, event))
+    return words.reply(text)
