@@ -377,7 +377,7 @@ def events_edit(event_id: int, title, capacity, kind, ends, description, titles,
     if all(value is unchanged for value in changes.values()) and not (offers or titles or descriptions
                                                                        or machine_translated):
         raise click.UsageError("nothing to change: give at least one option (see --help)")
-    settings = Settings.from_env()
+    settings, _channels = _settings_and_channels()
     now = utcnow()
     with _session() as session:
         try:
