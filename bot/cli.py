@@ -80,16 +80,26 @@ def upgrade() -> None:
     click.echo("database is up to date")
 
 
-@main.command("demo-data", help="Add the wards, agencies and category routing that are missing.")
+@main.command("demo-data", help="Add the wards, agencies and category routing that are missing; on a new "
+              "database also a few demo community spaces.")
 def demo_data() -> None:
-    from storage.database import make_engine, new_session
-    from storage.seed import seed_reference_data
+    from sqlalchemy import select
 
-    engine = make_engine(Settings.from_env().database_url)
-    with new_session(engine) as session:
+    from storage.models import Ward
+    from storage.seed import seed_demo_spaces, seed_reference_data
+    from storage.types import utcnow
+
+    with _session() as session:
+        # Demo spaces only on a new database: script/server runs demo-data at every start, and a space
+        # staff removed must not come back.
+        new_database = session.execute(select(Ward.id).limit(1)).first() is None
         seed_reference_data(session)
+        if new_database:
+            seed_demo_spaces(session, now=utcnow())
         session.commit()
     click.echo("wards, agencies and category routing are in place")
+    if new_database:
+        click.echo("demo community spaces added (change them with `safer-homes spaces edit|remove`)")
 
 
 @main.group("telegram", help="Telegram: connect the bot to this server, or poll for updates while developing.")
@@ -519,6 +529,114 @@ def events_poster(event_id: int, languages: str, out_path) -> None:
         click.echo(f"poster for event {event_id} ({', '.join(chosen)}) written to {out_path}")
     else:
         click.echo(page)
+
+
+@main.group(help="The community spaces directory: free and low-cost places residents and groups can use.")
+def spaces() -> None:
+    pass
+
+
+class _Refused(click.ClickException):
+    """Bad input for a spaces command: the message on stderr, exit code 2 (as for a usage error), nothing changed."""
+
+    exit_code = 2
+
+
+def _features(value: str | None) -> list[str] | None:
+    return None if value is None else [feature for feature in value.split(",") if feature.strip()]
+
+
+# Spelled out rather than imported from storage, so `safer-homes serve`'s master process never loads the
+# database layer just to build this help (storage.spaces checks the values; tests/bot/test_spaces_cli.py
+# checks this text names them all).
+SPACE_COSTS_HELP = "free, affordable or paid"
+SPACE_FEATURES_HELP = "step_free,hearing_loop,accessible_toilet,childcare_room,kitchen,prayer_space"
+
+
+def _space_options(command):
+    """The options `spaces add` and `spaces edit` share (edit: only the ones given change)."""
+    for option in reversed((
+        click.option("--name", default=None),
+        click.option("--address", default=None),
+        click.option("--ward", "ward_slug", default=None, help="Ward slug, e.g. weavers (edit: \"\" for none)."),
+        click.option("--cost", default=None, help=f"{SPACE_COSTS_HELP} (add: free if not given)."),
+        click.option("--booking", default=None, help="How to book, e.g. \"ask at reception\" (edit: \"\" clears)."),
+        click.option("--hours", default=None, help="Opening hours, e.g. \"Mon-Fri 9:00-21:00\" (edit: \"\" clears)."),
+        click.option("--features", default=None, help=f"Comma-separated: {SPACE_FEATURES_HELP} (edit: \"\" clears)."),
+    )):
+        command = option(command)
+    return command
+
+
+@spaces.command("add", help="Add a space; prints its id alone on the last line.")
+@_space_options
+def spaces_add(name, address, ward_slug, cost, booking, hours, features) -> None:
+    from storage import spaces as space_store
+    from storage.types import utcnow
+
+    if name is None or address is None:
+        raise _Refused("not added: --name and --address are required")
+    with _session() as session:
+        try:
+            space = space_store.add_space(session, name=name, address=address, now=utcnow(), ward_slug=ward_slug,
+                                          cost=cost or "free", booking=booking, opening_hours=hours,
+                                          features=_features(features) or ())
+        except ValueError as problem:  # UnknownChoice (an unknown ward) is a ValueError too
+            raise _Refused(f"not added: {problem}")
+        session.commit()
+        click.echo(space.id)
+
+
+@spaces.command("list", help="Every space, free first, then affordable, then paid, then by name.")
+@click.option("--ward", "ward_slug", default=None, help="Only this ward's spaces, e.g. weavers.")
+def spaces_list(ward_slug) -> None:
+    from storage import spaces as space_store
+
+    with _session() as session:
+        try:
+            listed = space_store.list_spaces(session, ward_slug=ward_slug)
+        except ValueError as problem:
+            raise _Refused(str(problem))
+        if not listed:
+            click.echo("no spaces listed")
+        for space, ward_name in listed:
+            details = [space.cost, space.name, ward_name or "no ward", space.address,
+                       space.opening_hours or "hours not given", space.booking or "booking not given",
+                       ",".join(space_store.features_of(space)) or "no features listed"]
+            click.echo(f"{space.id}\t" + "\t".join(details))
+
+
+@spaces.command("edit", help="Change a space's details; only the options given change.")
+@click.argument("space_id", type=int)
+@_space_options
+def spaces_edit(space_id: int, name, address, ward_slug, cost, booking, hours, features) -> None:
+    from storage import spaces as space_store
+    from storage.types import utcnow
+
+    with _session() as session:
+        try:
+            space_store.update_space(session, space_id=space_id, now=utcnow(), name=name, address=address,
+                                     ward_slug=ward_slug, cost=cost, booking=booking, opening_hours=hours,
+                                     features=_features(features))
+        except (ValueError, LookupError) as problem:
+            raise _Refused(f"not changed: {problem}")
+        session.commit()
+    click.echo(f"space {space_id} updated")
+
+
+@spaces.command("remove", help="Remove a space (refused while an upcoming event is held there).")
+@click.argument("space_id", type=int)
+def spaces_remove(space_id: int) -> None:
+    from storage import spaces as space_store
+    from storage.types import utcnow
+
+    with _session() as session:
+        try:
+            space_store.remove_space(session, space_id=space_id, now=utcnow())
+        except (ValueError, LookupError) as problem:
+            raise _Refused(f"not removed: {problem}")
+        session.commit()
+    click.echo(f"space {space_id} removed")
 
 
 # How organisers read the topics of agenda items (the report categories, shortened for a list).

@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 import flows
-from flows.types import AgencyInfo, EventInfo, RememberLanguage, Reply, ReportStatus, SaveRsvp, SubmitReport, WardInfo
+from flows.types import (AgencyInfo, EventInfo, RememberLanguage, Reply, ReportStatus, SaveRsvp, SpaceInfo, SubmitReport,
+                         WardInfo)
 from bot.channels.base import Channel
 from bot import notify
 from bot.event_info import to_event_info
@@ -26,7 +27,7 @@ from flows import i18n
 from flows.events import place_offered_notice
 from bot.settings import Settings
 from flows.types import AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback
-from storage import agenda, contacts, events, feedback, outbox, places, reports
+from storage import agenda, contacts, events, feedback, outbox, places, reports, spaces
 from storage.crypto import Sealer, keyed_hash
 from storage.database import new_session
 from storage.references import new_reference
@@ -124,6 +125,7 @@ def converse(
             wards=data.wards,
             agencies=data.agencies,
             default_agencies=data.default_agencies,
+            find_spaces=lambda ward_slug: _find_spaces(session, ward_slug),
             lookup_report=lambda reference: _lookup_report(session, reference),
             new_reference=lambda: _unused_reference(session),
             idle_after=settings.conversation_idle_after,
@@ -300,6 +302,19 @@ def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:
     found = reports.public_status(session, reference=reference)
     # Storage's answer and the flows' shape hold the same fields; storage may not import flows.
     return ReportStatus(**dataclasses.asdict(found)) if found else None
+
+
+def _find_spaces(session: Session, ward_slug: Optional[str]) -> tuple[SpaceInfo, ...]:
+    """The free and low-cost spaces a resident is shown: in one ward, or anywhere for None."""
+    try:
+        found = spaces.list_spaces(session, ward_slug=ward_slug, costs=("free", "affordable"))
+    except spaces.UnknownChoice:
+        return ()  # a ward removed since its button was sent: nothing there
+    return tuple(
+        SpaceInfo(space_id=space.id, name=space.name, address=space.address, cost=space.cost, ward_name=ward_name,
+                  booking=space.booking, opening_hours=space.opening_hours, features=spaces.features_of(space))
+        for space, ward_name in found
+    )
 
 
 def _unused_reference(session: Session) -> str:

@@ -109,10 +109,10 @@ class Turn:
 
 def _flows() -> dict[str, dict[str, Question]]:
     # Imported here because the flows import this module for Question, Go, Miss and Turn.
-    from flows import agenda, events, feedback, home, report, status
+    from flows import agenda, events, feedback, home, report, spaces, status
 
     return {"home": home.QUESTIONS, "report": report.QUESTIONS, "status": status.QUESTIONS, "events": events.QUESTIONS,
-            "feedback": feedback.QUESTIONS, "agenda": agenda.QUESTIONS}
+            "feedback": feedback.QUESTIONS, "agenda": agenda.QUESTIONS, "spaces": spaces.QUESTIONS}
 
 
 def current_question(turn: Turn) -> Question:

@@ -9,7 +9,7 @@ from flows.engine import Go, Question, Stay, Turn, ask, match_choice
 from flows.i18n import LANGUAGES, _N
 from flows.types import Choice, Reply
 
-MENU_KEYS = ("menu:report", "menu:status", "menu:events", "menu:language", "menu:help")
+MENU_KEYS = ("menu:report", "menu:status", "menu:events", "menu:spaces", "menu:language", "menu:help")
 
 
 # The words a resident can type at any point. English always works; each language adds its own.
@@ -90,6 +90,8 @@ def menu_choices(turn: Turn) -> Sequence[Choice]:
         Choice("menu:status", turn._("Check a report")),
         # TRANSLATORS: main menu choice: community forums and ward panel meetings.
         Choice("menu:events", turn._("Meetings and events")),
+        # TRANSLATORS: main menu choice: community centres, halls and rooms that cost little or nothing to use.
+        Choice("menu:spaces", turn._("Find a free or low-cost space")),
         # TRANSLATORS: main menu choice.
         Choice("menu:language", turn._("Change language")),
         # TRANSLATORS: main menu choice.
@@ -109,6 +111,10 @@ def on_menu(turn: Turn, key: str) -> Go | Stay:
     if key == "menu:help":
         show_help(turn)
         return Stay()
+    if key == "menu:spaces":
+        from flows import spaces
+
+        return spaces.show_spaces(turn)
     from flows import events
 
     events.show_list(turn)

@@ -65,6 +65,22 @@ class WardInfo:
 
 
 @dataclass(frozen=True)
+class SpaceInfo:
+    """A community space from the directory (rec 1), with its details as staff wrote them."""
+
+    space_id: int
+    name: str
+    address: str
+    cost: str  # "free" | "affordable" | "paid" (storage.models.SPACE_COSTS)
+    ward_name: Optional[str] = None
+    booking: Optional[str] = None  # how to book
+    opening_hours: Optional[str] = None
+    # What it offers, as storage.spaces.FEATURES names them: "step_free", "hearing_loop",
+    # "accessible_toilet", "childcare_room", "kitchen", "prayer_space".
+    features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReportStatus:
     """What a status check may tell anyone who holds the reference."""
 
@@ -159,6 +175,8 @@ class Context:
     new_reference: Callable[[], str]
     # category -> agency slugs ticked for the resident at the start (category routing, kept as data)
     default_agencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The free and low-cost spaces in a ward (by slug), or in the whole borough for None; cheapest first.
+    find_spaces: Callable[[Optional[str]], tuple[SpaceInfo, ...]] = lambda ward_slug: ()
     upcoming_events: Callable[[], tuple[EventInfo, ...]] = lambda: ()
     lookup_event: Callable[[int], Optional[EventInfo]] = lambda event_id: None
     # Where a resident can download an event's calendar file (the web service's public address).

@@ -1,4 +1,5 @@
-"""Reference data every installation starts with: the 20 wards, the agencies and category routing.
+"""Reference data every installation starts with: the 20 wards, the agencies and category routing (and,
+for a new installation to show, a few demo community spaces).
 
 Rows, not code: an admin edits agencies (names, targets, whether residents are offered them) in the
 database, and re-running the seed adds only what is missing, never overwrites an edit.
@@ -6,10 +7,12 @@ database, and re-running the seed adds only what is missing, never overwrites an
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from storage import spaces
 from storage.models import Agency, CategoryRoute, Ward
 
 WARD_NAMES = (
@@ -96,6 +99,37 @@ def seed_reference_data(session: Session) -> None:
             if (category, agency_ids[slug]) not in existing_routes:
                 session.add(CategoryRoute(category=category, agency_id=agency_ids[slug]))
     session.flush()
+
+
+# Demo entries for the community spaces directory (rec 1), so a new installation shows residents what the
+# bot answers. Invented places marked "(demo)", with no real phone numbers: staff replace them with
+# `safer-homes spaces add|edit|remove`.
+DEMO_SPACES = (
+    dict(name="Old Montague Street Community Centre (demo)", address="1 Example Row, London E1 0AA",
+         ward_slug="spitalfields-banglatown", cost="free", booking="Demo listing: ask at reception",
+         opening_hours="Mon-Sat 9:00-21:00", features=("step_free", "accessible_toilet", "kitchen", "childcare_room")),
+    dict(name="Whitechapel library, community room (demo)", address="2 Example Road, London E1 0AB",
+         ward_slug="whitechapel", cost="free", booking="Demo listing: book at the library desk",
+         opening_hours="Mon-Fri 10:00-20:00, Sat 10:00-17:00", features=("step_free", "hearing_loop", "accessible_toilet")),
+    dict(name="Shadwell mosque community hall (demo)", address="3 Example Street, London E1 0AC",
+         ward_slug="shadwell", cost="affordable", booking="Demo listing: ask the hall committee after prayers",
+         opening_hours="Daily 10:00-20:00, not at Friday prayers", features=("kitchen", "prayer_space", "childcare_room")),
+    dict(name="Bow tenants' and residents' hall (demo)", address="4 Example Estate, London E3 0AD",
+         ward_slug="bow-east", cost="free", booking="Demo listing: ask the TRA secretary",
+         opening_hours="Evenings and weekends", features=("step_free", "kitchen")),
+    dict(name="Poplar community centre, main hall (demo)", address="5 Example Lane, London E14 0AE",
+         ward_slug="poplar", cost="paid", booking="Demo listing: book online two weeks ahead",
+         opening_hours="Mon-Sun 8:00-22:00",
+         features=("step_free", "hearing_loop", "accessible_toilet", "kitchen", "childcare_room")),
+)
+
+
+def seed_demo_spaces(session: Session, *, now: datetime) -> None:
+    """Add the demo spaces that are missing (by name), for a new installation to show (`demo-data`)."""
+    existing = {space.name for space, _ in spaces.list_spaces(session)}
+    for space in DEMO_SPACES:
+        if space["name"] not in existing:
+            spaces.add_space(session, now=now, **space)
 
 
 def prepare_database(database_url: str) -> None:

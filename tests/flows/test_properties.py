@@ -12,10 +12,10 @@ from tests.flows.helpers import make_context
 KNOWN_KEYS = [
     "start", "menu", "help", "stop", "retry", "done", "skip", "idle:continue", "idle:restart",
     *[f"lang:{language.code}" for language in i18n.LANGUAGES],
-    "menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "danger:yes", "danger:no",
+    "menu:report", "menu:status", "menu:events", "menu:spaces", "menu:language", "menu:help", "danger:yes", "danger:no",
     "continue:yes", "continue:no", "cat:noise", "cat:hate", "ward:weavers", "when:now", "privacy:anonymous",
     "privacy:private", "privacy:named", "agency:council", "agency:police", "confirm:yes", "confirm:no",
-    "change:what", "change:discard", "change:privacy",
+    "change:what", "change:discard", "change:privacy", "spaces:anywhere", "spaces:more",
 ]
 inbounds = st.one_of(
     st.builds(lambda key: flows.Inbound(choice=key), st.sampled_from(KNOWN_KEYS) | st.text(max_size=20)),
