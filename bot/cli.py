@@ -81,12 +81,12 @@ def upgrade() -> None:
 
 
 @main.command("demo-data", help="Add the wards, agencies and category routing that are missing; on a new "
-              "database also a few demo community spaces.")
+              "database also a few demo community spaces and events.")
 def demo_data() -> None:
     from sqlalchemy import select
 
     from storage.models import Ward
-    from storage.seed import seed_demo_spaces, seed_reference_data
+    from storage.seed import seed_demo_events, seed_demo_spaces, seed_reference_data
     from storage.types import utcnow
 
     with _session() as session:
@@ -96,10 +96,12 @@ def demo_data() -> None:
         seed_reference_data(session)
         if new_database:
             seed_demo_spaces(session, now=utcnow())
+            seed_demo_events(session, now=utcnow())
         session.commit()
     click.echo("wards, agencies and category routing are in place")
     if new_database:
         click.echo("demo community spaces added (change them with `safer-homes spaces edit|remove`)")
+        click.echo("demo events added (see them with `safer-homes events list`)")
 
 
 @main.group("telegram", help="Telegram: connect the bot to this server, or poll for updates while developing.")
@@ -287,13 +289,19 @@ def events_list() -> None:
     from storage import events as event_store
     from storage.types import utcnow
 
+    from sqlalchemy import select
+
+    from storage.models import Space
+
     with _session() as session:
         upcoming = event_store.list_upcoming_events(session, now=utcnow(), include_cancelled=True)
+        space_names = dict(session.execute(select(Space.id, Space.name)).all())
     if not upcoming:
         click.echo("no upcoming events")
     for event, ward_name in upcoming:
         when = event.starts_at.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M")
-        details = [when, event.title, ward_name or "borough-wide", event.place or "place to be confirmed"]
+        venue = space_names.get(event.space_id) or event.place or "place to be confirmed"
+        details = [when, event.title, ward_name or "borough-wide", venue]
         if event.capacity:
             details.append(f"capacity {event.capacity}")
         if event.cancelled_at:

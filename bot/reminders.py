@@ -6,7 +6,9 @@ When a reminder is due: REMINDER_OFFSETS before the start. A day offset keeps th
 time across a clock change ("2d" before Tuesday 18:00 is Sunday 18:00, whether or not the clocks went
 back in between); an hour or minute offset is an exact duration. A reminder may leave up to
 SEND_WINDOW after its moment; later than that it is skipped (recorded, never sent late), and it
-expires in the outbox at the same moment, so a slow queue cannot send it late either.
+expires in the outbox at the same moment, so a slow queue cannot send it late either. The web chat is
+the exception to the expiry: it has no address, so its reminder is delivered by being queued on time,
+and waits for the page until the event starts.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from sqlmodel import Session
 
 from bot.channels.base import Channel
 from bot.event_info import to_event_info
-from bot.notify import queue_notice, render_for
+from bot.notify import WEBCHAT, queue_notice, render_for
 from bot.settings import ReminderOffset
 from flows import i18n, notices
 from storage import events as event_store
@@ -113,9 +115,12 @@ def _queue_moment(session: Session, channels: Mapping[str, Channel], *, event_id
         return ReminderCounts(skipped=skipped)
     space = session.get(Space, event.space_id) if event.space_id else None
     info = to_event_info(event, ward_name=ward_name, space=space)
-    expires_at = min(moment + SEND_WINDOW, starts_at)
     queued = 0
     for channel, contact_language, _count in reminders.reminder_audience(session, event_id=event_id, moment=moment):
+        # A sending channel must send within the window. The web chat has no address to send to: queuing
+        # is its delivery, into the box the page empties when it is next open, so what is there is shown
+        # until the event starts rather than lost after 15 minutes of a closed page.
+        expires_at = starts_at if channel == WEBCHAT else min(moment + SEND_WINDOW, starts_at)
         language = contact_language if i18n.is_shipped(contact_language) else i18n.DEFAULT_LANGUAGE
         payloads = render_for(channel, channels, notices.reminder(language, info))
         if payloads:

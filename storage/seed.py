@@ -1,5 +1,5 @@
 """Reference data every installation starts with: the 20 wards, the agencies and category routing (and,
-for a new installation to show, a few demo community spaces).
+for a new installation to show, a few demo community spaces and events).
 
 Rows, not code: an admin edits agencies (names, targets, whether residents are offered them) in the
 database, and re-running the seed adds only what is missing, never overwrites an edit.
@@ -143,3 +143,57 @@ def prepare_database(database_url: str) -> None:
         seed_reference_data(session)
         session.commit()
     engine.dispose()
+
+
+# Demo events, so a new installation shows residents what the events menu offers and organisers what
+# `events show` counts. Dates are relative to the day the demo data is added (London time); titles in
+# Bengali and Somali are the developers' drafts, like the catalogues, so they carry no machine mark.
+DEMO_EVENTS = (
+    dict(kind="ward_panel", days_ahead=10, at=(18, 30), hours=2, capacity=40,
+         space="Old Montague Street Community Centre (demo)", ward_slug="spitalfields-banglatown",
+         title="Spitalfields & Banglatown ward panel (demo)",
+         titles={"bn": "স্পিটালফিল্ডস ও বাংলাটাউন ওয়ার্ড প্যানেল (ডেমো)",
+                 "so": "Guddiga xaafadda Spitalfields & Banglatown (demo)"},
+         description="Tell the police, the council and your housing provider what matters in your area, "
+                     "and hear what they did since the last meeting.",
+         offers={"interpreters": ["bn", "syl", "so"], "food": True, "childcare": True, "step_free": True},
+         decision_makers=("Ward councillors", "Safer Neighbourhoods sergeant", "Council ASB team manager")),
+    dict(kind="youth_led", days_ahead=14, at=(17, 0), hours=2, capacity=25,
+         space="Whitechapel library, community room (demo)", ward_slug="whitechapel",
+         title="Young people meet the decision-makers (demo)",
+         titles={"bn": "তরুণরা সিদ্ধান্ত নেওয়া মানুষদের সাথে দেখা করুন (ডেমো)",
+                 "so": "Dhallinyarada oo la kulma go'aan-gaarayaasha (demo)"},
+         description="Run by young people from the borough: your questions, your agenda.",
+         offers={"food": True, "travel_costs": True, "voucher": "£10 voucher for taking part"},
+         decision_makers=("Cabinet Member for Community Safety",)),
+    dict(kind="digital_skills", days_ahead=7, at=(11, 0), hours=2, capacity=12,
+         space="Bow tenants' and residents' hall (demo)", ward_slug="bow-east",
+         title="Digital skills drop-in: using your phone to report and get updates (demo)",
+         titles={"bn": "ডিজিটাল দক্ষতা: ফোনে রিপোর্ট করা ও আপডেট পাওয়া (ডেমো)",
+                 "so": "Xirfadaha dijitaalka: ka soo sheeg telefoonkaaga oo hel wararka cusub (demo)"},
+         offers={"interpreters": ["bn", "so"], "step_free": True}, decision_makers=()),
+)
+
+
+def seed_demo_events(session: Session, *, now: datetime) -> None:
+    """Add the demo events that are missing (by title), starting some days after `now` (`demo-data`)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from storage import events
+    from storage.models import Event
+
+    london = ZoneInfo("Europe/London")
+    existing = set(session.execute(select(Event.title)).scalars())
+    space_ids = {space.name: space.id for space, _ in spaces.list_spaces(session)}
+    for demo in DEMO_EVENTS:
+        if demo["title"] in existing:
+            continue
+        day = (now.astimezone(london) + timedelta(days=demo["days_ahead"])).date()
+        starts_at = datetime(day.year, day.month, day.day, *demo["at"], tzinfo=london)
+        events.create_event(
+            session, title=demo["title"], titles=demo["titles"], description=demo.get("description"),
+            kind=demo["kind"], starts_at=starts_at, ends_at=starts_at + timedelta(hours=demo["hours"]),
+            ward_slug=demo["ward_slug"], space_id=space_ids.get(demo["space"]), capacity=demo["capacity"],
+            offers=demo["offers"], decision_makers=demo["decision_makers"], now=now,
+        )

@@ -61,3 +61,20 @@ def test_list_shows_upcoming_events_and_cancel_marks_them(database_url):
     assert "CANCELLED" in _run(database_url, "events", "list").output
     missing = _run(database_url, "events", "cancel", "999")
     assert missing.exit_code != 0 and "no event 999" in missing.output
+
+
+def test_demo_data_adds_demo_events_held_in_demo_spaces_on_a_new_database_only(tmp_path, database_url):
+    from storage import migrate
+    from storage.seed import DEMO_EVENTS
+
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    migrate.upgrade(fresh)
+    assert _run(fresh, "demo-data").exit_code == 0
+    assert sorted(event.title for event in _events(fresh)) == sorted(demo["title"] for demo in DEMO_EVENTS)
+    assert all(event.space_id is not None and event.titles.keys() >= {"bn", "so"} for event in _events(fresh))
+    listed = _run(fresh, "events", "list").output
+    assert "Old Montague Street Community Centre (demo)" in listed and "place to be confirmed" not in listed
+    assert _run(fresh, "demo-data").exit_code == 0
+    assert len(_events(fresh)) == len(DEMO_EVENTS)
+    # An installation that already had its wards gets no demo events.
+    assert _run(database_url, "demo-data").exit_code == 0 and _events(database_url) == []

@@ -121,7 +121,8 @@ def test_the_worker_queues_a_day_reminder_at_the_clock_time_across_a_change(engi
     assert _outbox(engine) == []
     assert _plan(engine, moment).queued == 1
     [message] = _outbox(engine)
-    assert message.expires_at == moment + SEND_WINDOW
+    # A web chat reminder is delivered by being queued; it waits for the page until the event starts.
+    assert (message.channel, message.expires_at) == ("webchat", starts_at)
     # The text gives the London time the resident will see on their clock.
     assert "18:00" in message.payload["replies"][0]["text"]
 
@@ -137,6 +138,9 @@ def test_a_reminder_names_the_event_its_time_place_and_how_to_change_the_answer(
     assert "Weavers ward panel" in text and "Tuesday 8 December, 18:00" in text and "Weavers Community Centre" in text
     assert f"RSVP {event_id}" in text
     assert (webchat.kind, webchat.event_id, webchat.channel, webchat.status) == ("reminder", event_id, "webchat", "pending")
+    # A sending channel must send within the window; the web chat's box keeps it until the start.
+    assert telegram.expires_at == reminder_moment(WINTER, TWO_DAYS) + SEND_WINDOW
+    assert webchat.expires_at == WINTER
     # In the resident's language: the day and time in Bengali from Babel, digits in Bengali.
     assert telegram.language == "bn" and "মঙ্গলবার" in telegram.payload["text"] and "১৮:০০" in telegram.payload["text"]
 
