@@ -9,7 +9,9 @@ from flows.engine import Go, Question, Stay, Turn, ask, match_choice
 from flows.i18n import LANGUAGES, _N
 from flows.types import Choice, Reply
 
-MENU_KEYS = ("menu:report", "menu:status", "menu:events", "menu:spaces", "menu:language", "menu:help")
+# The first five are design.md's, in its order, so a number typed on SMS means the same as it always did;
+# later additions go after them.
+MENU_KEYS = ("menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces")
 
 
 # The words a resident can type at any point. English always works; each language adds its own.
@@ -90,12 +92,12 @@ def menu_choices(turn: Turn) -> Sequence[Choice]:
         Choice("menu:status", turn._("Check a report")),
         # TRANSLATORS: main menu choice: community forums and ward panel meetings.
         Choice("menu:events", turn._("Meetings and events")),
-        # TRANSLATORS: main menu choice: community centres, halls and rooms that cost little or nothing to use.
-        Choice("menu:spaces", turn._("Find a free or low-cost space")),
         # TRANSLATORS: main menu choice.
         Choice("menu:language", turn._("Change language")),
         # TRANSLATORS: main menu choice.
         Choice("menu:help", turn._("Help")),
+        # TRANSLATORS: main menu choice: community centres, halls and rooms that cost little or nothing to use.
+        Choice("menu:spaces", turn._("Find a free or low-cost space")),
     )
 
 

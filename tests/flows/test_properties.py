@@ -12,7 +12,7 @@ from tests.flows.helpers import make_context
 KNOWN_KEYS = [
     "start", "menu", "help", "stop", "retry", "done", "skip", "idle:continue", "idle:restart",
     *[f"lang:{language.code}" for language in i18n.LANGUAGES],
-    "menu:report", "menu:status", "menu:events", "menu:spaces", "menu:language", "menu:help", "danger:yes", "danger:no",
+    "menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "danger:yes", "danger:no",
     "continue:yes", "continue:no", "cat:noise", "cat:hate", "ward:weavers", "when:now", "privacy:anonymous",
     "privacy:private", "privacy:named", "agency:council", "agency:police", "confirm:yes", "confirm:no",
     "change:what", "change:discard", "change:privacy", "spaces:anywhere", "spaces:more",
