@@ -12,11 +12,9 @@ from typing import Optional
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
-from storage.models import Contact, Event, EventFeedback, Rsvp, Space, Ward
+from storage.models import ASSUMED_EVENT_LENGTH, Contact, Event, EventFeedback, Rsvp, Space, Ward
 
 MAX_COMMENT_LENGTH = 2000
-# An event with no end time is taken to have ended this long after it started.
-ASSUMED_LENGTH = timedelta(hours=2)
 # "How was it?" is asked within this long after the end; later, memories fade and it is skipped.
 ASK_WITHIN = timedelta(days=3)
 
@@ -38,14 +36,14 @@ class FeedbackTarget:
 
 
 def ended_at(event: Event) -> datetime:
-    return event.ends_at or event.starts_at + ASSUMED_LENGTH
+    return event.ends_at or event.starts_at + ASSUMED_EVENT_LENGTH
 
 
 def _ended_within_asking_time(now: datetime):
     return or_(
         and_(Event.ends_at.is_not(None), Event.ends_at <= now, Event.ends_at > now - ASK_WITHIN),
-        and_(Event.ends_at.is_(None), Event.starts_at <= now - ASSUMED_LENGTH,
-             Event.starts_at > now - ASSUMED_LENGTH - ASK_WITHIN),
+        and_(Event.ends_at.is_(None), Event.starts_at <= now - ASSUMED_EVENT_LENGTH,
+             Event.starts_at > now - ASSUMED_EVENT_LENGTH - ASK_WITHIN),
     )
 
 

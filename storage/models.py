@@ -2,7 +2,7 @@
 with who and when; a ReportLink is the sealed link to the sender that anonymous reports never get."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
@@ -225,6 +225,11 @@ class Space(SQLModel, table=True):
     prayer_space: bool = Field(default=False)
     created_at: datetime = _when()
     updated_at: datetime = _when()
+
+
+# An event with no end time is taken to last this long: ward panels and forums usually run about two
+# hours. Its calendar file ends then, and "how was it?" is asked after it.
+ASSUMED_EVENT_LENGTH = timedelta(hours=2)
 
 
 class Event(SQLModel, table=True):

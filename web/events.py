@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -20,29 +19,30 @@ from flows import events as flow_events
 from flows import i18n
 from storage import events
 from storage.database import new_session
-from storage.models import Space
+from storage.models import ASSUMED_EVENT_LENGTH, Space
 
 blueprint = Blueprint("events", __name__)
-
-# Events have a start time only; ward panels and forums usually run about two hours.
-ASSUMED_LENGTH = timedelta(hours=2)
 
 
 @blueprint.get("/events/<int:event_id>.ics")
 def event_calendar_file(event_id: int):
+    """The event for a phone's calendar: its own end time (or the assumed length), and the venue as a
+    resident would look for it on a map: the space's name and address, else the place written, else the ward."""
     with new_session(current_app.extensions["safer_homes.engine"]) as session:
         found = events.find_event(session, event_id=event_id)
-    if found is None:
-        abort(404)
-    event, ward_name = found
+        if found is None:
+            abort(404)
+        event, ward_name = found
+        space = session.get(Space, event.space_id) if event.space_id else None
+    venue = f"{space.name}, {space.address}" if space else (event.place or ward_name)
     entry = CalendarEvent()
     entry.add("uid", f"event-{event.id}@safer-homes")
     entry.add("summary", event.title)
     entry.add("dtstart", event.starts_at)
-    entry.add("dtend", event.starts_at + ASSUMED_LENGTH)
+    entry.add("dtend", event.ends_at or event.starts_at + ASSUMED_EVENT_LENGTH)
     entry.add("dtstamp", event.created_at)
-    if event.place or ward_name:
-        entry.add("location", event.place or ward_name)
+    if venue:
+        entry.add("location", venue)
     if event.cancelled_at:
         entry.add("status", "CANCELLED")
     calendar = Calendar()
