@@ -53,6 +53,27 @@ def parse_reminder_offsets(value: str) -> tuple[ReminderOffset, ...]:
     return tuple(sorted(offsets, key=lambda offset: -offset.minutes))
 
 
+TRANSLATORS = ("none", "libre", "google")
+
+
+def parse_translator(environ) -> tuple[str, str, str]:
+    """TRANSLATOR and where it lives: (name, LibreTranslate URL, API key). A typo must not silently mean
+    "none" (staff would see no translations) nor send residents' words somewhere unexpected: it stops start-up."""
+    name = (environ.get("TRANSLATOR") or "none").strip().lower()
+    if name not in TRANSLATORS:
+        raise ValueError(
+            f"TRANSLATOR={environ.get('TRANSLATOR')!r} is not valid: use none (nothing leaves the server), libre "
+            f"(a LibreTranslate server at LIBRETRANSLATE_URL) or google (Google Translate, a third-party processor)"
+        )
+    url = (environ.get("LIBRETRANSLATE_URL") or "").strip().rstrip("/")
+    if name == "libre" and not url.startswith(("http://", "https://")):
+        raise ValueError(
+            f"LIBRETRANSLATE_URL={environ.get('LIBRETRANSLATE_URL')!r} is not valid: TRANSLATOR=libre needs the "
+            f"address of your LibreTranslate server, such as http://127.0.0.1:5001"
+        )
+    return name, url, (environ.get("LIBRETRANSLATE_API_KEY") or "").strip()
+
+
 def _whole_number(environ, name: str, default: str) -> int:
     value = environ.get(name) or default
     if not value.strip().isdigit() or int(value) < 1:
@@ -95,11 +116,16 @@ class Settings:
     reminder_offsets: tuple[ReminderOffset, ...] = parse_reminder_offsets(DEFAULT_REMINDER_OFFSETS)
     # RSVPs are deleted this long after their event starts, once their totals are kept (docs/privacy.md).
     rsvp_retention: timedelta = timedelta(days=30)
+    # Machine translation of residents' words for staff (bot/translator.py): none, libre or google.
+    translator: str = "none"
+    libretranslate_url: str = ""
+    libretranslate_api_key: str = ""
     extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ=None) -> "Settings":
         environ = os.environ if environ is None else environ
+        translator, libretranslate_url, libretranslate_api_key = parse_translator(environ)
         return cls(
             database_url=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             secret_key=environ.get("SECRET_KEY") or _kept_secret_key(),
@@ -124,6 +150,9 @@ class Settings:
             media_dir=environ.get("MEDIA_DIR", cls.media_dir),
             reminder_offsets=parse_reminder_offsets(environ.get("REMINDER_OFFSETS") or DEFAULT_REMINDER_OFFSETS),
             rsvp_retention=timedelta(days=_whole_number(environ, "RSVP_RETENTION_DAYS", "30")),
+            translator=translator,
+            libretranslate_url=libretranslate_url,
+            libretranslate_api_key=libretranslate_api_key,
         )
 
     def with_overrides(self, **overrides) -> "Settings":
