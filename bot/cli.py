@@ -650,56 +650,111 @@ def spaces_remove(space_id: int) -> None:
 # How organisers read the topics of agenda items (the report categories, shortened for a list).
 AGENDA_TOPICS = {"asb": "Anti-social behaviour", "drugs": "Drugs", "harassment": "Harassment",
                  "hate": "Hate incidents", "unsafe_place": "Unsafe places", "noise": "Noise", "other": "Other"}
+AGENDA_STATUS = {"approved": "approved", "hidden": "hidden", "waiting": "waiting for approval"}
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _language_in_english(code: str) -> str:
+    """What residents wrote in, named as organisers name languages (storage/events.py: "Bengali", not CLDR's
+    "Bangla"); English from CLDR for a language that table does not name."""
+    from babel import Locale, UnknownLocaleError
+
+    from storage.events import INTERPRETER_LANGUAGE_NAMES
+
+    names = {"en": "English"} | INTERPRETER_LANGUAGE_NAMES
+    if code in names:
+        return names[code]
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name("en") or code
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
 @events.command("agenda", help="\"Have your say\" items for an event, grouped by topic, most asked-for first, "
-                "with how many back each and the language it was written in.")
+                "each with its id, whether residents see it (approved, hidden or waiting for approval), how "
+                "many back it and its language.")
 @click.argument("event_id", type=int)
 def events_agenda(event_id: int) -> None:
     from storage import agenda
-    from storage import events as event_store
 
     with _session() as session:
-        found = event_store.find_event(session, event_id=event_id)
-        if found is None:
-            raise click.ClickException(f"there is no event {event_id}")
+        event, _ward_name = _event_or_fail(session, event_id)
         groups = agenda.grouped_agenda(session, event_id=event_id)
-    click.echo(f"Agenda items for event {event_id}: {found[0].title}")
+    click.echo(f"Agenda items for event {event_id}: {event.title}")
     if not groups:
         click.echo("no items yet")
         return
     untranslated = False
+    waiting = 0
     for group in groups:
         topic = AGENDA_TOPICS.get(group.topic, group.topic)
         click.echo(f"{topic} ({_plural(group.backers, 'backer')}, {_plural(len(group.items), 'item')})")
         for item in group.items:
-            click.echo(f"  [{item.language}] {_plural(item.backers, 'backer')}: {item.text}")
+            waiting += item.status == "waiting"
+            click.echo(f"  item {item.item_id} ({AGENDA_STATUS[item.status]}; {_language_in_english(item.language)}; "
+                       f"{_plural(item.backers, 'backer')}): {item.text}")
             if item.translation:
                 click.echo(f"      English (machine translation): {item.translation}")
             elif item.language != "en":
                 untranslated = True
+            if item.shown_text:
+                click.echo(f"      residents see: {item.shown_text}")
     if untranslated:
         # Items stay in the words residents chose; TRANSLATOR (issue 6) will add English beside them.
         click.echo("Items not in English are shown as written: no translator is configured yet.")
+    if waiting:
+        click.echo(f"{_plural(waiting, 'item')} waiting: other residents see an item only once you approve it "
+                   "(events agenda-approve ITEM_ID [--text \"your wording, without names or addresses\"]); "
+                   "events agenda-hide ITEM_ID keeps one from them.")
+
+
+@events.command("agenda-approve", help="Let other residents see a \"have your say\" item and back it: as written, "
+                "or with --text in your wording (leave out names, addresses and allegations). Approving again "
+                "replaces the wording.")
+@click.argument("item_id", type=int)
+@click.option("--text", "shown_text", default=None, help="The wording residents see instead of the resident's own.")
+def events_agenda_approve(item_id: int, shown_text) -> None:
+    from storage import agenda
+    from storage.types import utcnow
+
+    with _session() as session:
+        try:
+            agenda.approve_item(session, item_id=item_id, shown_text=shown_text, now=utcnow())
+        except (ValueError, LookupError) as problem:
+            raise _Refused(f"not approved: {problem}")
+        session.commit()
+    how = "in your wording" if shown_text is not None else "as written"
+    click.echo(f"agenda item {item_id} approved: other residents see it {how} and can back it")
+
+
+@events.command("agenda-hide", help="Keep a \"have your say\" item from other residents (it stays on your list).")
+@click.argument("item_id", type=int)
+def events_agenda_hide(item_id: int) -> None:
+    from storage import agenda
+    from storage.types import utcnow
+
+    with _session() as session:
+        try:
+            agenda.hide_item(session, item_id=item_id, now=utcnow())
+        except LookupError as problem:
+            raise _Refused(f"not hidden: {problem}")
+        session.commit()
+    click.echo(f"agenda item {item_id} hidden: other residents no longer see it or can back it")
 
 
 @events.command("feedback", help="What residents said after an event: how many answered, the average rating "
                 "(1 to 5), how many gave each, and their comments.")
 @click.argument("event_id", type=int)
 def events_feedback(event_id: int) -> None:
-    from storage import events as event_store
     from storage import feedback
 
     with _session() as session:
-        found = event_store.find_event(session, event_id=event_id)
-        if found is None:
-            raise click.ClickException(f"there is no event {event_id}")
+        event, _ward_name = _event_or_fail(session, event_id)
         summary = feedback.feedback_summary(session, event_id=event_id)
-    click.echo(f"Feedback for event {event_id}: {found[0].title}")
+    click.echo(f"Feedback for event {event_id}: {event.title}")
     if not summary.count:
         click.echo("no answers yet")
         return
@@ -709,7 +764,7 @@ def events_feedback(event_id: int) -> None:
     if summary.comments:
         click.echo("Comments:")
         for comment, language in summary.comments:
-            click.echo(f"  [{language}] {comment}")
+            click.echo(f"  [{_language_in_english(language)}] {comment}")
 
 
 if __name__ == "__main__":

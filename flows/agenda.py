@@ -5,17 +5,18 @@
                                                                               ─skip→ thanks
 
 Entered with Go("agenda:topic") and turn.draft["event_id"] set. Items are kept in the words and language the
-resident wrote them; organisers see them grouped by topic and counted (`safer-homes events agenda ID`).
-docs/flows/agenda.md draws the same table.
+resident wrote them; organisers see them all, grouped by topic and counted (`safer-homes events agenda ID`).
+Other residents are offered only items an organiser approved, in the organiser's wording when given: the
+context's `agenda_items` holds no others, and the prompt for an item says so. docs/flows/agenda.md draws the
+same table.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
-from babel import Locale, UnknownLocaleError
-
+from flows import i18n
 from flows.engine import TICKED, UNTICKED, Go, Miss, Question, Stay, Turn, ask
-from flows.events import describe
+from flows.events import INTERPRETER_NAMES, describe
 from flows.report import CATEGORIES
 from flows.types import AgendaItemInfo, BackAgendaItem, Choice, SaveAgendaItem
 
@@ -45,8 +46,11 @@ def on_topic(turn: Turn, key: str) -> Go:
 # --- the item ------------------------------------------------------------------------------------
 
 def item_prompt(turn: Turn) -> str:
-    # TRANSLATORS: "have your say": asking for the agenda item itself.
-    return turn._("Please type what you would like the meeting to discuss, in your own words and in any language.")
+    # TRANSLATORS: "have your say": asking for the agenda item itself. Organisers read every item and show
+    # other residents only those they approve; say plainly that names and addresses should be left out.
+    return turn._("Please type what you would like the meeting to discuss, in your own words and in any "
+                  "language. The organisers read every item. If they approve it, other residents may see it, "
+                  "so please do not include anyone's name or address.")
 
 
 def on_item(turn: Turn, text: str) -> Go | Stay:
@@ -90,13 +94,12 @@ def _offered(turn: Turn) -> list[AgendaItemInfo]:
     return [known[item_id] for item_id in turn.draft.get("offered", ()) if item_id in known]
 
 
-def _language_name(code: str, reader: str) -> str:
-    """The item's language named in the reader's language ("Bengali", "বাংলা"…), so they know what it is."""
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(reader.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        name = None
-    return name or code
+def _language_name(code: str) -> str:
+    """The item's language in its own name ("বাংলা", "Soomaali"), as the language menu and the interpreter
+    choices name it, so a reader recognises a language they can read whatever language they chose."""
+    if code in i18n.BY_CODE:
+        return i18n.BY_CODE[code].endonym
+    return INTERPRETER_NAMES.get(code) or INTERPRETER_NAMES.get(code.split("-")[0], code)
 
 
 def _label(turn: Turn, item: AgendaItemInfo) -> str:
@@ -104,7 +107,7 @@ def _label(turn: Turn, item: AgendaItemInfo) -> str:
     if len(text) > LABEL_MAX:
         text = text[: LABEL_MAX - 1].rstrip() + "…"
     box = TICKED if item.item_id in turn.draft.get("backing", ()) else UNTICKED
-    return f"{box} {text} ({_language_name(item.language, turn.lang)})"
+    return f"{box} {text} ({_language_name(item.language)})"
 
 
 def back_choices(turn: Turn) -> Sequence[Choice]:

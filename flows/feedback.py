@@ -106,9 +106,11 @@ def _save_feedback(turn: Turn, comment: Optional[str]) -> Go:
 # --- what the next meeting should discuss ----------------------------------------------------------
 
 def next_prompt(turn: Turn) -> str:
-    # TRANSLATORS: after "how was it?". Residents' answers go on the agenda of their ward's next meeting.
+    # TRANSLATORS: after "how was it?". Residents' answers go on the agenda of their ward's next meeting;
+    # organisers read every one and show other residents only those they approve.
     return turn._("Thank you, the organisers will read it. What should the next meeting discuss? Type it in "
-                  "your own words, in any language, or choose \"Skip\".")
+                  "your own words, in any language, or choose \"Skip\". If the organisers approve it, other "
+                  "residents may see it, so please do not include anyone's name or address.")
 
 
 def on_next_skipped(turn: Turn, key: str) -> Stay:
@@ -122,7 +124,8 @@ def on_next(turn: Turn, text: str) -> Stay:
     turn.intents.append(SaveAgendaItem(event_id=None if ward_slug else turn.draft["event_id"], ward_slug=ward_slug,
                                        topic="other", text=text.strip(), language=turn.lang))
     # TRANSLATORS: after a resident suggested something for the next meeting to discuss.
-    turn.say(turn._("Thank you. The organisers of the next meeting will see it, and others can back it."))
+    turn.say(turn._("Thank you. The organisers of the next meeting will see it. If they approve it, others can "
+                    "back it."))
     return _thanks(turn)
 
 

@@ -181,7 +181,8 @@ class Context:
     lookup_event: Callable[[int], Optional[EventInfo]] = lambda event_id: None
     # Where a resident can download an event's calendar file (the web service's public address).
     event_calendar_url: Callable[[int], str] = lambda event_id: f"/events/{event_id}.ics"
-    # An event's "have your say" items (its own and its ward's "for the next meeting" ones), most backed first.
+    # An event's "have your say" items (its own and its ward's "for the next meeting" ones) that an organiser
+    # approved for residents to see, most backed first.
     agenda_items: Callable[[int], tuple["AgendaItemInfo", ...]] = lambda event_id: ()
     idle_after: timedelta = timedelta(minutes=30)
     max_text_length: int = 2000
@@ -189,7 +190,8 @@ class Context:
 
 @dataclass(frozen=True)
 class AgendaItemInfo:
-    """An agenda item as the resident reading the list sees it: in the words and language it was sent."""
+    """An agenda item as the resident reading the list sees it: approved by an organiser, in their wording
+    when they gave one, else as it was sent."""
 
     item_id: int
     text: str

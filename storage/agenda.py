@@ -2,6 +2,10 @@
 
 An item belongs to an event, or (sent after a meeting, "what should the next one discuss?") to a ward only;
 then it shows for that ward's next meeting: the first one that starts after it was sent.
+
+Residents write in their own words, which may name people, addresses or allege things, so organisers read
+every item (`review_items`) and other residents see one (`items_for_meeting`) and may back it only after an
+organiser approved it (`approve_item`), in the organiser's wording when they gave one.
 """
 from __future__ import annotations
 
@@ -23,23 +27,45 @@ MAX_TEXT_LENGTH = 2000
 
 @dataclass(frozen=True)
 class MeetingItem:
-    """An item as listed for a meeting: its words, their language, and how many back it."""
+    """An item as other residents may see it: approved by an organiser, in the wording they approved."""
 
     item_id: int
     topic: str
-    text: str
+    text: str  # the organiser's wording when they gave one, else the resident's
     language: str
-    # English from the configured translator, or None. TRANSLATOR arrives with issue 6; until then none.
-    translation: Optional[str]
     backers: int
     sender_contact_id: Optional[int]
     created_at: datetime
 
 
 @dataclass(frozen=True)
+class ReviewItem:
+    """An item as organisers read it: the resident's own words, and whether other residents see it."""
+
+    item_id: int
+    topic: str
+    text: str  # as the resident wrote it
+    language: str
+    # English from the configured translator, or None. TRANSLATOR arrives with issue 6; until then none.
+    translation: Optional[str]
+    backers: int
+    created_at: datetime
+    approved_at: Optional[datetime]
+    hidden_at: Optional[datetime]
+    shown_text: Optional[str]  # the organiser's wording shown to residents instead, if any
+
+    @property
+    def status(self) -> str:
+        """ "approved" (residents see it), "hidden" (an organiser kept it from them) or "waiting"."""
+        if self.approved_at is not None:
+            return "approved"
+        return "hidden" if self.hidden_at is not None else "waiting"
+
+
+@dataclass(frozen=True)
 class AgendaGroup:
     topic: str
-    items: tuple[MeetingItem, ...]
+    items: tuple[ReviewItem, ...]
 
     @property
     def backers(self) -> int:
@@ -79,10 +105,38 @@ def save_item(
     return item
 
 
-def back_item(session: Session, *, item_id: int, contact_id: int, now: datetime) -> bool:
-    """"Me too". False, and nothing stored, for their own item, one they already back, or one that is gone."""
+def approve_item(session: Session, *, item_id: int, now: datetime, shown_text: Optional[str] = None) -> AgendaItem:
+    """An organiser lets other residents see an item and back it: as written, or in `shown_text`, their
+    wording without the names, addresses or allegations the resident's words may hold. Approving again
+    replaces the wording (without `shown_text`, residents see the resident's own words)."""
+    if shown_text is not None:
+        shown_text = shown_text.strip()
+        if not shown_text or len(shown_text) > MAX_TEXT_LENGTH:
+            raise ValueError(f"the wording shown to residents must be 1 to {MAX_TEXT_LENGTH} characters")
     item = session.get(AgendaItem, item_id)
-    if item is None or item.contact_id == contact_id:
+    if item is None:
+        raise LookupError(f"there is no agenda item {item_id}")
+    item.approved_at, item.hidden_at, item.shown_text = now, None, shown_text
+    session.flush()
+    return item
+
+
+def hide_item(session: Session, *, item_id: int, now: datetime) -> AgendaItem:
+    """An organiser keeps an item from other residents (approved or not): it stays on the organisers' list,
+    with its backers, and can no longer be backed."""
+    item = session.get(AgendaItem, item_id)
+    if item is None:
+        raise LookupError(f"there is no agenda item {item_id}")
+    item.approved_at, item.hidden_at = None, now
+    session.flush()
+    return item
+
+
+def back_item(session: Session, *, item_id: int, contact_id: int, now: datetime) -> bool:
+    """"Me too". False, and nothing stored, for their own item, one they already back, one that is gone, or
+    one no organiser approved (residents cannot have seen it)."""
+    item = session.get(AgendaItem, item_id)
+    if item is None or item.contact_id == contact_id or item.approved_at is None:
         return False
     try:
         # The primary key (item, contact) decides a double tap or two workers at once.
@@ -94,8 +148,29 @@ def back_item(session: Session, *, item_id: int, contact_id: int, now: datetime)
 
 
 def items_for_meeting(session: Session, *, event_id: int) -> list[MeetingItem]:
-    """The event's own items and its ward's "for the next meeting" items sent since the ward's previous
-    meeting began and before this one, most backed first (then oldest first)."""
+    """What other residents may see of a meeting's items (the chat offers them to back): only those an
+    organiser approved, in the approved wording, most backed first (then oldest first)."""
+    return [
+        MeetingItem(item_id=item.id, topic=item.topic, text=item.shown_text or item.text, language=item.language,
+                    backers=count, sender_contact_id=item.contact_id, created_at=item.created_at)
+        for item, count in _meeting_rows(session, event_id=event_id, approved_only=True)
+    ]
+
+
+def review_items(session: Session, *, event_id: int) -> list[ReviewItem]:
+    """For organisers: every item of the meeting, approved, hidden or waiting, in the resident's own words,
+    most backed first (then oldest first)."""
+    return [
+        ReviewItem(item_id=item.id, topic=item.topic, text=item.text, language=item.language,
+                   translation=item.translation, backers=count, created_at=item.created_at,
+                   approved_at=item.approved_at, hidden_at=item.hidden_at, shown_text=item.shown_text)
+        for item, count in _meeting_rows(session, event_id=event_id, approved_only=False)
+    ]
+
+
+def _meeting_rows(session: Session, *, event_id: int, approved_only: bool) -> list:
+    """(item, backers) for the event's own items and its ward's "for the next meeting" items sent since the
+    ward's previous meeting began and before this one."""
     event = session.get(Event, event_id)
     if event is None:
         return []
@@ -116,18 +191,14 @@ def items_for_meeting(session: Session, *, event_id: int) -> list[MeetingItem]:
     backers = (
         select(AgendaBacking.item_id, func.count().label("backers")).group_by(AgendaBacking.item_id).subquery()
     )
-    rows = session.execute(
+    if approved_only:
+        belongs = belongs & AgendaItem.approved_at.is_not(None)
+    return session.execute(
         select(AgendaItem, func.coalesce(backers.c.backers, 0))
         .outerjoin(backers, backers.c.item_id == AgendaItem.id)
         .where(belongs)
         .order_by(func.coalesce(backers.c.backers, 0).desc(), AgendaItem.created_at, AgendaItem.id)
     ).all()
-    return [
-        MeetingItem(item_id=item.id, topic=item.topic, text=item.text, language=item.language,
-                    translation=item.translation, backers=count, sender_contact_id=item.contact_id,
-                    created_at=item.created_at)
-        for item, count in rows
-    ]
 
 
 def backed_by(session: Session, *, contact_id: int, item_ids: list[int]) -> set[int]:
@@ -141,9 +212,9 @@ def backed_by(session: Session, *, contact_id: int, item_ids: list[int]) -> set[
 
 def grouped_agenda(session: Session, *, event_id: int) -> list[AgendaGroup]:
     """For organisers: the meeting's items grouped by topic, the most asked-for topic first (items plus
-    backers), each group's items most backed first."""
-    groups: dict[str, list[MeetingItem]] = {}
-    for item in items_for_meeting(session, event_id=event_id):
+    backers), each group's items most backed first. Every item, whether residents see it or not."""
+    groups: dict[str, list[ReviewItem]] = {}
+    for item in review_items(session, event_id=event_id):
         groups.setdefault(item.topic, []).append(item)
     ordered = [AgendaGroup(topic=topic, items=tuple(items)) for topic, items in groups.items()]
     return sorted(ordered, key=lambda group: (-group.weight, TOPICS.index(group.topic) if group.topic in TOPICS else 99))

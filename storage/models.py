@@ -336,6 +336,12 @@ class AgendaItem(SQLModel, table=True):
     # Who sent it, so they cannot back their own item; gone when they ask us to forget them.
     contact_id: Optional[int] = Field(default=None, foreign_key="contact.id", index=True, ondelete="SET NULL")
     created_at: datetime = _when()
+    # Residents' words may name people or places, so other residents see an item (and may back it) only
+    # once an organiser approved it, in the organiser's wording when they gave one (`shown_text`).
+    approved_at: Optional[datetime] = _when(default=None)
+    shown_text: Optional[str] = Field(default=None, sa_type=Text)
+    # An organiser decided other residents should not see it (kept for the organisers' own list).
+    hidden_at: Optional[datetime] = _when(default=None)
 
 
 class AgendaBacking(SQLModel, table=True):

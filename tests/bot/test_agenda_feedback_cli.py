@@ -22,28 +22,34 @@ def _event(session) -> int:
     return event.id
 
 
-def test_agenda_prints_topics_most_asked_for_first_with_backers_and_languages(engine, database_url):
+def test_agenda_prints_topics_most_asked_for_first_with_ids_approval_backers_and_languages(engine, database_url):
     with new_session(engine) as session:
         panel = _event(session)
         people = [contacts.find_or_create_contact(session, channel="webchat", address_hash=f"h{n}", address_sealed=None,
                                                   now=AT) for n in range(3)]
         session.flush()
         stairs = agenda.save_item(session, event_id=panel, topic="drugs", text="সিঁড়িতে মাদক বিক্রি", language="bn", now=AT)
-        agenda.save_item(session, event_id=panel, topic="drugs", text="Needles by the swings", language="en", now=AT)
-        agenda.save_item(session, event_id=panel, topic="noise", text="Buuq habeenkii", language="so", now=AT)
+        needles = agenda.save_item(session, event_id=panel, topic="drugs", text="Needles by the swings", language="en",
+                                   now=AT)
+        night = agenda.save_item(session, event_id=panel, topic="noise", text="Buuq habeenkii", language="so", now=AT)
+        agenda.approve_item(session, item_id=stairs.id, now=AT, shown_text="সিঁড়িতে মাদক")
         for person in people:
             agenda.back_item(session, item_id=stairs.id, contact_id=person.id, now=AT)
+        agenda.hide_item(session, item_id=night.id, now=AT)
         session.commit()
     result = _run(database_url, "events", "agenda", str(panel))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"Agenda items for event {panel}: Weavers ward panel",
         "Drugs (3 backers, 2 items)",
-        "  [bn] 3 backers: সিঁড়িতে মাদক বিক্রি",
-        "  [en] 0 backers: Needles by the swings",
+        f"  item {stairs.id} (approved; Bengali; 3 backers): সিঁড়িতে মাদক বিক্রি",
+        "      residents see: সিঁড়িতে মাদক",
+        f"  item {needles.id} (waiting for approval; English; 0 backers): Needles by the swings",
         "Noise (0 backers, 1 item)",
-        "  [so] 0 backers: Buuq habeenkii",
+        f"  item {night.id} (hidden; Somali; 0 backers): Buuq habeenkii",
         "Items not in English are shown as written: no translator is configured yet.",
+        "1 item waiting: other residents see an item only once you approve it (events agenda-approve ITEM_ID "
+        "[--text \"your wording, without names or addresses\"]); events agenda-hide ITEM_ID keeps one from them.",
     ]
 
 
@@ -60,8 +66,8 @@ def test_feedback_prints_the_count_average_each_rating_and_the_comments(engine, 
         "3 answers, average 4.0 out of 5",
         "  5: 1", "  4: 1", "  3: 1", "  2: 0", "  1: 0",
         "Comments:",
-        "  [en] Very welcoming",
-        "  [so] Waan ku faraxsanahay",
+        "  [English] Very welcoming",
+        "  [Somali] Waan ku faraxsanahay",
     ]
 
 

@@ -1,6 +1,7 @@
 """After a meeting and before the next, through the real web chat API: "how was it?" arrives in the outbox
 (the page collects it), the resident answers it by typing a number, their idea for the next meeting shows
-for the ward's next panel, where someone else backs it; organisers read both on the command line."""
+for the ward's next panel once an organiser approved it, where someone else backs it; organisers read both
+on the command line."""
 from datetime import timedelta
 
 from click.testing import CliRunner
@@ -63,8 +64,11 @@ def test_how_was_it_then_have_your_say_for_the_next_meeting(client, engine, data
         weavers = session.execute(select(Ward.id).where(Ward.slug == "weavers")).scalar_one()
         assert (idea.event_id, idea.ward_id, idea.topic, idea.language) == (None, weavers, "other", "bn")
 
-    # The next panel: Amina suggests a topic and backs Hodan's idea, shown in Bengali and marked so.
+    # The next panel: an organiser approves Hodan's idea as written; Amina suggests a topic and backs it,
+    # shown in Bengali and named in itself.
     second = _panel(engine, days=20)
+    approved = _cli(database_url, "events", "agenda-approve", str(idea.id))
+    assert approved.exit_code == 0, approved.output
     amina = WebChat(client)
     amina.send(choice="start")
     amina.send(choice="lang:en")
@@ -73,17 +77,23 @@ def test_how_was_it_then_have_your_say_for_the_next_meeting(client, engine, data
     amina.send(choice="topic:drugs")
     amina.send("Dealing in the stairwell of Block C")
     assert amina.keys == [f"back:{idea.id}", "done", "skip"]
-    assert amina.replies[-1]["choices"][0]["label"] == "☐ সিঁড়ির আলো ঠিক করা দরকার (Bangla)"
+    assert amina.replies[-1]["choices"][0]["label"] == "☐ সিঁড়ির আলো ঠিক করা দরকার (বাংলা)"
     amina.send("1")
     amina.send(choice="done")
 
-    # Hodan is offered Amina's item, never her own.
+    # Amina's words name a block: the organiser approves them in their own wording. Hodan is offered that,
+    # never her own item.
+    with new_session(engine) as session:
+        [amina_id] = session.execute(select(AgendaItem.id).where(AgendaItem.topic == "drugs")).scalars()
+    reworded = _cli(database_url, "events", "agenda-approve", str(amina_id), "--text", "Drug dealing in stairwells")
+    assert reworded.exit_code == 0, reworded.output
     hodan.send(f"RSVP {second}")
     hodan.send(choice="agenda")
     hodan.send(choice="topic:unsafe_place")
     hodan.send("পার্কে আরও আলো")
-    [amina_item] = [key for key in hodan.keys if key.startswith("back:")]
-    assert amina_item != f"back:{idea.id}"
+    assert [key for key in hodan.keys if key.startswith("back:")] == [f"back:{amina_id}"]
+    assert hodan.replies[-1]["choices"][0]["label"] == "☐ Drug dealing in stairwells (English)"
+    assert "Block C" not in hodan.text
     with new_session(engine) as session:
         assert [(b.item_id,) for b in session.execute(select(AgendaBacking)).scalars()] == [(idea.id,)]
 
@@ -91,7 +101,10 @@ def test_how_was_it_then_have_your_say_for_the_next_meeting(client, engine, data
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()
     assert lines[1] == "Other (1 backer, 1 item)"
-    assert "  [bn] 1 backer: সিঁড়ির আলো ঠিক করা দরকার" in lines
+    assert f"  item {idea.id} (approved; Bengali; 1 backer): সিঁড়ির আলো ঠিক করা দরকার" in lines
+    assert f"  item {amina_id} (approved; English; 0 backers): Dealing in the stairwell of Block C" in lines
+    assert "      residents see: Drug dealing in stairwells" in lines
     assert "Drugs (0 backers, 1 item)" in lines and "Unsafe places (0 backers, 1 item)" in lines
+    assert lines[-1].startswith("1 item waiting: other residents see an item only once you approve it")
     summary = _cli(database_url, "events", "feedback", str(first))
     assert "1 answer, average 4.0 out of 5" in summary.output and "  4: 1" in summary.output

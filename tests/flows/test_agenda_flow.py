@@ -35,6 +35,9 @@ def test_an_item_with_nothing_else_sent_yet():
     chat = _chat()
     assert chat.keys == TOPIC_KEYS and "What would you like the meeting to discuss?" in chat.text
     chat.send("7")  # "Something else", by number
+    # Before they type: who reads it, that others may see it once approved, and to leave out names.
+    assert "The organisers read every item. If they approve it, other residents may see it" in chat.text
+    assert "do not include anyone's name or address" in chat.text
     chat.send("Can the panel meet on Saturdays?")
     assert _saved(chat, SaveAgendaItem) == [SaveAgendaItem(event_id=12, ward_slug=None, topic="other",
                                                            text="Can the panel meet on Saturdays?", language="en")]
@@ -49,7 +52,7 @@ def test_backing_the_most_backed_of_what_others_sent_not_their_own_or_already_ba
     # Up to five, most backed first; their own item (50 backers) and the one they already back are left out.
     assert chat.keys == ["back:106", "back:105", "back:104", "back:103", "back:102", "done", "skip"]
     labels = [choice.label for choice in chat.last[-1].choices]
-    assert labels[0] == "☐ Item 6 (English)" and labels[1] == "☐ Item 5 (Bangla)"
+    assert labels[0] == "☐ Item 6 (English)" and labels[1] == "☐ Item 5 (বাংলা)"
     chat.send(choice="back:105")
     chat.send("1")
     chat.send("1")  # unticks
@@ -78,11 +81,15 @@ def test_a_tap_on_an_item_not_offered_is_a_miss():
     assert chat.state["step"] == "back" and _saved(chat, BackAgendaItem) == []
 
 
-def test_item_labels_in_the_readers_language():
-    chat = _chat(_items(n_others=2), lang="bn")
-    chat.send(choice="topic:asb")
-    chat.send("কিছু একটা")
-    assert chat.last[-1].choices[0].label == "☐ Item 1 (বাংলা)"
+def test_item_labels_name_each_language_in_itself_as_the_language_menu_does():
+    items = tuple(AgendaItemInfo(item_id=100 + n, text=f"Item {n}", language=code, topic="drugs", backers=9 - n)
+                  for n, code in enumerate(["bn", "so", "en", "ur", "zh-Hans"]))
+    for reader in ("bn", "en"):
+        chat = _chat(items, lang=reader)
+        chat.send(choice="topic:asb")
+        chat.send("কিছু একটা")
+        assert [choice.label for choice in chat.last[-1].choices[:5]] == [
+            "☐ Item 0 (বাংলা)", "☐ Item 1 (Soomaali)", "☐ Item 2 (English)", "☐ Item 3 (اردو)", "☐ Item 4 (中文)"]
 
 
 def test_a_photo_instead_of_words_asks_again():

@@ -40,7 +40,10 @@ def test_begin_asks_the_rating_and_makes_the_next_message_its_answer():
     assert _saved(chat, SaveFeedback) == [SaveFeedback(event_id=12, rating=4, comment="The interpreter was a great help",
                                                        language="en")]
     assert "What should the next meeting discuss?" in chat.text
+    assert "If the organisers approve it, other residents may see it" in chat.text
+    assert "do not include anyone's name or address" in chat.text
     chat.send("More lighting on the towpath")
+    assert "If they approve it, others can back it." in chat.text
     assert _saved(chat, SaveAgendaItem) == [SaveAgendaItem(event_id=None, ward_slug="weavers", topic="other",
                                                            text="More lighting on the towpath", language="en")]
     assert chat.state["flow"] == "home" and "draft" not in chat.state and chat.keys[0] == "menu:report"
