@@ -227,19 +227,25 @@ def _without_unstorable_characters(inbound: flows.Inbound) -> flows.Inbound:
 
 
 def _save_rsvps(session: Session, settings: Settings, step: flows.Step, *, contact_id: int, now: datetime) -> flows.Step:
-    """Save each RSVP; its confirmation is the one that came true (a place, or the waiting list), and
+    """Save each RSVP; its confirmation is the one that came true (a place, the waiting list, or "not open
+    for replies" when the event was cancelled or started since it was shown, which saves nothing), and
     anyone given a freed place is told on their own channel."""
     replies = list(step.replies)
     for intent in step.intents:
         if not isinstance(intent, SaveRsvp):
             continue
-        saved = events.save_rsvp(session, event_id=intent.event_id, contact_id=contact_id, attending=intent.attending,
-                                 needs=intent.needs, interpreter_language=intent.interpreter_language, now=now)
-        came_true = intent.if_waiting if saved.rsvp.status == "waiting" else intent.if_place
+        try:
+            saved = events.save_rsvp(session, event_id=intent.event_id, contact_id=contact_id,
+                                     attending=intent.attending, needs=intent.needs,
+                                     interpreter_language=intent.interpreter_language, now=now)
+        except events.EventClosed:
+            saved, came_true = None, intent.if_closed
+        else:
+            came_true = intent.if_waiting if saved.rsvp.status == "waiting" else intent.if_place
         for index, reply in enumerate(replies):
             if came_true and reply.text in (intent.if_place, intent.if_waiting):
                 replies[index] = dataclasses.replace(reply, text=came_true)
-        if saved.promoted:
+        if saved and saved.promoted:
             _tell_of_places(session, settings, event_id=intent.event_id, promoted=saved.promoted, now=now)
     return dataclasses.replace(step, replies=tuple(replies))
 

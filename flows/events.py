@@ -5,7 +5,8 @@ and later change or cancel that answer.
     event ─rsvp:yes→ needs ─need:interpreter + done→ interp → thanks (a place, or the waiting list)
           ─rsvp:no→ noted (a place given back goes to the first on the waiting list)
           ─rsvp:needs→ needs (already answered: change what they need)   ─rsvp:keep→ nothing changes
-          ─agenda→ agenda:topic (ward panels, TRA meetings and forums, when that flow is there)
+          ─agenda→ agenda:topic (ward panels, TRA meetings and forums)
+    An event cancelled, started or gone between two messages ends the flow with "not open for replies".
     "RSVP <id>" or "/start event_<id>" opens an event from anywhere (after a language, for someone new).
 """
 from __future__ import annotations
@@ -65,6 +66,10 @@ INTERPRETER_LANGUAGES = (
     ("interp:ur", "اردو"), ("interp:ar", "العربية"), ("interp:tr", "Türkçe"), ("interp:pl", "Polski"),
     ("interp:lt", "Lietuvių"), ("interp:zh", "中文"),
 )
+# British Sign Language has no written name of its own, so it is named in the resident's language.
+# TRANSLATORS: an interpreter language a resident can ask for: British Sign Language, used by Deaf people
+# in the UK. Keep "BSL" as it is: it is what the sign language is called in the UK.
+BSL = _N("British Sign Language (BSL)")
 
 
 def event_in_command(text: str) -> Optional[int]:
@@ -77,18 +82,52 @@ def describe(turn: Turn, event: EventInfo) -> str:
     return describe_event(turn.lang, event)
 
 
-# TRANSLATORS: after an event's title or description that a machine translated from the organiser's words.
-MACHINE_TRANSLATED = _N("(machine translated)")
+# TRANSLATORS: an event's title or description that a machine translated from the organiser's words.
+# %(text)s is that title or description.
+MACHINE_TRANSLATED = _N("%(text)s (machine translated)")
+# TRANSLATORS: one line that names an event: its title, its day and London time, and its place,
+# e.g. "Weavers ward panel — Thursday 14 January, 18:30, Weavers Community Centre".
+EVENT_LINE = _N("%(title)s — %(when)s, %(place)s")
+# TRANSLATORS: one line that names an event with no place given: its title, then its day and London time,
+# e.g. "Weavers ward panel — Thursday 14 January, 18:30".
+EVENT_LINE_WITHOUT_PLACE = _N("%(title)s — %(when)s")
+# TRANSLATORS: when an event starts and ends, e.g. "Thursday 14 January, 18:30–20:00". %(starts)s is the
+# day and time it starts; %(ends)s the time it ends (with the day too when that is another day).
+TIME_RANGE = _N("%(starts)s–%(ends)s")
+# TRANSLATORS: one thing a resident needs, with the interpreter's language, e.g. "An interpreter (বাংলা)".
+NEED_IN_LANGUAGE = _N("%(need)s (%(language)s)")
+
+
+def _in(lang: str, msgid: str, **params) -> str:
+    """`msgid` in the resident's catalogue, filled in (what `turn._` does, for text outside a turn)."""
+    return i18n.translations(lang).gettext(msgid) % params
+
+
+def _locale(lang: str) -> str:
+    """The Babel locale for dates and lists; English here is British ("a, b and c", "Thursday 14 January")."""
+    return "en_GB" if lang == "en" else lang.replace("-", "_")
+
+
+def _datetime(lang: str, moment, pattern: str = "EEEE d MMMM, HH:mm") -> str:
+    """A day and London time in the resident's language and digits."""
+    return i18n.localise_digits(format_datetime(moment.astimezone(LONDON), pattern, locale=_locale(lang)), lang)
+
+
+def title_of(lang: str, event: EventInfo) -> str:
+    """The title in `lang` (or as the organiser wrote it), marked when a machine translated it."""
+    title = event.title_in(lang)
+    if event.machine_translated_in(lang) and lang in event.titles:
+        return _in(lang, MACHINE_TRANSLATED, text=title)
+    return title
 
 
 def describe_event(lang: str, event: EventInfo) -> str:
     """One line a resident recognises the event by: title (in their language), day and London time, place."""
-    when = format_datetime(event.starts_at.astimezone(LONDON), "EEEE d MMMM, HH:mm", locale=lang.replace("-", "_"))
     place = event.space_name or event.place or event.ward_name
-    title = event.title_in(lang)
-    if event.machine_translated_in(lang) and lang in event.titles:
-        title = f"{title} {i18n.translations(lang).gettext(MACHINE_TRANSLATED)}"
-    return i18n.localise_digits(f"{title} — {when}" + (f", {place}" if place else ""), lang)
+    when = _datetime(lang, event.starts_at)
+    if place:
+        return _in(lang, EVENT_LINE, title=title_of(lang, event), when=when, place=place)
+    return _in(lang, EVENT_LINE_WITHOUT_PLACE, title=title_of(lang, event), when=when)
 
 
 # Interpreter languages an event may offer, as residents recognise them (the codes of Event.offers).
@@ -111,13 +150,24 @@ def place_offered_notice(lang: str, event: EventInfo, *, calendar_url: Optional[
     return text
 
 
+def not_open(turn: Turn) -> str:
+    # TRANSLATORS: "RSVP <number>" for an event that does not exist, has passed or was cancelled
+    # (also said when it was cancelled or started while the resident was answering).
+    return turn._("That event is not open for replies: it may have been cancelled or already happened.")
+
+
+def _say_not_open(turn: Turn) -> Stay:
+    """The event was cancelled, started or removed: say so and go back to the main menu."""
+    turn.say(not_open(turn))
+    turn.end_flow()
+    return Stay()
+
+
 def open_event(turn: Turn, event_id: int) -> None:
     """Show one event and ask whether they are coming, or say it cannot be found."""
     event = turn.ctx.lookup_event(event_id)
     if event is None or event.cancelled:
-        # TRANSLATORS: "RSVP <number>" for an event that does not exist, has passed or was cancelled.
-        turn.say(turn._("That event is not open for replies: it may have been cancelled or already happened."))
-        turn.end_flow()
+        _say_not_open(turn)
         return
     turn.state["draft"] = {"event_id": event_id}
     turn.go("events", "event")
@@ -147,8 +197,8 @@ def where_choices(turn: Turn) -> Sequence[Choice]:
     )
     everything = len(turn.ctx.upcoming_events())
     # TRANSLATORS: choice: every upcoming event in the borough, with how many there are.
-    return wards + (Choice("all", turn._("All events (%(count)s)", count=turn.number(everything))),
-                    Choice("menu", turn._("Main menu")))
+    everywhere = Choice("all", turn._("All events (%(count)s)", count=turn.number(everything)))
+    return wards + (everywhere, Choice("menu", turn._(MAIN_MENU)))
 
 
 def on_where(turn: Turn, key: str) -> Go | Stay:
@@ -188,8 +238,7 @@ def list_choices(turn: Turn) -> Sequence[Choice]:
     if len(turn.ctx.upcoming_events()) > LIST_AT_ONCE:
         # TRANSLATORS: choice: go back and choose another ward (or all events).
         back = (Choice("where", turn._("Other areas")),)
-    # TRANSLATORS: choice: go back to the main menu.
-    return events + back + (Choice("menu", turn._("Main menu")),)
+    return events + back + (Choice("menu", turn._(MAIN_MENU)),)
 
 
 def on_list(turn: Turn, key: str) -> Go | Stay:
@@ -222,8 +271,11 @@ def show_list(turn: Turn) -> None:
 
 # --- one event -----------------------------------------------------------------------------------
 
-def _event(turn: Turn) -> EventInfo:
-    return turn.ctx.lookup_event(turn.draft["event_id"])
+def _event(turn: Turn) -> Optional[EventInfo]:
+    """The event being answered, or None once it is cancelled, has started or is gone: the lookup is asked
+    afresh on every message, and between two messages any of those can happen."""
+    event = turn.ctx.lookup_event(turn.draft["event_id"])
+    return None if event is None or event.cancelled else event
 
 
 def kind_label(turn: Turn, event: EventInfo) -> str:
@@ -231,23 +283,31 @@ def kind_label(turn: Turn, event: EventInfo) -> str:
 
 
 def _when(turn: Turn, event: EventInfo) -> str:
-    locale = turn.lang.replace("-", "_")
-    starts = event.starts_at.astimezone(LONDON)
-    text = format_datetime(starts, "EEEE d MMMM, HH:mm", locale=locale)
-    if event.ends_at:
-        ends = event.ends_at.astimezone(LONDON)
-        same_day = ends.date() == starts.date()
-        text += "–" + format_datetime(ends, "HH:mm" if same_day else "EEEE d MMMM, HH:mm", locale=locale)
-    return i18n.localise_digits(text, turn.lang)
+    starts = _datetime(turn.lang, event.starts_at)
+    if not event.ends_at:
+        return starts
+    same_day = event.ends_at.astimezone(LONDON).date() == event.starts_at.astimezone(LONDON).date()
+    ends = _datetime(turn.lang, event.ends_at, "HH:mm" if same_day else "EEEE d MMMM, HH:mm")
+    return turn._(TIME_RANGE, starts=starts, ends=ends)
+
+
+def _language_name(turn: Turn, code: str) -> str:
+    """An interpreter language as the resident recognises it: its own name, or BSL in their language."""
+    return turn._(BSL) if code == "bsl" else INTERPRETER_NAMES.get(code, code)
+
+
+def _listed_as(turn: Turn, items: Sequence[str]) -> str:
+    """Items joined as the resident's language lists things ("a, b and c")."""
+    return format_list(list(items), locale=_locale(turn.lang))
 
 
 def _offered(turn: Turn, event: EventInfo) -> list[str]:
     """What the organisers offer so people can come (rec 4), each as a short phrase."""
     offers, said = event.offers, []
-    languages = [INTERPRETER_NAMES.get(code, code) for code in offers.get("interpreters") or ()]
+    languages = [_language_name(turn, code) for code in offers.get("interpreters") or ()]
     if languages:
-        # TRANSLATORS: offered at an event. %(languages)s lists the languages, e.g. "বাংলা, Soomaali".
-        said.append(turn._("interpreters (%(languages)s)", languages=", ".join(languages)))
+        # TRANSLATORS: offered at an event. %(languages)s lists the languages, e.g. "বাংলা and Soomaali".
+        said.append(turn._("interpreters (%(languages)s)", languages=_listed_as(turn, languages)))
     if offers.get("food"):
         # TRANSLATORS: offered at an event.
         said.append(turn._("food"))
@@ -270,9 +330,9 @@ def _needs_said(turn: Turn, needs: Sequence[str], interpreter_language: Optional
     for need in needs:
         label = turn._(NEEDS[f"need:{need}"]) if f"need:{need}" in NEEDS else need
         if need == "interpreter" and interpreter_language:
-            label += f" ({INTERPRETER_NAMES.get(interpreter_language, interpreter_language)})"
+            label = turn._(NEED_IN_LANGUAGE, need=label, language=_language_name(turn, interpreter_language))
         said.append(label)
-    return format_list(said, locale=turn.lang.replace("-", "_"))
+    return _listed_as(turn, said)
 
 
 def _their_answer(turn: Turn, event: EventInfo) -> Optional[str]:
@@ -300,11 +360,7 @@ def _their_answer(turn: Turn, event: EventInfo) -> Optional[str]:
 
 def event_view(turn: Turn, event: EventInfo) -> str:
     """Everything a resident may want before deciding: what, when, where, what's offered, who listens."""
-    machine = i18n.translations(turn.lang).gettext(MACHINE_TRANSLATED)
-    title = event.title_in(turn.lang)
-    if event.machine_translated_in(turn.lang) and turn.lang in event.titles:
-        title += f" {machine}"
-    lines = [title, kind_label(turn, event)]
+    lines = [title_of(turn.lang, event), kind_label(turn, event)]
     # TRANSLATORS: an event's day and time (London time), e.g. "When: Thursday 14 January, 18:30–20:00".
     lines.append(turn._("When: %(when)s", when=_when(turn, event)))
     venue = event.venue or event.ward_name
@@ -314,15 +370,15 @@ def event_view(turn: Turn, event: EventInfo) -> str:
     description = event.description_in(turn.lang)
     if description:
         if event.machine_translated_in(turn.lang) and turn.lang in event.descriptions:
-            description += f" {machine}"
+            description = turn._(MACHINE_TRANSLATED, text=description)
         lines.append(description)
     offered = _offered(turn, event)
     if offered:
         # TRANSLATORS: what the organisers provide so people can come, e.g. "On offer: food, childcare".
-        lines.append(turn._("On offer: %(offers)s", offers=", ".join(offered)))
+        lines.append(turn._("On offer: %(offers)s", offers=_listed_as(turn, offered)))
     if event.decision_makers:
-        # TRANSLATORS: who will be at the meeting to listen and answer, e.g. "Ward councillors, the local police team".
-        lines.append(turn._("There to listen: %(people)s", people=", ".join(event.decision_makers)))
+        # TRANSLATORS: who will be at the meeting to listen and answer, e.g. "Ward councillors and the local police team".
+        lines.append(turn._("There to listen: %(people)s", people=_listed_as(turn, event.decision_makers)))
     if event.full:
         # TRANSLATORS: every place at the event is taken.
         lines.append(turn._("Full: you can join the waiting list."))
@@ -335,6 +391,9 @@ def event_view(turn: Turn, event: EventInfo) -> str:
 
 def event_prompt(turn: Turn) -> str:
     event = _event(turn)
+    if event is None:
+        # Asked again (after a miss) once the event has closed: every choice now leads to "not open".
+        return not_open(turn)
     answer = _their_answer(turn, event)
     if answer is None:
         # TRANSLATORS: the question under an event's details.
@@ -345,46 +404,67 @@ def event_prompt(turn: Turn) -> str:
     return event_view(turn, event).rstrip("\n") + "\n\n" + question
 
 
-def _agenda_open() -> bool:
-    """"Have your say" is offered only where the agenda flow is installed (flows/agenda.py)."""
-    from flows.engine import _flows
+# The event step's labels, used again when the event closes while the resident is answering.
+# TRANSLATORS: choice: go back to the main menu.
+MAIN_MENU = _N("Main menu")
+# TRANSLATORS: answer to "are you coming?"
+NOT_COMING = _N("No, I can't come")
+# TRANSLATORS: choice: change what they need to take part (interpreter, childcare, ...).
+CHANGE_NEEDS = _N("Change what I need")
+# TRANSLATORS: choice: change nothing.
+KEEP_IT = _N("Keep it as it is")
+# TRANSLATORS: choice: suggest something for this meeting to discuss.
+HAVE_YOUR_SAY = _N("Have your say: suggest a topic for this meeting")
 
-    return "agenda" in _flows()
+
+def _closed_choices(turn: Turn) -> Sequence[Choice]:
+    """Every key this step can have had, with its usual label: whichever the resident picks or types (a
+    number on the list they saw, a label), once the event has closed, they are told so, never "I didn't
+    understand"."""
+    return (Choice("rsvp:yes", _coming(turn, full=False)), Choice("rsvp:no", turn._(NOT_COMING)),
+            Choice("rsvp:needs", turn._(CHANGE_NEEDS)), Choice("rsvp:keep", turn._(KEEP_IT)),
+            Choice("agenda", turn._(HAVE_YOUR_SAY)), Choice("menu", turn._(MAIN_MENU)))
+
+
+def _coming(turn: Turn, *, full: bool) -> str:
+    if full:
+        # TRANSLATORS: answer to "are you coming?" for a full event: be given a place if one opens.
+        return turn._("Join the waiting list")
+    # TRANSLATORS: answer to "are you coming?" for an event with a place free.
+    return turn._("Yes, I'm coming")
 
 
 def event_choices(turn: Turn) -> Sequence[Choice]:
     event = _event(turn)
+    if event is None:
+        return _closed_choices(turn)
     mine = event.my_rsvp
     if mine is None or mine.status == "declined":
-        choices = (
-            # TRANSLATORS: answer to "are you coming?" for an event with a place free.
-            Choice("rsvp:yes", turn._("Join the waiting list") if event.full else turn._("Yes, I'm coming")),
-        )
+        choices = (Choice("rsvp:yes", _coming(turn, full=event.full)),)
         if mine is None:
-            # TRANSLATORS: answer to "are you coming?"
-            choices += (Choice("rsvp:no", turn._("No, I can't come")),)
+            choices += (Choice("rsvp:no", turn._(NOT_COMING)),)
         else:
             # TRANSLATORS: choice: they said they could not come, and that stays so.
             choices += (Choice("rsvp:keep", turn._("Keep it: I can't come")),)
     else:
-        choices = (
-            # TRANSLATORS: choice: change what they need to take part (interpreter, childcare, ...).
-            Choice("rsvp:needs", turn._("Change what I need")),
-            # TRANSLATORS: choice: give up their place (or leave the waiting list).
-            Choice("rsvp:no", turn._("Cancel my place") if mine.status == "attending" else turn._("Leave the waiting list")),
-            # TRANSLATORS: choice: change nothing.
-            Choice("rsvp:keep", turn._("Keep it as it is")),
-        )
-    if event.accepts_agenda and _agenda_open():
-        # TRANSLATORS: choice: suggest something for this meeting to discuss.
-        choices += (Choice("agenda", turn._("Have your say: suggest a topic for this meeting")),)
-    # TRANSLATORS: choice: go back to the main menu.
-    return choices + (Choice("menu", turn._("Main menu")),)
+        if mine.status == "attending":
+            # TRANSLATORS: choice: give up their place at the event.
+            give_up = turn._("Cancel my place")
+        else:
+            # TRANSLATORS: choice: take their name off the event's waiting list.
+            give_up = turn._("Leave the waiting list")
+        choices = (Choice("rsvp:needs", turn._(CHANGE_NEEDS)), Choice("rsvp:no", give_up),
+                   Choice("rsvp:keep", turn._(KEEP_IT)))
+    if event.accepts_agenda:
+        choices += (Choice("agenda", turn._(HAVE_YOUR_SAY)),)
+    return choices + (Choice("menu", turn._(MAIN_MENU)),)
 
 
 def on_rsvp(turn: Turn, key: str) -> Go | Stay:
     """Coming → what they need; not coming → noted; already answered → change needs, cancel or keep."""
     event = _event(turn)
+    if event is None:
+        return _say_not_open(turn)
     mine = event.my_rsvp
     if key == "menu":
         turn.end_flow()
@@ -402,18 +482,24 @@ def on_rsvp(turn: Turn, key: str) -> Go | Stay:
         if answered and mine.interpreter_language:
             turn.draft["interpreter_language"] = mine.interpreter_language
         return Go("needs")
-    turn.intents.append(SaveRsvp(event_id=event.event_id, attending=False))
     if mine is not None and mine.status == "attending":
         # TRANSLATORS: after a resident gives up their place at an event.
-        turn.say(turn._("Your place is cancelled. Thank you for telling us: it can go to someone else."))
+        said = turn._("Your place is cancelled. Thank you for telling us: it can go to someone else.")
     elif mine is not None and mine.status == "waiting":
         # TRANSLATORS: after a resident leaves an event's waiting list.
-        turn.say(turn._("You have left the waiting list. Thank you for telling us."))
+        said = turn._("You have left the waiting list. Thank you for telling us.")
     else:
         # TRANSLATORS: after a resident says they cannot come to an event.
-        turn.say(turn._("Thank you for letting us know."))
+        said = turn._("Thank you for letting us know.")
+    turn.intents.append(SaveRsvp(event_id=event.event_id, attending=False, if_place=said, if_closed=not_open(turn)))
+    turn.say(said)
     turn.end_flow()
     return Stay()
+
+
+def on_event_text(turn: Turn, text: str) -> Miss | Stay:
+    """Words that are none of the choices: asked again, unless the event has closed meanwhile."""
+    return _say_not_open(turn) if _event(turn) is None else Miss()
 
 
 # --- needs ---------------------------------------------------------------------------------------
@@ -433,11 +519,15 @@ def needs_choices(turn: Turn) -> Sequence[Choice]:
         for key, label in NEEDS.items()
     )
     # TRANSLATORS: choice: the resident needs nothing to take part.
-    return boxes + (Choice("need:none", turn._("Nothing needed")), Choice("done", turn._("Done")))
+    nothing = Choice("need:none", turn._("Nothing needed"))
+    # TRANSLATORS: choice: finish a question where several answers can be chosen.
+    return boxes + (nothing, Choice("done", turn._("Done")))
 
 
 def on_need(turn: Turn, key: str) -> Go | Miss | Stay:
     """Tick or untick a need; "Nothing needed" or "Done" moves on."""
+    if _event(turn) is None:
+        return _say_not_open(turn)
     ticked = turn.draft.setdefault("needs", [])
     if key == "need:none":
         ticked.clear()
@@ -462,11 +552,13 @@ def interp_prompt(turn: Turn) -> str:
 
 
 def interp_choices(turn: Turn) -> Sequence[Choice]:
-    return tuple(Choice(key, label) for key, label in INTERPRETER_LANGUAGES)
+    return tuple(Choice(key, label) for key, label in INTERPRETER_LANGUAGES) + (Choice("interp:bsl", turn._(BSL)),)
 
 
 def on_interp(turn: Turn, key: str) -> Stay:
     """The interpreter's language: the RSVP is complete."""
+    if _event(turn) is None:
+        return _say_not_open(turn)
     turn.draft["interpreter_language"] = key.removeprefix("interp:")
     return _finish(turn)
 
@@ -476,15 +568,18 @@ def _finish(turn: Turn) -> Stay:
     which one is decided by storage (bot/conversations.py), since the last place may go to someone else."""
     draft = turn.draft
     event = _event(turn)
+    if event is None:
+        return _say_not_open(turn)
     needs = tuple(draft.get("needs", ()))
     interpreter = draft.get("interpreter_language") if "interpreter" in needs else None
     described = describe(turn, event)
     mine = event.my_rsvp
     if mine is not None and mine.status != "declined":
-        turn.intents.append(SaveRsvp(event_id=event.event_id, attending=True, needs=needs,
-                                     interpreter_language=interpreter))
         # TRANSLATORS: after a resident changes what they need for an event. %(event)s is its title, date and place.
-        turn.say(turn._("Thank you: what you need for %(event)s is updated. The organisers can see it.", event=described))
+        said = turn._("Thank you: what you need for %(event)s is updated. The organisers can see it.", event=described)
+        turn.intents.append(SaveRsvp(event_id=event.event_id, attending=True, needs=needs,
+                                     interpreter_language=interpreter, if_place=said, if_closed=not_open(turn)))
+        turn.say(said)
         turn.end_flow()
         return Stay()
     if_place = (
@@ -493,14 +588,15 @@ def _finish(turn: Turn) -> Stay:
         + "\n"
         + turn._(CALENDAR_LINK, url=turn.ctx.event_calendar_url(event.event_id))
     )
+    # TRANSLATORS: after a resident asks to come to a full event. %(event)s is the title, date and place.
     if_waiting = turn._(
-        # TRANSLATORS: after a resident asks to come to a full event. %(event)s is the title, date and place.
         "%(event)s is full, so you are on the waiting list. If a place opens, it is yours and we will send "
         "you a message. The organisers can see what you need.",
         event=described,
     )
     turn.intents.append(SaveRsvp(event_id=event.event_id, attending=True, needs=needs,
-                                 interpreter_language=interpreter, if_place=if_place, if_waiting=if_waiting))
+                                 interpreter_language=interpreter, if_place=if_place, if_waiting=if_waiting,
+                                 if_closed=not_open(turn)))
     turn.say(if_waiting if event.full else if_place)
     turn.end_flow()
     return Stay()
@@ -509,7 +605,7 @@ def _finish(turn: Turn) -> Stay:
 QUESTIONS = {
     "where": Question(prompt=where_prompt, choices=where_choices, on_choice=on_where),
     "list": Question(prompt=list_prompt, choices=list_choices, on_choice=on_list),
-    "event": Question(prompt=event_prompt, choices=event_choices, on_choice=on_rsvp),
+    "event": Question(prompt=event_prompt, choices=event_choices, on_choice=on_rsvp, on_text=on_event_text),
     "needs": Question(prompt=needs_prompt, choices=needs_choices, on_choice=on_need),
     "interp": Question(prompt=interp_prompt, choices=interp_choices, on_choice=on_interp),
 }

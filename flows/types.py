@@ -232,9 +232,12 @@ class SaveRsvp:
     interpreter_language: Optional[str] = None
     # The flow cannot know whether the database will give a place (someone may take the last one a
     # moment earlier), so it writes both confirmations, says the one it expects, and the caller puts
-    # the one that came true in place of whichever of the two the replies hold.
+    # the one that came true in place of whichever of the two the replies hold. `if_place` is what
+    # is said when the answer is saved as given (for a no, or a change of needs, the thanks).
     if_place: Optional[str] = None
     if_waiting: Optional[str] = None
+    # Said instead when storage refuses the answer: the event was cancelled or started meanwhile.
+    if_closed: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,8 @@ def update_event(
     """Change what an event is and offers. Not its time or place: residents must be told of those, so
     they go through move_event. `offers` holds only the offers to change; None or "" clears one.
     Refuses what create_event refuses, and a capacity below the places already given, changing nothing.
-    A larger capacity gives the new places to the waiting list in order (returned, to be told)."""
+    A larger capacity gives the new places to the waiting list in order, and no limit (capacity=None)
+    gives everyone waiting a place (returned, to be told)."""
     event = session.execute(select(Event).where(Event.id == event_id).with_for_update()).scalar_one_or_none()
     if event is None:
         raise LookupError(f"there is no event {event_id}")
@@ -181,9 +182,7 @@ def update_event(
     _apply_translations(draft, titles=titles, descriptions=descriptions, machine_translated=machine_translated)
     _check_event(session, draft)
     if draft.capacity is not None and draft.capacity != event.capacity:
-        given = session.execute(
-            select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == "attending")
-        ).scalar_one()
+        given = count_attending(session, event_id=event_id)
         if draft.capacity < given:
             raise EventDetails(f"{given} people already have a place; the capacity cannot go below that")
     for column in ("title", "kind", "ends_at", "description", "capacity", "offers", "decision_makers", "titles",
@@ -196,7 +195,7 @@ def update_event(
 
 @dataclass(frozen=True)
 class EventEdited:
-    """An edited event, and anyone a larger capacity moved from the waiting list to a place."""
+    """An edited event, and anyone a larger capacity (or none) moved from the waiting list to a place."""
 
     event: Event
     promoted: tuple["PlaceOffered", ...] = ()
@@ -280,6 +279,10 @@ class PlaceOffered:
     language: Optional[str]
 
 
+class EventClosed(ValueError):
+    """The event was cancelled or has started: it takes no answers (the resident is told so)."""
+
+
 @dataclass(frozen=True)
 class RsvpSaved:
     """What an answer came to: the resident's RSVP as saved, and anyone it gave a freed place to."""
@@ -298,13 +301,21 @@ def save_rsvp(
     already has a place (or is waiting) only changes their needs. A no from someone with a place frees
     it for the earliest on the waiting list, who is returned in `promoted` to be told. The event row is
     locked first (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), so
-    two people answering at once for the last place cannot both get it. Not coming keeps no needs."""
+    two people answering at once for the last place cannot both get it. Not coming keeps no needs.
+
+    A cancelled or started event takes no answer, yes or no (EventClosed, nothing changed): the check is
+    made under the lock, so an answer racing a cancellation is refused, or counted before it and then
+    told of it; and a place given back there is never offered to the waiting list."""
     unknown = set(needs) - set(NEEDS)
     if unknown:
         raise ValueError(f"unknown needs {sorted(unknown)!r}")
     event = session.execute(select(Event).where(Event.id == event_id).with_for_update()).scalar_one_or_none()
     if event is None:
         raise LookupError(f"there is no event {event_id}")
+    if event.cancelled_at is not None:
+        raise EventClosed(f"event {event_id} is cancelled")
+    if event.starts_at <= now:
+        raise EventClosed(f"event {event_id} has already started")
     rsvp = session.execute(
         select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.contact_id == contact_id)
     ).scalar_one_or_none()
@@ -314,7 +325,7 @@ def save_rsvp(
     had_place = rsvp.status == "attending" and rsvp.id is not None
     if attending:
         if rsvp.status == "declined" or rsvp.id is None:
-            if _has_a_free_place(session, event, but_not=rsvp.id):
+            if _has_a_free_place(session, event):
                 rsvp.status, rsvp.confirmed_at, rsvp.waiting_since = "attending", now, None
             else:
                 rsvp.status, rsvp.confirmed_at, rsvp.waiting_since = "waiting", None, now
@@ -329,17 +340,19 @@ def save_rsvp(
     return RsvpSaved(rsvp=rsvp, promoted=promoted)
 
 
-def _places_taken(session: Session, event_id: int, *, but_not: Optional[int] = None) -> int:
-    query = select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == "attending")
-    if but_not is not None:
-        query = query.where(Rsvp.id != but_not)
-    return session.execute(query).scalar_one()
+def count_attending(session: Session, *, event_id: int) -> int:
+    """How many have a place at the event: the one count that capacity, places left and the waiting list
+    are all measured against."""
+    return session.execute(
+        select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == "attending")
+    ).scalar_one()
 
 
-def _has_a_free_place(session: Session, event: Event, *, but_not: Optional[int]) -> bool:
+def _has_a_free_place(session: Session, event: Event) -> bool:
+    """Asked only for someone without a place (new, or who said no), so they are not in the count."""
     if event.capacity is None:
         return True
-    return _places_taken(session, event.id, but_not=but_not) < event.capacity
+    return count_attending(session, event_id=event.id) < event.capacity
 
 
 def _waiting_list(session: Session, event_id: int):
@@ -352,14 +365,16 @@ def _waiting_list(session: Session, event_id: int):
 
 
 def _fill_free_places(session: Session, event: Event, *, now: datetime) -> tuple[PlaceOffered, ...]:
-    """Give each free place to the earliest on the waiting list; the caller holds the event's lock."""
-    if event.capacity is None:
-        return ()
-    free = event.capacity - _places_taken(session, event.id)
-    if free <= 0:
-        return ()
+    """Give each free place to the earliest on the waiting list, or, with no limit any more, a place to
+    everyone waiting; the caller holds the event's lock."""
+    waiting = _waiting_list(session, event.id)
+    if event.capacity is not None:
+        free = event.capacity - count_attending(session, event_id=event.id)
+        if free <= 0:
+            return ()
+        waiting = waiting.limit(free)
     promoted = []
-    for rsvp in session.execute(_waiting_list(session, event.id).limit(free)).scalars():
+    for rsvp in session.execute(waiting).scalars():
         rsvp.status, rsvp.confirmed_at, rsvp.waiting_since, rsvp.updated_at = "attending", now, None, now
         contact = session.get(Contact, rsvp.contact_id)
         promoted.append(PlaceOffered(contact_id=contact.id, channel=contact.channel, language=contact.language))
@@ -404,7 +419,7 @@ def event_for_resident(session: Session, *, event_id: int, contact_id: Optional[
                 | ((Rsvp.waiting_since == rsvp.waiting_since) & (Rsvp.id < rsvp.id)),
             )
         ).scalar_one()
-    places_left = None if event.capacity is None else max(0, event.capacity - _places_taken(session, event_id))
+    places_left = None if event.capacity is None else max(0, event.capacity - count_attending(session, event_id=event_id))
     return EventForResident(event=event, ward_name=ward_name, ward_slug=ward_slug, space=space,
                             places_left=places_left, rsvp=rsvp, waiting_position=position)
 

@@ -1,4 +1,5 @@
 """RSVPs through the web chat, saved once per person per event, on SQLite and PostgreSQL."""
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -155,3 +156,68 @@ def test_the_confirmation_tells_the_truth_when_the_last_place_goes_while_they_an
     slow.send(choice="need:none")  # the flow expected a place; storage gave the waiting list
     assert "is full, so you are on the waiting list" in slow.text and "Thank you, you are on the list" not in slow.text
     assert sorted(status for _, status, _, _ in _rsvps(database_url)) == ["attending", "waiting"]
+
+
+def _cancel(database_url, event_id):
+    engine = make_engine(database_url)
+    with new_session(engine) as session:
+        events.cancel_event(session, event_id=event_id, now=utcnow())
+        session.commit()
+    engine.dispose()
+
+
+@pytest.mark.parametrize("answer", [["rsvp:yes"], ["rsvp:yes", "need:none"]])
+def test_an_event_cancelled_between_showing_and_answering_takes_no_reply(client, database_url, answer):
+    event_id = _add_event(database_url)
+    chat = WebChat(client)
+    chat.send(choice="start")
+    chat.send(choice="lang:en")
+    chat.send(f"RSVP {event_id}")
+    for key in answer[:-1]:
+        chat.send(choice=key)
+    _cancel(database_url, event_id)
+    chat.send(choice=answer[-1])
+    assert "not open for replies" in chat.text and "Thank you, you are on the list" not in chat.text
+    assert chat.keys[0] == "menu:report" and _rsvps(database_url) == []
+
+
+@pytest.mark.parametrize("with_a_place", [False, True])
+def test_a_cancellation_racing_the_answer_is_refused_by_storage_and_said(client, database_url, monkeypatch,
+                                                                        with_a_place):
+    """The flow read the event just before the organiser's cancellation committed: storage, which checks
+    under the event's lock, refuses the answer and the resident is told, not thanked."""
+    from bot import conversations
+
+    event_id = _add_event(database_url, capacity=1)
+    other = WebChat(client)
+    other.send(choice="start")
+    other.send(choice="lang:en")
+    other.send(f"RSVP {event_id}")
+    other.send(choice="rsvp:yes")
+    chat = WebChat(client)
+    chat.send(choice="start")
+    chat.send(choice="lang:en")
+    if with_a_place:
+        chat.send(f"RSVP {event_id}")
+        chat.send(choice="rsvp:yes")
+        chat.send(choice="need:none")
+        other.send(choice="need:none")  # on the waiting list: a place given back must not go to them now
+    chat.send(f"RSVP {event_id}")
+    before = _rsvps(database_url)
+    real = conversations._lookup_event
+
+    def read_before_the_cancellation(session, event_id, now, *, contact_id):
+        found = real(session, event_id, now, contact_id=contact_id)
+        return dataclasses.replace(found, cancelled=False) if found else None
+
+    monkeypatch.setattr(conversations, "_lookup_event", read_before_the_cancellation)
+    _cancel(database_url, event_id)
+    if with_a_place:
+        chat.send(choice="rsvp:no")
+        assert "Your place is cancelled" not in chat.text
+    else:
+        chat.send(choice="rsvp:yes")
+        chat.send(choice="need:none")
+        assert "Thank you, you are on the list" not in chat.text and "waiting list" not in chat.text
+    assert "That event is not open for replies" in chat.text and chat.keys[0] == "menu:report"
+    assert _rsvps(database_url) == before and _outbox(database_url) == []

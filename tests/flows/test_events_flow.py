@@ -1,6 +1,7 @@
 """Finding an event and saying whether you are coming, with what you need to take part."""
 import dataclasses
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -24,10 +25,15 @@ def _chat(lang="en", events=(PANEL,)) -> Chat:
     return chat
 
 
+def _bare(rsvp: SaveRsvp) -> SaveRsvp:
+    """An RSVP without the confirmations it carries (tested on their own)."""
+    return dataclasses.replace(rsvp, if_place=None, if_waiting=None, if_closed=None)
+
+
 def _saved(chat) -> SaveRsvp:
-    """The one RSVP saved, without the two confirmations it carries (tested on their own)."""
+    """The one RSVP saved, without its confirmations."""
     [rsvp] = [intent for intent in chat.intents if isinstance(intent, SaveRsvp)]
-    return dataclasses.replace(rsvp, if_place=None, if_waiting=None)
+    return _bare(rsvp)
 
 
 def test_the_menu_lists_upcoming_events_and_opens_one():
@@ -72,7 +78,7 @@ def test_nothing_needed_and_not_coming():
     chat.intents.clear()
     chat.send("RSVP 12")
     chat.send(choice="rsvp:no")
-    assert chat.intents[-1] == SaveRsvp(event_id=12, attending=False)
+    assert _bare(chat.intents[-1]) == SaveRsvp(event_id=12, attending=False)
 
 
 def test_done_with_nothing_ticked_asks_again():
@@ -133,11 +139,11 @@ def _with(*events, lang="en") -> Chat:
 
 
 def _rsvps(chat) -> list[SaveRsvp]:
-    return [intent for intent in chat.intents if isinstance(intent, SaveRsvp)]
+    return [_bare(intent) for intent in chat.intents if isinstance(intent, SaveRsvp)]
 
 
-def _bn(msgid: str) -> str:
-    return i18n.translations("bn").gettext(msgid)
+def _bn(msgid: str, **params) -> str:
+    return i18n.translations("bn").gettext(msgid) % params
 
 
 def _mine(event, status, needs=(), interpreter=None, position=None) -> EventInfo:
@@ -149,9 +155,9 @@ def test_the_event_shows_what_when_where_what_is_offered_and_who_listens():
     chat.send("RSVP 20")
     for line in ("Spitalfields community forum", "Community forum", "When: Wednesday 3 February, 18:00–19:30",
                  "Where: Osmani Centre, 58 Vallance Road, E1 5BW", "Safety on Brick Lane at night.",
-                 "On offer: interpreters (বাংলা, Sylheti / সিলেটি), food, childcare, step-free access, "
-                 "travel costs paid back, £10 shopping voucher",
-                 "There to listen: Ward councillors, Safer Neighbourhood team", "4 places left", "Are you coming?"):
+                 "On offer: interpreters (বাংলা and Sylheti / সিলেটি), food, childcare, step-free access, "
+                 "travel costs paid back and £10 shopping voucher",
+                 "There to listen: Ward councillors and Safer Neighbourhood team", "4 places left", "Are you coming?"):
         assert line in chat.text
     assert "machine translated" not in chat.text  # English is the organiser's own text
 
@@ -159,14 +165,14 @@ def test_the_event_shows_what_when_where_what_is_offered_and_who_listens():
 def test_in_bengali_the_title_and_description_are_theirs_and_marked_as_machine_translated():
     chat = _with(FORUM, lang="bn")
     chat.send("RSVP 20")
-    assert f"স্পিটালফিল্ডস কমিউনিটি ফোরাম {_bn(MACHINE_TRANSLATED)}" in chat.text
-    assert f"রাতে ব্রিক লেনের নিরাপত্তা। {_bn(MACHINE_TRANSLATED)}" in chat.text
+    assert _bn(MACHINE_TRANSLATED, text="স্পিটালফিল্ডস কমিউনিটি ফোরাম") in chat.text
+    assert _bn(MACHINE_TRANSLATED, text="রাতে ব্রিক লেনের নিরাপত্তা।") in chat.text
     assert "রাতে ব্রিক লেনের নিরাপত্তা।" in chat.text and "Brick Lane" not in chat.text
     assert "৪" in chat.text  # places left in Bengali digits
 
 
 def test_describe_event_uses_the_title_in_the_language_and_marks_a_machine_translation():
-    assert describe_event("bn", FORUM).startswith(f"স্পিটালফিল্ডস কমিউনিটি ফোরাম {_bn(MACHINE_TRANSLATED)} — ")
+    assert describe_event("bn", FORUM).startswith(_bn(MACHINE_TRANSLATED, text="স্পিটালফিল্ডস কমিউনিটি ফোরাম"))
     assert describe_event("en", FORUM).startswith("Spitalfields community forum — Wednesday 3 February, 18:00, Osmani Centre")
     assert describe_event("so", FAMILY).startswith("Family fun day — ")  # no Somali title: the original
 
@@ -232,22 +238,14 @@ def test_someone_who_said_no_can_come_after_all():
     assert chat.keys == NEED_KEYS and "☑" not in chat.text
 
 
-def test_have_your_say_is_offered_for_meetings_only_when_the_agenda_flow_is_there(monkeypatch):
-    from flows import engine
-
-    real = engine._flows()
-    topic = {"topic": engine.Question(prompt=lambda turn: "What would you like discussed?")}
-    monkeypatch.setattr(engine, "_flows", lambda: {name: flow for name, flow in real.items() if name != "agenda"})
+def test_have_your_say_is_offered_for_meetings_and_leads_to_the_agenda_flow():
     chat = _with(FORUM, FAMILY)
-    chat.send("RSVP 20")
-    assert "agenda" not in chat.keys
-    monkeypatch.setattr(engine, "_flows", lambda: {**real, "agenda": topic})
     chat.send("RSVP 22")
     assert "agenda" not in chat.keys  # a family day has no agenda
     chat.send("RSVP 20")
+    assert chat.keys == ["rsvp:yes", "rsvp:no", "agenda", "menu"]
     chat.send(choice="agenda")
     assert chat.state["flow"] == "agenda" and chat.state["draft"]["event_id"] == 20
-    assert "What would you like discussed?" in chat.text
 
 
 def _many() -> list[EventInfo]:
@@ -280,3 +278,122 @@ def test_a_place_offered_from_the_waiting_list_is_told_in_their_language():
     text = place_offered_notice("bn", FORUM, calendar_url="https://example.org/events/20.ics")
     assert "স্পিটালফিল্ডস কমিউনিটি ফোরাম" in text and "২০" in text and "https://example.org/events/20.ics" in text
     assert "a place has opened for you at Family fun day" in place_offered_notice("en", FAMILY)
+
+
+# --- an event that closes while the resident is answering ------------------------------------------
+
+def _closing(event: EventInfo, lang="en") -> tuple[Chat, dict]:
+    """A chat whose lookup answers from `known`, which a test changes between two messages."""
+    known = {event.event_id: event}
+    chat = Chat(context=make_context(upcoming_events=lambda: tuple(known.values()), lookup_event=known.get))
+    chat.send("hi")
+    chat.send(choice=f"lang:{lang}")
+    return chat, known
+
+
+def _close(known: dict, event: EventInfo, how: str) -> None:
+    if how == "cancelled":
+        known[event.event_id] = dataclasses.replace(event, cancelled=True)
+    else:  # started or removed: the lookup no longer answers
+        del known[event.event_id]
+
+
+# Each step of the RSVP, and the answers that can come to it once the event has closed.
+AT_EACH_STEP = [
+    ("event", [], dict(choice="rsvp:yes")),
+    ("event", [], dict(choice="rsvp:no")),
+    ("event", [], dict(choice="agenda")),
+    ("event", [], dict(text="1")),
+    ("event", [], dict(text="Yes, I'm coming")),
+    ("event", [], dict(text="what time does it finish?")),
+    ("needs", ["rsvp:yes"], dict(choice="need:childcare")),
+    ("needs", ["rsvp:yes"], dict(choice="need:none")),
+    ("needs", ["rsvp:yes", "need:food"], dict(choice="done")),
+    ("interp", ["rsvp:yes", "need:interpreter", "done"], dict(choice="interp:bn")),
+    ("interp", ["rsvp:yes", "need:interpreter", "done"], dict(text="2")),
+]
+
+
+@pytest.mark.parametrize("how", ["cancelled", "started or removed"])
+@pytest.mark.parametrize(("step", "before", "answer"), AT_EACH_STEP)
+def test_an_event_closed_between_two_messages_is_said_at_every_step_and_nothing_is_saved(step, before, answer, how):
+    chat, known = _closing(FORUM)
+    chat.send("RSVP 20")
+    for key in before:
+        chat.send(choice=key)
+    assert chat.state["step"] == step
+    _close(known, FORUM, how)
+    chat.send(answer.get("text"), choice=answer.get("choice"))
+    assert "That event is not open for replies" in chat.text
+    assert chat.state["flow"] == "home" and "draft" not in chat.state and chat.keys[0] == "menu:report"
+    assert not _rsvps(chat)
+
+
+@pytest.mark.parametrize("how", ["cancelled", "started or removed"])
+def test_someone_with_a_place_whose_event_closes_is_told_too(how):
+    chat, known = _closing(_mine(FORUM, "attending"), lang="bn")
+    chat.send("RSVP 20")
+    _close(known, FORUM, how)
+    chat.send(choice="rsvp:no")
+    assert _bn("That event is not open for replies: it may have been cancelled or already happened.") in chat.text
+    assert not _rsvps(chat) and chat.state["flow"] == "home"
+
+
+def test_every_answer_carries_the_not_open_text_for_storage_to_say_instead():
+    chat = _with(FORUM, _mine(FULL, "waiting"), lang="bn")
+    not_open = _bn("That event is not open for replies: it may have been cancelled or already happened.")
+    chat.send("RSVP 20")
+    chat.send(choice="rsvp:yes")
+    chat.send(choice="need:none")
+    chat.send("RSVP 21")
+    chat.send(choice="rsvp:needs")
+    chat.send(choice="need:food")
+    chat.send(choice="done")
+    needs_changed = chat.last[0].text
+    chat.send("RSVP 21")
+    chat.send(choice="rsvp:no")
+    saved = [intent for intent in chat.intents if isinstance(intent, SaveRsvp)]
+    assert len(saved) == 3 and all(intent.if_closed == not_open for intent in saved)
+    # What is said for a change of needs and for a no is what storage swaps when it refuses them.
+    assert saved[1].if_place == needs_changed
+    assert saved[2].if_place == _bn("You have left the waiting list. Thank you for telling us.")
+
+
+# --- sentences in the resident's language ------------------------------------------------------------
+
+def test_an_event_with_no_place_is_described_without_one_and_a_long_event_shows_both_days():
+    bare = EventInfo(event_id=40, title="Online forum 2", starts_at=datetime(2027, 1, 14, 18, 30, tzinfo=timezone.utc),
+                     ends_at=datetime(2027, 1, 15, 10, 0, tzinfo=timezone.utc))
+    assert describe_event("en", bare) == "Online forum 2 — Thursday 14 January, 18:30"
+    assert describe_event("bn", bare).startswith("Online forum 2 — ")  # digits in a title stay as written
+    chat = _with(bare)
+    chat.send("RSVP 40")
+    assert "When: Thursday 14 January, 18:30–Friday 15 January, 10:00" in chat.text
+
+
+def test_bsl_can_be_asked_for_and_is_named_in_the_resident_s_language():
+    chat = _with(dataclasses.replace(FORUM, offers={"interpreters": ["bn", "bsl"]}))
+    chat.send("RSVP 20")
+    assert "On offer: interpreters (বাংলা and British Sign Language (BSL))" in chat.text
+    chat.send(choice="rsvp:yes")
+    chat.send(choice="need:interpreter")
+    chat.send(choice="done")
+    assert chat.last[-1].choices[-1] == Choice("interp:bsl", "British Sign Language (BSL)")
+    chat.send("British Sign Language (BSL)")
+    assert _saved(chat) == SaveRsvp(event_id=20, attending=True, needs=("interpreter",), interpreter_language="bsl")
+    chat = _with(_mine(FORUM, "attending", ["interpreter"], "bsl"))
+    chat.send("RSVP 20")
+    assert "You asked for: An interpreter (British Sign Language (BSL))." in chat.text
+
+
+def test_every_string_in_the_event_flows_has_a_note_for_translators_on_the_line_above():
+    """pybabel takes a TRANSLATORS: comment only from the line just before the call."""
+    from babel.messages.extract import extract_from_file
+
+    root = Path(__file__).resolve().parents[2]
+    for name in ("flows/events.py", "flows/notices.py"):
+        found = list(extract_from_file("python", root / name, keywords={"_": None, "_N": None, "ngettext": (1, 2)},
+                                       comment_tags=("TRANSLATORS:",), strip_comment_tags=True))
+        assert found
+        missing = [(line, message) for line, message, comments, _ in found if not comments]
+        assert not missing, name

@@ -179,3 +179,37 @@ def test_two_people_answering_at_once_for_the_last_place_never_both_get_it(datab
     assert not errors
     assert outcomes == {a: "attending", b: "waiting"}
     assert _statuses(engine, event_id) == {a: "attending", b: "waiting"}
+
+
+@pytest.mark.parametrize("closed", ["cancelled", "started"])
+def test_a_cancelled_or_started_event_takes_no_answer_and_changes_nothing(database_url, engine, closed):
+    event_id, (a, b, c, _) = _setup(engine, capacity=1)
+    _answer(engine, event_id, a)
+    _answer(engine, event_id, b)  # waiting: a place given back now must not be offered to them
+    with new_session(engine) as session:
+        if closed == "cancelled":
+            events.cancel_event(session, event_id=event_id, now=NOW)
+        else:
+            session.get(Event, event_id).starts_at = NOW + timedelta(minutes=30)
+        session.commit()
+    before = dump_every_table(database_url)
+    for who, attending in ((c, True), (a, False), (a, True), (b, False)):
+        with new_session(engine) as session, pytest.raises(events.EventClosed, match=f"event {event_id} "):
+            events.save_rsvp(session, event_id=event_id, contact_id=who, attending=attending, needs=(),
+                             interpreter_language=None, now=NOW + timedelta(hours=1))
+    assert dump_every_table(database_url) == before
+
+
+def test_removing_the_limit_gives_everyone_waiting_a_place_in_order(engine):
+    event_id, (a, b, c, d) = _setup(engine, capacity=1)
+    for n, who in enumerate((a, b, c, d)):
+        _answer(engine, event_id, who, at=n)
+    with new_session(engine) as session:
+        edited = events.update_event(session, event_id=event_id, now=NOW + timedelta(minutes=9), capacity=None)
+        session.commit()
+        assert edited.event.capacity is None
+        assert [person.contact_id for person in edited.promoted] == [b, c, d]
+        assert events.count_attending(session, event_id=event_id) == 4
+        seen = events.event_for_resident(session, event_id=event_id, contact_id=d)
+        assert (seen.places_left, seen.rsvp.confirmed_at) == (None, NOW + timedelta(minutes=9))
+    assert _statuses(engine, event_id) == dict.fromkeys((a, b, c, d), "attending")
