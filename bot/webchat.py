@@ -2,7 +2,8 @@
 
 The client makes a random session id; it is the only address this channel has, and it is stored only
 as a keyed hash. Replies go back in the same response. What nobody just asked for (a reminder, a notice
-that an event moved) waits in the outbox until the open page asks for it: POST /chat/api/updates.
+that an event moved) waits in the outbox until the open page asks for it and then says it showed it:
+POST /chat/api/updates.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ blueprint = Blueprint("webchat_api", __name__)
 MAX_BODY_BYTES = 64 * 1024
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 MAX_CHOICE_LENGTH = 64
+# Waiting messages handed to the page in one answer, and so the most ids it acknowledges at once.
+MAX_UPDATES = 50
 
 
 def _refuse(message: str, status: int = 400):
@@ -61,21 +64,36 @@ def receive_message():
 
 @blueprint.post("/chat/api/updates")
 def collect_updates():
-    """The page asks (every minute while it is visible) for messages waiting for this session: answers
-    {"replies": [...]} in the shape /chat/api/messages uses, and hands them over in one transaction."""
+    """The page asks (every minute while it is visible) for messages waiting for this session, and says
+    which ones it has shown: `{"session": ..., "ack": [ids]}` answers
+    `{"messages": [{"id": ..., "replies": [...]}]}`, each message's replies in the shape /chat/api/messages
+    uses. A message stays waiting until it is acknowledged, so an answer lost on the way loses nothing;
+    the acknowledgement and the next look are one transaction."""
     payload, refusal = _session_body()
     if refusal:
         return refusal
-    session_id = payload["session"]
+    acknowledged = payload.get("ack", [])
+    if not _message_ids(acknowledged):
+        return _refuse(f"`ack` must be a list of at most {MAX_UPDATES} message ids (whole numbers).")
     settings = current_app.extensions["safer_homes.settings"]
+    address_hash = keyed_hash(settings.secret_key, WEBCHAT, payload["session"])
+    now = current_app.extensions["safer_homes.clock"]()
     with new_session(current_app.extensions["safer_homes.engine"]) as session:
-        waiting = outbox.take_waiting_messages(
-            session, channel=WEBCHAT, address_hash=keyed_hash(settings.secret_key, WEBCHAT, session_id),
-            now=current_app.extensions["safer_homes.clock"](),
-        )
+        outbox.acknowledge_shown(session, channel=WEBCHAT, address_hash=address_hash, message_ids=acknowledged,
+                                 now=now)
+        waiting = outbox.waiting_for_page(session, channel=WEBCHAT, address_hash=address_hash, now=now,
+                                          limit=MAX_UPDATES)
         session.commit()
-    # Each waiting message is bot.notify.webchat_payload's {"replies": [...]}: shown in the order queued.
-    return jsonify(replies=[reply for message in waiting for reply in message.get("replies", [])])
+    # Each payload is bot.notify.webchat_payload's {"replies": [...]}: shown in the order queued.
+    return jsonify(messages=[{"id": message_id, "replies": message.get("replies", [])}
+                             for message_id, message in waiting])
+
+
+def _message_ids(value) -> bool:
+    """A list of at most MAX_UPDATES outbox ids: the page acknowledges no more than one answer held."""
+    return isinstance(value, list) and len(value) <= MAX_UPDATES and all(
+        type(item) is int and 0 < item < 2**63 for item in value
+    )
 
 
 def _session_body():

@@ -124,25 +124,42 @@ def expire_overdue(session: Session, *, now: datetime) -> int:
     return result.rowcount or 0
 
 
-def take_waiting_messages(session: Session, *, channel: str, address_hash: str, now: datetime) -> list[dict]:
-    """For a channel with no address to send to (the web chat): the unexpired messages waiting for the
-    contact with this address hash, oldest first, handed over and so marked sent, text dropped (as for
-    any sent message). Rows are locked, so two polls at once never both show the same message."""
+def waiting_for_page(session: Session, *, channel: str, address_hash: str, now: datetime,
+                     limit: int) -> list[tuple[int, dict]]:
+    """For a channel with no address to send to (the web chat): up to `limit` unexpired messages waiting
+    for the contact with this address hash, oldest first, as (id, payload). Nothing is marked: an answer
+    can be lost on the way, so a message stays pending until the page says it showed it
+    (`acknowledge_shown`), and the page ignores an id it has already shown."""
     query = (
-        select(OutboxMessage)
-        .join(Contact, Contact.id == OutboxMessage.contact_id)
-        .where(Contact.channel == channel, Contact.address_hash == address_hash, OutboxMessage.channel == channel,
+        select(OutboxMessage.id, OutboxMessage.payload)
+        .where(OutboxMessage.contact_id.in_(_contact_with(channel, address_hash)), OutboxMessage.channel == channel,
                OutboxMessage.status == "pending", _not_expired(now))
         .order_by(OutboxMessage.id)
+        .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-    payloads = []
-    for message in session.execute(query).scalars():
-        payloads.append(dict(message.payload))
-        message.status, message.sent_at, message.payload, message.lease_until = "sent", now, {}, None
-    session.flush()
-    return payloads
+    return [(message_id, dict(payload)) for message_id, payload in session.execute(query)]
+
+
+def acknowledge_shown(session: Session, *, channel: str, address_hash: str, message_ids: Sequence[int],
+                      now: datetime) -> int:
+    """The page showed these messages: they are sent, their text dropped (as for any sent message).
+    Only the contact's own pending messages change, so an id of someone else's message changes nothing
+    (and saying so would reveal it exists). Acknowledging twice is harmless. Returns how many changed."""
+    if not message_ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.channel == channel,
+               OutboxMessage.contact_id.in_(_contact_with(channel, address_hash)),
+               OutboxMessage.status == "pending")
+        .values(status="sent", sent_at=now, payload={}, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def _contact_with(channel: str, address_hash: str):
+    return select(Contact.id).where(Contact.channel == channel, Contact.address_hash == address_hash)
 
 
 def holds_claim(session: Session, *, message_id: int, claimer: str) -> bool:

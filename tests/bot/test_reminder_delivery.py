@@ -171,7 +171,7 @@ def test_a_claim_that_waited_past_the_expiry_is_not_sent(engine):
 
 # --- the web chat collects what waits for it --------------------------------------------------------
 
-def test_the_web_chat_collects_its_reminder_once(app, client, engine):
+def test_the_web_chat_collects_its_reminder_and_it_is_sent_once_shown(app, client, engine):
     session_id = new_session_id()
     WebChat(client, session_id).send(choice="start")  # the contact exists as the page makes it
     with new_session(engine) as session:
@@ -187,14 +187,17 @@ def test_the_web_chat_collects_its_reminder_once(app, client, engine):
     assert run_due_work(engine, settings, now=now + timedelta(seconds=1))["reminders_queued"] == 1
 
     other = client.post("/chat/api/updates", json={"session": new_session_id()})
-    assert other.status_code == 200 and other.get_json() == {"replies": []}
+    assert other.status_code == 200 and other.get_json() == {"messages": []}
     first = client.post("/chat/api/updates", json={"session": session_id})
-    [reply] = first.get_json()["replies"]
+    [shown] = first.get_json()["messages"]
+    [reply] = shown["replies"]
     assert "Bow East ward panel" in reply["text"] and f"RSVP {event_id}" in reply["text"]
     assert reply["lang"] == "en" and reply["choices"] == []
-    assert client.post("/chat/api/updates", json={"session": session_id}).get_json() == {"replies": []}
+    # The page says it showed it: then it is sent, its text dropped, and never handed over again.
+    acknowledged = client.post("/chat/api/updates", json={"session": session_id, "ack": [shown["id"]]})
+    assert acknowledged.get_json() == {"messages": []}
     [message] = [m for m in _messages(engine) if m.kind == "reminder"]
-    assert (message.status, message.payload) == ("sent", {})
+    assert (message.id, message.status, message.payload) == (shown["id"], "sent", {})
 
 
 def test_the_web_chat_does_not_collect_an_expired_reminder(app, client, engine):
@@ -206,7 +209,7 @@ def test_the_web_chat_does_not_collect_an_expired_reminder(app, client, engine):
                        kind="reminder", language="en", now=utcnow() - timedelta(hours=1),
                        expires_at=utcnow() - timedelta(minutes=1))
         session.commit()
-    assert client.post("/chat/api/updates", json={"session": session_id}).get_json() == {"replies": []}
+    assert client.post("/chat/api/updates", json={"session": session_id}).get_json() == {"messages": []}
 
 
 @pytest.mark.parametrize("body, status", [

@@ -1,9 +1,17 @@
-"""POST /chat/api/messages: the contract, and bad input that gets a clear answer and changes nothing."""
+"""POST /chat/api/messages and /chat/api/updates: the contract, privacy between sessions, and bad input that
+gets a clear answer and changes nothing."""
 import io
 import json
 
 import pytest
+from sqlalchemy import select
 
+from storage import outbox
+from storage.crypto import keyed_hash
+from storage.database import new_session
+from storage.models import Contact, OutboxMessage
+from storage.types import utcnow
+from tests.conftest import TEST_SECRET_KEY
 from tests.helpers import WebChat, dump_every_table, new_session_id
 
 
@@ -177,3 +185,91 @@ def test_a_hostile_translation_cannot_inject_markup(app, client, monkeypatch):
     page = client.get("/chat?lang=so").get_data(as_text=True)
     assert 'onmouseover="alert(1)"' not in page
     assert "Qarsoodi&#34; onmouseover=&#34;alert(1)" in page
+
+
+
+# --- POST /chat/api/updates: what waits for the page, kept until the page says it showed it ----------
+
+def _contact_with_waiting(client, engine, *texts: str) -> tuple[str, list[int]]:
+    """A real web chat contact (made as the page makes it) with these notices waiting: (session, their ids)."""
+    session_id = new_session_id()
+    WebChat(client, session_id).send(choice="start")
+    with new_session(engine) as session:
+        contact_id = session.execute(select(Contact.id).where(
+            Contact.channel == "webchat", Contact.address_hash == keyed_hash(TEST_SECRET_KEY, "webchat", session_id),
+        )).scalar_one()
+        ids = outbox.enqueue(session, contact_id=contact_id, channel="webchat", kind="event_notice", language="en",
+                             payloads=[{"replies": [{"text": text, "lang": "en", "choices": []}]} for text in texts],
+                             now=utcnow())
+        session.commit()
+    return session_id, ids
+
+
+def _outbox(engine) -> dict[int, tuple[str, dict]]:
+    with new_session(engine) as session:
+        return {m.id: (m.status, m.payload) for m in session.execute(select(OutboxMessage)).scalars()}
+
+
+def _updates(client, session_id: str, **body) -> list[dict]:
+    response = client.post("/chat/api/updates", json={"session": session_id, **body})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["messages"]
+
+
+def _texts(messages: list[dict]) -> list[str]:
+    return [reply["text"] for message in messages for reply in message["replies"]]
+
+
+def test_a_message_waits_until_the_page_says_it_showed_it(client, engine):
+    session_id, [first, second] = _contact_with_waiting(client, engine, "The panel moved.", "A place opened.")
+    shown = _updates(client, session_id)
+    assert [m["id"] for m in shown] == [first, second]
+    assert _texts(shown) == ["The panel moved.", "A place opened."]
+    # That answer was lost on the way: asking again without acknowledging hands the same over.
+    assert _updates(client, session_id) == shown
+    assert [status for status, _payload in _outbox(engine).values()] == ["pending", "pending"]
+    # Acknowledging the first marks it sent and drops its text, in the same transaction as the next look.
+    assert [m["id"] for m in _updates(client, session_id, ack=[first])] == [second]
+    assert _outbox(engine)[first] == ("sent", {})
+    assert _outbox(engine)[second][0] == "pending" and _outbox(engine)[second][1] != {}
+    assert _updates(client, session_id, ack=[second]) == []
+    # The same acknowledgement again (its answer lost too) changes nothing and shows nothing.
+    assert _updates(client, session_id, ack=[first, second]) == []
+    assert _outbox(engine) == {first: ("sent", {}), second: ("sent", {})}
+
+
+def test_a_session_sees_and_acknowledges_only_its_own_contacts_messages(client, engine):
+    alice, [alices] = _contact_with_waiting(client, engine, "For Alice.")
+    bola, [bolas] = _contact_with_waiting(client, engine, "For Bola.")
+    assert _texts(_updates(client, alice)) == ["For Alice."]
+    # Alice's page acknowledges Bola's message (a guessed id): nothing of Bola's changes.
+    before = _outbox(engine)[bolas]
+    assert _texts(_updates(client, alice, ack=[bolas])) == ["For Alice."]
+    assert _updates(client, alice, ack=[alices, bolas]) == []
+    assert _outbox(engine) == {alices: ("sent", {}), bolas: before} and before[0] == "pending"
+    # Bola still gets it; a session with no contact sees nothing and can acknowledge nothing.
+    assert [m["id"] for m in _updates(client, bola)] == [bolas]
+    assert _updates(client, new_session_id(), ack=[bolas]) == []
+    assert _outbox(engine)[bolas] == before
+
+
+@pytest.mark.parametrize("ack", [
+    "1", 1, None, {"1": 1}, [1.5], ["1"], [True], [0], [-3], [2**63], [[1]], [None], list(range(1, 52)),
+])
+def test_a_bad_acknowledgement_is_refused_and_changes_nothing(client, engine, database_url, ack):
+    session_id, [message_id] = _contact_with_waiting(client, engine, "The panel moved.")
+    before = dump_every_table(database_url)
+    response = client.post("/chat/api/updates", json={"session": session_id, "ack": ack})
+    assert response.status_code == 400 and "`ack`" in response.get_json()["error"]
+    assert dump_every_table(database_url) == before
+
+
+def test_an_acknowledgement_with_a_real_id_and_a_bad_one_changes_nothing(client, engine, database_url):
+    session_id, [message_id] = _contact_with_waiting(client, engine, "The panel moved.")
+    before = dump_every_table(database_url)
+    for body in (f'{{"session": "{session_id}", "ack": [{message_id}.0]}}',
+                 f'{{"session": "{session_id}", "ack": [{message_id}, "x"]}}'):
+        response = client.post("/chat/api/updates", data=body, content_type="application/json")
+        assert response.status_code == 400 and "`ack`" in response.get_json()["error"]
+    assert dump_every_table(database_url) == before
+    assert _outbox(engine)[message_id][0] == "pending"
