@@ -188,7 +188,11 @@ def _session():
     """A session on DATABASE_URL whose engine is closed with it (a CLI command is one short run)."""
     from storage.database import make_engine, new_session
 
-    engine = make_engine(Settings.from_env().database_url)
+    try:
+        database_url = Settings.from_env().database_url
+    except ValueError as problem:  # a bad setting (TRANSLATOR, REMINDER_OFFSETS...) named, not a traceback
+        raise click.ClickException(str(problem))
+    engine = make_engine(database_url)
     try:
         with new_session(engine) as session:
             yield session
@@ -678,16 +682,25 @@ def _language_in_english(code: str) -> str:
                 "many back it and its language.")
 @click.argument("event_id", type=int)
 def events_agenda(event_id: int) -> None:
+    from bot.agenda_translation import translate_missing
+    from bot.translator import translator_from_settings
     from storage import agenda
 
+    try:
+        translator = translator_from_settings(Settings.from_env())
+    except ValueError as problem:
+        raise click.ClickException(str(problem))
     with _session() as session:
         event, _ward_name = _event_or_fail(session, event_id)
+        # With TRANSLATOR set, items not in English get English once, kept for the next look (and for staff).
+        made = translate_missing(session, translator, event_id=event_id)
+        session.commit()
         groups = agenda.grouped_agenda(session, event_id=event_id)
     click.echo(f"Agenda items for event {event_id}: {event.title}")
     if not groups:
         click.echo("no items yet")
         return
-    untranslated = False
+    untranslated = 0
     waiting = 0
     for group in groups:
         topic = AGENDA_TOPICS.get(group.topic, group.topic)
@@ -697,14 +710,18 @@ def events_agenda(event_id: int) -> None:
             click.echo(f"  item {item.item_id} ({AGENDA_STATUS[item.status]}; {_language_in_english(item.language)}; "
                        f"{_plural(item.backers, 'backer')}): {item.text}")
             if item.translation:
-                click.echo(f"      English (machine translation): {item.translation}")
+                # The engine is named for translations made now; the item does not record who made older ones.
+                engine = f", {made[item.item_id].engine_name}" if item.item_id in made else ""
+                click.echo(f"      English (machine translation{engine}): {item.translation}")
             elif item.language != "en":
-                untranslated = True
+                untranslated += 1
             if item.shown_text:
                 click.echo(f"      residents see: {item.shown_text}")
-    if untranslated:
-        # Items stay in the words residents chose; TRANSLATOR (issue 6) will add English beside them.
-        click.echo("Items not in English are shown as written: no translator is configured yet.")
+    if untranslated and not translator.enabled:
+        click.echo("Items not in English are shown as written: no translator is configured (TRANSLATOR=none).")
+    elif untranslated:
+        click.echo(f"Not translated this time: {_plural(untranslated, 'item')} ({translator.name} did not answer; "
+                   "see the log), shown as written; the next look tries again.")
     if waiting:
         click.echo(f"{_plural(waiting, 'item')} waiting: other residents see an item only once you approve it "
                    "(events agenda-approve ITEM_ID [--text \"your wording, without names or addresses\"]); "

@@ -46,7 +46,7 @@ class ReviewItem:
     topic: str
     text: str  # as the resident wrote it
     language: str
-    # English from the configured translator, or None. TRANSLATOR arrives with issue 6; until then none.
+    # English from the configured translator (bot/agenda_translation.py), or None: TRANSLATOR=none or not yet.
     translation: Optional[str]
     backers: int
     created_at: datetime

@@ -47,7 +47,7 @@ def test_agenda_prints_topics_most_asked_for_first_with_ids_approval_backers_and
         f"  item {needles.id} (waiting for approval; English; 0 backers): Needles by the swings",
         "Noise (0 backers, 1 item)",
         f"  item {night.id} (hidden; Somali; 0 backers): Buuq habeenkii",
-        "Items not in English are shown as written: no translator is configured yet.",
+        "Items not in English are shown as written: no translator is configured (TRANSLATOR=none).",
         "1 item waiting: other residents see an item only once you approve it (events agenda-approve ITEM_ID "
         "[--text \"your wording, without names or addresses\"]); events agenda-hide ITEM_ID keeps one from them.",
     ]

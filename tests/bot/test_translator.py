@@ -287,3 +287,68 @@ def test_translator_none_sends_nothing_and_changes_nothing(engine, database_url,
                                  event_id=panel) == {}
         session.commit()
     assert dump_every_table(database_url) == before
+
+
+# --- safer-homes events agenda ID -----------------------------------------------------------------------
+
+def _agenda(database_url, event_id, **env):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    return CliRunner().invoke(main, ["events", "agenda", str(event_id)],
+                              env={"DATABASE_URL": database_url, "SECRET_KEY": "x" * 32, **env})
+
+
+def test_events_agenda_translates_once_and_labels_the_engine(engine, database_url, libre):
+    panel, stairs, shop, swings = _items(engine)
+    env = {"TRANSLATOR": "libre", "LIBRETRANSLATE_URL": libre.url}
+    first = _agenda(database_url, panel, **env)
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert f"      English (machine translation, LibreTranslate): [en] {WORDS}" in lines
+    assert "      English (machine translation, LibreTranslate): [en] دکان کے باہر شور" in lines
+    assert not any("Needles" in line and "English (" in line for line in lines)
+    assert not any("shown as written" in line for line in lines)
+    assert len(libre.requests) == 2
+
+    second = _agenda(database_url, panel, **env)
+    assert second.exit_code == 0, second.output
+    assert f"      English (machine translation): [en] {WORDS}" in second.output.splitlines()
+    assert len(libre.requests) == 2  # kept: nothing asked again
+
+
+def test_events_agenda_says_which_items_could_not_be_translated(engine, database_url, libre, caplog):
+    panel, *_ = _items(engine)
+    libre.fail_next(1, status=429)
+    result = _agenda(database_url, panel, TRANSLATOR="libre", LIBRETRANSLATE_URL=libre.url)
+    assert result.exit_code == 0, result.output
+    assert ("Not translated this time: 1 item (LibreTranslate did not answer; see the log), shown as written; "
+            "the next look tries again.") in result.output.splitlines()
+    assert WORDS not in caplog.text
+    assert sum(1 for line in result.output.splitlines() if "English (machine translation" in line) == 1
+
+
+def test_events_agenda_with_translator_none_sends_nothing(engine, database_url, monkeypatch):
+    panel, *_ = _items(engine)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("TRANSLATOR=none must send nothing")
+
+    monkeypatch.setattr(httpx.Client, "send", refuse)
+    before = dump_every_table(database_url)
+    result = _agenda(database_url, panel, TRANSLATOR="none")
+    assert result.exit_code == 0, result.output
+    assert "Items not in English are shown as written: no translator is configured (TRANSLATOR=none)." in result.output
+    assert "English (machine translation" not in result.output
+    assert dump_every_table(database_url) == before
+
+
+def test_events_agenda_with_an_unknown_translator_says_so_and_changes_nothing(engine, database_url):
+    panel, *_ = _items(engine)
+    before = dump_every_table(database_url)
+    result = _agenda(database_url, panel, TRANSLATOR="deepl")
+    assert result.exit_code != 0
+    assert "TRANSLATOR='deepl' is not valid" in result.output
+    assert "Traceback" not in result.output
+    assert dump_every_table(database_url) == before
