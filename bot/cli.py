@@ -59,7 +59,7 @@ def worker(once: bool) -> None:
     deliverer = Deliverer(engine, settings, channels)
     if once:
         try:
-            counts = worker_module.run_due_work(engine, settings, now=utcnow(), deliverer=deliverer)
+            counts = worker_module.run_due_work(engine, settings, channels, now=utcnow(), deliverer=deliverer)
         finally:
             engine.dispose()  # a one-off run leaves no pooled connection behind
         click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
@@ -399,7 +399,7 @@ def events_edit(event_id: int, title, capacity, kind, ends, description, titles,
     if all(value is unchanged for value in changes.values()) and not (offers or titles or descriptions
                                                                        or machine_translated):
         raise click.UsageError("nothing to change: give at least one option (see --help)")
-    settings, _channels = _settings_and_channels()
+    settings, channels = _settings_and_channels()
     now = utcnow()
     with _session() as session:
         try:
@@ -415,9 +415,10 @@ def events_edit(event_id: int, title, capacity, kind, ends, description, titles,
             raise click.ClickException(f"not changed: {problem}")
         if edited.promoted:
             # The same notice as when a place is given back in the chat.
-            from bot.conversations import _tell_of_places
+            from bot.notify import tell_of_places
 
-            _tell_of_places(session, settings, event_id=event_id, promoted=edited.promoted, now=now)
+            tell_of_places(session, channels, event_id=event_id, promoted=edited.promoted,
+                           calendar_url=f"{settings.public_base_url}/events/{event_id}.ics", now=now)
         session.commit()
     given = f"; {len(edited.promoted)} on the waiting list now have a place and will be told" if edited.promoted else ""
     click.echo(f"event {event_id} changed{given}")

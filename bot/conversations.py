@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -23,8 +23,6 @@ from flows.types import (AgencyInfo, EventInfo, RememberLanguage, Reply, ReportS
 from bot.channels.base import Channel
 from bot import notify
 from bot.event_info import to_event_info
-from flows import i18n
-from flows.events import place_offered_notice
 from bot.settings import Settings
 from flows.types import AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback
 from storage import agenda, contacts, events, feedback, outbox, places, reports, spaces
@@ -91,6 +89,7 @@ def converse(
     provider_message_id: Optional[str] = None,
     opting_out: bool = False,
     quiet: bool = False,
+    channels: Optional[Mapping[str, Channel]] = None,
 ) -> Answered:
     """Answer one message from `address` on `channel`; commit everything it changed, or nothing.
 
@@ -101,6 +100,10 @@ def converse(
     `opting_out` (STOP on SMS or WhatsApp) marks the contact unreachable in the same transaction, fails
     what was queued for them and queues only the confirmation; `quiet` queues not even that (an SMS
     STOP that the carrier and Twilio already confirmed and will block replies to).
+
+    `channels` are the sending channels this installation has (the web app's Deliverer holds them), for
+    telling someone on another channel that a place has opened for them. Without them they are built
+    from `settings`, only when a turn needs them.
     """
     address_hash = keyed_hash(settings.secret_key, channel, address)
     sealer = Sealer(settings.secret_key)
@@ -137,7 +140,7 @@ def converse(
         )
         step = flows.handle(_without_unstorable_characters(inbound), state, context)
         # Before the replies are rendered: the confirmation says what storage actually gave them.
-        step = _save_rsvps(session, settings, step, contact_id=contact.id, now=now)
+        step = _save_rsvps(session, settings, step, contact_id=contact.id, now=now, channels=channels)
         anonymous_report = any(isinstance(i, SubmitReport) and i.privacy == "anonymous" for i in step.intents)
         # The turn that files an anonymous report leaves no time finer than the hour on the sender's side
         # either, so no clock reading can pair the report with this contact (docs/privacy.md).
@@ -226,7 +229,8 @@ def _without_unstorable_characters(inbound: flows.Inbound) -> flows.Inbound:
     return inbound if text == inbound.text else dataclasses.replace(inbound, text=text)
 
 
-def _save_rsvps(session: Session, settings: Settings, step: flows.Step, *, contact_id: int, now: datetime) -> flows.Step:
+def _save_rsvps(session: Session, settings: Settings, step: flows.Step, *, contact_id: int, now: datetime,
+                channels: Optional[Mapping[str, Channel]]) -> flows.Step:
     """Save each RSVP; its confirmation is the one that came true (a place, the waiting list, or "not open
     for replies" when the event was cancelled or started since it was shown, which saves nothing), and
     anyone given a freed place is told on their own channel."""
@@ -246,24 +250,13 @@ def _save_rsvps(session: Session, settings: Settings, step: flows.Step, *, conta
             if came_true and reply.text in (intent.if_place, intent.if_waiting):
                 replies[index] = dataclasses.replace(reply, text=came_true)
         if saved and saved.promoted:
-            _tell_of_places(session, settings, event_id=intent.event_id, promoted=saved.promoted, now=now)
+            if channels is None:
+                from bot.channels.registry import configured_channels  # only now: building them is not free
+
+                channels = configured_channels(settings)
+            notify.tell_of_places(session, channels, event_id=intent.event_id, promoted=saved.promoted,
+                                  calendar_url=f"{settings.public_base_url}/events/{intent.event_id}.ics", now=now)
     return dataclasses.replace(step, replies=tuple(replies))
-
-
-def _tell_of_places(session: Session, settings: Settings, *, event_id: int,
-                    promoted: tuple[events.PlaceOffered, ...], now: datetime) -> None:
-    """Queue "a place has opened for you" for each person moved up from the waiting list."""
-    from bot.channels.registry import configured_channels  # only now: building channels is not free
-
-    channels = configured_channels(settings)
-    for person in promoted:
-        found = events.event_for_resident(session, event_id=event_id, contact_id=person.contact_id)
-        lang = person.language if i18n.is_shipped(person.language) else i18n.DEFAULT_LANGUAGE
-        text = place_offered_notice(lang, _event_info(found),
-                                    calendar_url=f"{settings.public_base_url}/events/{event_id}.ics")
-        notify.queue_notice(session, channels=channels, contact_id=person.contact_id, channel=person.channel,
-                            replies=[Reply(text=text, lang=lang)], kind="place_offered", now=now,
-                            event_id=event_id, expires_at=found.event.starts_at)
 
 
 def _event_info(found: events.EventForResident) -> EventInfo:

@@ -1,6 +1,10 @@
 """After an event: the worker asks each resident who had a place "how was it?" once, and sets their
 conversation to the feedback flow so that the "4" they type back answers it (flows/feedback.py).
 
+Marked asked only when the question is queued, or when the contact is unreachable (blocked us or sent
+STOP: there is nobody to ask). A resident on a channel this installation has no credentials for is not
+asked and not marked (feedback_due leaves them out), so credentials added within ASK_WITHIN still reach them.
+
 When: once the event has ended (its end time, or two hours after the start when it has none), not for a
 cancelled event, and not later than three days after (storage/feedback.py: ASK_WITHIN). A resident in the
 middle of something else (another flow, active within the idle window) is not interrupted: a later tick
@@ -18,7 +22,7 @@ from sqlmodel import Session
 import flows
 from bot.channels.base import Channel
 from bot.event_info import to_event_info
-from bot.notify import queue_notice
+from bot.notify import queue_notice, reachable_channels
 from bot.settings import Settings
 from flows import engine as flow_engine
 from flows import i18n
@@ -37,7 +41,7 @@ MAX_PER_TICK = 500
 def ask_how_it_went(engine: Engine, settings: Settings, channels: Mapping[str, Channel], *, now: datetime) -> int:
     """Ask everyone due now; returns how many were asked."""
     with new_session(engine) as session:
-        due = feedback.feedback_due(session, now=now)
+        due = feedback.feedback_due(session, now=now, channels=reachable_channels(channels))
     asked = 0
     for rsvp_id, contact_id in due:
         if asked >= MAX_PER_TICK:
@@ -69,12 +73,14 @@ def _ask_one(session: Session, settings: Settings, channels: Mapping[str, Channe
     context = flows.Context(now=now, wards=(), agencies=(), lookup_report=lambda reference: None,
                             new_reference=_no_reference, idle_after=settings.conversation_idle_after)
     step = flow_engine.begin(state, context, flow="feedback", step="rating", draft=draft_for(event))
-    feedback.mark_feedback_asked(session, target=target, now=now)
     queued = queue_notice(session, channels=channels, contact_id=contact_id, channel=target.contact.channel,
                           replies=step.replies, kind=KIND, now=now, event_id=target.event.id,
                           expires_at=target.ended_at + feedback.ASK_WITHIN)
     if not queued:
-        return False  # a channel this installation cannot send on: leave their conversation as it was
+        # A channel this installation cannot send on: not asked, so not marked, and their conversation
+        # stays as it was; once its credentials are here (within ASK_WITHIN) a later tick asks them.
+        return False
+    feedback.mark_feedback_asked(session, target=target, now=now)
     contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=now)
     return True
 

@@ -30,6 +30,7 @@ def answer_and_deliver(
         provider_message_id=provider_message_id,
         opting_out=opting_out,
         quiet=quiet,
+        channels=deliverer.channels,
     )
     if answered.outbox_ids:
         deliverer.deliver_now(answered.outbox_ids)

@@ -14,10 +14,20 @@ from typing import Mapping, Optional, Sequence
 from sqlmodel import Session
 
 from bot.channels.base import Channel
+from bot.event_info import to_event_info
+from flows import i18n
+from flows.events import place_offered_notice
 from flows.types import Reply
-from storage import outbox
+from storage import events, outbox
 
 WEBCHAT = "webchat"
+PLACE_OFFERED = "place_offered"
+
+
+def reachable_channels(channels: Mapping[str, Channel]) -> tuple[str, ...]:
+    """The contact channels a notice can go to here: the sending channels with credentials, and the web
+    chat (whose box needs none). A contact on any other channel is skipped, not queued."""
+    return tuple(sorted({*channels, WEBCHAT}))
 
 
 def render_for(channel: str, channels: Mapping[str, Channel], replies: Sequence[Reply]) -> list[dict]:
@@ -52,3 +62,25 @@ def queue_notice(
     language = replies[-1].lang
     return outbox.enqueue(session, contact_id=contact_id, channel=channel, payloads=payloads, kind=kind,
                           language=language, now=now, event_id=event_id, expires_at=expires_at)
+
+
+def tell_of_places(
+    session: Session, channels: Mapping[str, Channel], *, event_id: int,
+    promoted: Sequence[events.PlaceOffered], calendar_url: str, now: datetime,
+) -> int:
+    """Queue "a place has opened for you" for each person moved up from the waiting list, in the
+    caller's transaction (the one that gave them the place). `channels` are the caller's sending
+    channels, built once per process, not per message. Returns how many were queued a notice."""
+    told = 0
+    for person in promoted:
+        found = events.event_for_resident(session, event_id=event_id, contact_id=person.contact_id)
+        lang = person.language if i18n.is_shipped(person.language) else i18n.DEFAULT_LANGUAGE
+        event = to_event_info(found.event, ward_name=found.ward_name, ward_slug=found.ward_slug, space=found.space,
+                              my_rsvp=found.rsvp, places_left=found.places_left,
+                              waiting_position=found.waiting_position)
+        text = place_offered_notice(lang, event, calendar_url=calendar_url)
+        if queue_notice(session, channels=channels, contact_id=person.contact_id, channel=person.channel,
+                        replies=[Reply(text=text, lang=lang)], kind=PLACE_OFFERED, now=now, event_id=event_id,
+                        expires_at=found.event.starts_at):
+            told += 1
+    return told

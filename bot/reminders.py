@@ -4,9 +4,10 @@ which words (flows/notices.py) and on which channel (bot/notify.py). Storage que
 
 When a reminder is due: REMINDER_OFFSETS before the start. A day offset keeps the London wall-clock
 time across a clock change ("2d" before Tuesday 18:00 is Sunday 18:00, whether or not the clocks went
-back in between); an hour or minute offset is an exact duration. A reminder may leave up to
-SEND_WINDOW after its moment; later than that it is skipped (recorded, never sent late), and it
-expires in the outbox at the same moment, so a slow queue cannot send it late either. The web chat is
+back in between); an hour or minute offset is an exact duration. A reminder may leave while less than
+SEND_WINDOW has passed since its moment (may_still_leave); from then on it is skipped (recorded, never
+sent late), and it expires in the outbox at the same instant, so a slow queue cannot send it late either.
+A resident on a channel with no credentials here is skipped too (counted, not queued). The web chat is
 the exception to the expiry: it has no address, so its reminder is delivered by being queued on time,
 and waits for the page until the event starts.
 """
@@ -29,7 +30,7 @@ from flows import i18n, notices
 from storage import events as event_store
 from storage import reminders
 from storage.database import new_session
-from storage.models import ReminderRun, Space
+from storage.models import Event, ReminderRun, Space
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,13 @@ def reminder_moment(starts_at: datetime, offset: ReminderOffset) -> datetime:
         # which is 02:30 BST: the first moment that day that the clock shows it or later.
         return wall.replace(tzinfo=LONDON).astimezone(timezone.utc)
     return starts_at - timedelta(minutes=offset.minutes)
+
+
+def may_still_leave(moment: datetime, *, now: datetime) -> bool:
+    """The one boundary of the 15-minute rule: a reminder may leave while now < moment + SEND_WINDOW.
+    At exactly 15:00 after its moment it is late. The outbox agrees: a message expires when
+    expires_at <= now (storage/outbox.py), and a reminder's expires_at is moment + SEND_WINDOW."""
+    return now < moment + SEND_WINDOW
 
 
 @dataclass
@@ -97,17 +105,22 @@ def _taken(session: Session, event_id: int, offset: ReminderOffset, starts_at: d
 def _queue_moment(session: Session, channels: Mapping[str, Channel], *, event_id: int, offset: ReminderOffset,
                   starts_at: datetime, moment: datetime, now: datetime) -> Optional[ReminderCounts]:
     """One reminder moment of one event: take it (or learn another worker did) and queue its reminders."""
-    found = event_store.find_event(session, event_id=event_id)
-    if found is None:
+    # The event row is locked before it is read: a cancellation or move (which lock it FOR UPDATE)
+    # either commits first and is seen here, or waits for this commit and then drops what was queued.
+    # Unlocked, a cancellation committing between this read and the commit left reminders beside it.
+    # FOR KEY SHARE, the weakest lock that does this: it is the lock the ReminderRun's foreign key takes
+    # anyway, and two workers planning the same event do not wait for each other (the insert decides).
+    event = session.get(Event, event_id, with_for_update={"read": True, "key_share": True})
+    if event is None:
         return None
-    event, ward_name = found
     if event.starts_at != starts_at or event.cancelled_at is not None:
         return None  # moved or cancelled since we looked: its new moments are planned on their own
+    _event, ward_name = event_store.find_event(session, event_id=event_id)
     run = reminders.take_reminder_moment(session, event_id=event_id, offset_minutes=offset.minutes,
                                          starts_at=starts_at, now=now)
     if run is None:
         return None
-    if moment < now - SEND_WINDOW or starts_at <= now:
+    if not may_still_leave(moment, now=now) or starts_at <= now:
         skipped = reminders.count_due(session, event_id=event_id, moment=moment)
         reminders.finish_reminder_moment(session, run=run, queued=0, skipped=skipped)
         log.info("event %s: the %s reminder was due at %s and was skipped, not sent late (%d residents)",

@@ -58,6 +58,8 @@ def receive_message():
         address=session_id,
         inbound=flows.Inbound(text=text, choice=choice, language_hint=hint),
         now=current_app.extensions["safer_homes.clock"](),
+        # The app's sending channels, built once: a place given back may be offered on any of them.
+        channels=current_app.extensions["safer_homes.deliverer"].channels,
     )
     return jsonify(replies=[_reply_json(reply) for reply in answered.replies])
 

@@ -7,10 +7,11 @@ import logging
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 from sqlalchemy import Engine
 
+from bot.channels.base import Channel
 from bot.delivery import Deliverer
 from bot.followups import ask_how_it_went
 from bot.reminders import plan_due_reminders
@@ -24,17 +25,24 @@ INBOUND_RECEIPT_RETENTION = timedelta(days=7)
 TICK_SECONDS = 1  # due messages (retries, reminders) should not wait long
 
 
-def run_due_work(engine: Engine, settings: Settings, *, now: datetime, deliverer: Optional[Deliverer] = None) -> dict:
-    """Everything due now, in one pass; returns counts for `worker --once` to print."""
+def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Channel], *, now: datetime,
+                 deliverer: Optional[Deliverer] = None) -> dict:
+    """Everything due now, in one pass; returns counts for `worker --once` to print.
+
+    `channels` are the sending channels this installation has credentials for (bot.channels.registry):
+    reminders and "how was it?" are written for them. They are passed on their own, not taken from the
+    deliverer, so a pass without a deliverer (queue now, send later) plans the same reminders. A
+    resident on a channel not among them (no credentials here) is skipped: counted in
+    `reminders_skipped` and never reminded late; the web chat needs no credentials."""
     counts = {}
     with new_session(engine) as session:
         # Beat before delivering too: a long bulk send must not make a busy worker look dead.
         worker_status.record_heartbeat(session, name="worker", at=now)
         session.commit()
     # Planned before delivering, so a reminder due now leaves in this same pass.
-    planned = plan_due_reminders(engine, settings.reminder_offsets, deliverer.channels if deliverer else {}, now=now)
+    planned = plan_due_reminders(engine, settings.reminder_offsets, channels, now=now)
     counts.update(reminders_queued=planned.queued, reminders_skipped=planned.skipped)
-    counts["feedback_asked"] = ask_how_it_went(engine, settings, deliverer.channels if deliverer else {}, now=now)
+    counts["feedback_asked"] = ask_how_it_went(engine, settings, channels, now=now)
     if deliverer is not None:
         delivered = deliverer.deliver_due()
         counts.update(sent=delivered.sent, retried=delivered.retried, failed=delivered.failed,
@@ -72,7 +80,7 @@ def run_forever(engine: Engine, settings: Settings, deliverer: Deliverer) -> Non
         log.info("SQLite: one worker is enough (writers take turns); run several only on PostgreSQL")
     while True:
         try:
-            run_due_work(engine, settings, now=utcnow(), deliverer=deliverer)
+            run_due_work(engine, settings, deliverer.channels, now=utcnow(), deliverer=deliverer)
         except Exception:  # keep the worker alive; the next tick retries and /healthz shows the gap
             log.exception("worker tick failed")
         time.sleep(TICK_SECONDS)

@@ -215,8 +215,12 @@ def list_upcoming_events(session: Session, *, now: datetime, include_cancelled: 
 
 
 def cancel_event(session: Session, *, event_id: int, now: datetime) -> Event:
-    """Mark an event cancelled (kept, so people who look for it learn it was cancelled)."""
-    event = session.get(Event, event_id)
+    """Mark an event cancelled (kept, so people who look for it learn it was cancelled).
+
+    The event row is locked, as move_event locks it: a worker queuing its reminders holds the same lock
+    (bot/reminders._queue_moment), so the caller's tell_residents drops every reminder that worker
+    queued, or the worker sees the cancellation and queues none."""
+    event = session.get(Event, event_id, with_for_update=True)
     if event is None:
         raise LookupError(f"there is no event {event_id}")
     if event.cancelled_at is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Optional, Sequence
 
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session
@@ -47,14 +47,18 @@ def _ended_within_asking_time(now: datetime):
     )
 
 
-def feedback_due(session: Session, *, now: datetime) -> list[tuple[int, int]]:
+def feedback_due(session: Session, *, now: datetime, channels: Sequence[str]) -> list[tuple[int, int]]:
     """(RSVP id, contact id) of everyone with a place at an event that ended within ASK_WITHIN, not
-    cancelled, who has not been asked yet. No locks: `claim_feedback_question` takes them one by one."""
+    cancelled, who has not been asked yet and whose contact is on one of `channels` (the ones a message
+    can go to here). Residents on another channel are left unasked, not marked, and not looked at again
+    every tick: if its credentials are added within ASK_WITHIN, they are asked then.
+    No locks: `claim_feedback_question` takes them one by one."""
     query = (
         select(Rsvp.id, Rsvp.contact_id)
         .join(Event, Event.id == Rsvp.event_id)
+        .join(Contact, Contact.id == Rsvp.contact_id)
         .where(Rsvp.status == "attending", Rsvp.feedback_asked_at.is_(None), Event.cancelled_at.is_(None),
-               _ended_within_asking_time(now))
+               Contact.channel.in_(list(channels)), _ended_within_asking_time(now))
         .order_by(Rsvp.id)
     )
     return [(rsvp_id, contact_id) for rsvp_id, contact_id in session.execute(query).all()]
@@ -83,7 +87,8 @@ def claim_feedback_question(session: Session, *, rsvp_id: int, contact_id: int, 
 
 
 def mark_feedback_asked(session: Session, *, target: FeedbackTarget, now: datetime) -> None:
-    """Asked (or given up on: no way to reach them) once; never again for this event."""
+    """Asked (the question is queued) or given up on (the contact is unreachable: blocked us, or sent
+    STOP) once; never again for this event. Not for a question that could not be queued."""
     target.rsvp.feedback_asked_at = now
 
 

@@ -107,6 +107,8 @@ def claim(
 
 
 def _not_expired(now: datetime):
+    # The one boundary, here and in expire_overdue and renew_claim: a message may go while
+    # now < expires_at; at expires_at it has expired (bot/reminders.may_still_leave agrees).
     return OutboxMessage.expires_at.is_(None) | (OutboxMessage.expires_at > now)
 
 

@@ -51,7 +51,7 @@ def test_the_worker_purges_drafts_past_retention_and_keeps_the_language(engine):
         contacts.save_conversation_state(session, conversation=contacts.open_conversation(session, contact_id=old.id, now=now), state=draft, now=now - timedelta(days=8))
         contacts.save_conversation_state(session, conversation=contacts.open_conversation(session, contact_id=fresh.id, now=now), state=draft, now=now - timedelta(days=6))
         session.commit()
-    assert run_due_work(engine, settings, now=now)["drafts_purged"] == 1
+    assert run_due_work(engine, settings, {}, now=now)["drafts_purged"] == 1
     with new_session(engine) as session:
         assert contacts.load_conversation_state(session, contact_id=old.id) == {"lang": "bn"}
         assert contacts.load_conversation_state(session, contact_id=fresh.id) == draft
@@ -78,6 +78,6 @@ def test_the_worker_deletes_media_nothing_refers_to_once_old_enough(engine, tmp_
                                          state={"lang": "en", "draft": {"media": [["kept-by-draft.ogg", "voice"]]}})
         session.commit()
     settings = Settings(secret_key="x" * 32, media_dir=str(media_dir))
-    counts = run_due_work(engine, settings, now=now)
+    counts = run_due_work(engine, settings, {}, now=now)
     assert counts["media_purged"] == 1
     assert sorted(path.name for path in media_dir.iterdir()) == ["kept-by-draft.ogg", "kept-by-report.jpg", "orphan-new.jpg"]

@@ -1,14 +1,17 @@
 """"How was it?" from the worker: once, after the end, never for a cancelled event, not later than three
 days after, and never in the middle of something else (bot/followups.py), on SQLite and PostgreSQL."""
+import secrets
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import make_url, select, text
 
 from bot.followups import ask_how_it_went
 from bot.settings import Settings
 from bot.worker import run_due_work
 from storage import contacts
-from storage.database import new_session
+from storage.database import make_engine, new_session
 from storage.models import Contact, Conversation, Event, OutboxMessage, Rsvp
 
 STARTS = datetime(2026, 12, 1, 18, 30, tzinfo=timezone.utc)
@@ -109,32 +112,99 @@ def test_an_unreachable_resident_is_not_sent_to_and_not_asked_again(engine):
         assert session.execute(select(Rsvp.feedback_asked_at)).scalar_one() is not None
 
 
+class TextChannel:
+    """Renders like a sending channel with credentials here (the delivery tests cover sending)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def render(self, replies):
+        return [{"text": reply.text} for reply in replies]
+
+
+def test_a_resident_on_a_channel_without_credentials_is_not_marked_asked(engine):
+    """Nothing could be queued, so they were not asked: not marked, their conversation untouched, and
+    asked once the channel has credentials (within the three days)."""
+    _event_with(engine, "attending", channel="sms")
+    assert _ask(engine, ENDS + timedelta(hours=1)) == 0
+    assert _outbox(engine) == [] and _states(engine)[0]["flow"] == "home"
+    with new_session(engine) as session:
+        assert session.execute(select(Rsvp.feedback_asked_at)).scalar_one() is None
+    assert ask_how_it_went(engine, SETTINGS, {"sms": TextChannel("sms")}, now=ENDS + timedelta(hours=2)) == 1
+    [message] = _outbox(engine)
+    assert (message.channel, message.kind) == ("sms", "feedback") and "Weavers ward panel" in message.payload["text"]
+    assert _states(engine)[0]["flow"] == "feedback"
+
+
 def test_the_worker_asks_in_its_pass(engine):
     _event_with(engine, "attending")
-    counts = run_due_work(engine, SETTINGS.with_overrides(media_dir="/nonexistent"), now=ENDS + timedelta(hours=1))
+    counts = run_due_work(engine, SETTINGS.with_overrides(media_dir="/nonexistent"), {}, now=ENDS + timedelta(hours=1))
     assert counts["feedback_asked"] == 1
 
 
-def test_two_workers_at_once_ask_each_resident_once(engine, database_url):
-    """Several workers on PostgreSQL (SQLite's writers take turns): the contact lock and the recheck of
-    `feedback_asked_at` after it let exactly one of them ask."""
-    import threading
+def _waiting_on_a_lock(database_url, name) -> bool:
+    watcher = make_engine(database_url)
+    try:
+        with watcher.connect() as connection:
+            return bool(connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = :name"
+            ), {"name": name}).scalar())
+    finally:
+        watcher.dispose()
 
-    from storage.database import make_engine
 
+def test_two_workers_at_once_ask_each_resident_once(engine, database_url, backend, monkeypatch):
+    """The first worker holds its transaction open once it has claimed a resident; the second asks the
+    same residents meanwhile. On PostgreSQL the first commits only when the second is blocked on a lock,
+    or has got past the claim without one (then both would ask): the claim's locks and its recheck of
+    `feedback_asked_at` let exactly one ask. SQLite's writers take turns (BEGIN IMMEDIATE)."""
     _event_with(engine, "attending", "attending", "attending")
-    barrier = threading.Barrier(2)
-    asked = []
+    second_name = f"second-worker-{secrets.token_hex(4)}"
+    first_claimed, second_past_claim, second_done = threading.Event(), threading.Event(), threading.Event()
+    asked, errors = {}, []
+    real_open = contacts.open_conversation
 
-    def worker():
-        own_engine = make_engine(database_url)
-        barrier.wait()
-        asked.append(_ask(own_engine, ENDS + timedelta(hours=1)))
-        own_engine.dispose()
+    def open_after_claim(session, **kwargs):
+        # Called by bot.followups right after claim_feedback_question locked the contact and the RSVP.
+        if threading.current_thread().name == "second":
+            second_past_claim.set()
+        elif not first_claimed.is_set():
+            first_claimed.set()
+            if backend == "postgresql":
+                deadline = time.monotonic() + 20
+                while not (second_past_claim.is_set() or second_done.is_set()
+                           or _waiting_on_a_lock(database_url, second_name)) and time.monotonic() < deadline:
+                    time.sleep(0.02)
+            else:
+                second_done.wait(0.5)  # the second cannot even begin until this commits
+        return real_open(session, **kwargs)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
+    monkeypatch.setattr(contacts, "open_conversation", open_after_claim)
+
+    def worker(url):
+        own_engine = make_engine(url)
+        try:
+            if threading.current_thread().name == "second":
+                first_claimed.wait(20)
+            asked[threading.current_thread().name] = _ask(own_engine, ENDS + timedelta(hours=1))
+        except Exception as error:  # noqa: BLE001 - reported by the assert below
+            errors.append(error)
+        finally:
+            if threading.current_thread().name == "second":
+                second_done.set()
+            own_engine.dispose()
+
+    second_url = database_url
+    if backend == "postgresql":
+        second_url = make_url(database_url).update_query_dict({"application_name": second_name}).render_as_string(
+            hide_password=False)
+    threads = [threading.Thread(target=worker, args=(database_url,), name="first"),
+               threading.Thread(target=worker, args=(second_url,), name="second")]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
-    assert sum(asked) == 3 and len(_outbox(engine)) == 3
+        thread.join(timeout=60)
+    assert errors == [] and first_claimed.is_set()
+    assert sum(asked.values()) == 3 and len(_outbox(engine)) == 3
+    with new_session(engine) as session:
+        assert None not in session.execute(select(Rsvp.feedback_asked_at)).scalars().all()

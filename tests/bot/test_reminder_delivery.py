@@ -106,7 +106,7 @@ def test_a_whatsapp_reminder_outside_the_window_goes_as_the_reminder_template(en
             last_inbound_at=MOMENT - timedelta(days=3))
     clock = Clock(MOMENT)
     settings, deliverer = whatsapp(clock, {"reminder": {"bn": TEMPLATE_SID}})
-    counts = run_due_work(engine, settings, now=MOMENT, deliverer=deliverer)
+    counts = run_due_work(engine, settings, deliverer.channels, now=MOMENT, deliverer=deliverer)
     assert (counts["reminders_queued"], counts["sent"]) == (1, 1)
     [sent] = fake.messages
     assert sent.to.endswith(RESIDENT) and sent.content_sid == TEMPLATE_SID
@@ -119,12 +119,12 @@ def test_without_a_template_it_is_held_and_never_sent_once_expired(engine, fake,
                          last_inbound_at=MOMENT - timedelta(days=3))
     clock = Clock(MOMENT)
     settings, deliverer = whatsapp(clock)
-    counts = run_due_work(engine, settings, now=MOMENT, deliverer=deliverer)
+    counts = run_due_work(engine, settings, deliverer.channels, now=MOMENT, deliverer=deliverer)
     assert (counts["reminders_queued"], counts["held"]) == (1, 1)
     assert [message.status for message in _messages(engine)] == ["held"]
 
     clock.now = MOMENT + SEND_WINDOW + timedelta(seconds=1)
-    counts = run_due_work(engine, settings, now=clock.now, deliverer=deliverer)
+    counts = run_due_work(engine, settings, deliverer.channels, now=clock.now, deliverer=deliverer)
     assert counts["expired"] == 1
     [message] = _messages(engine)
     assert (message.status, message.payload) == ("expired", {})
@@ -134,6 +134,56 @@ def test_without_a_template_it_is_held_and_never_sent_once_expired(engine, fake,
         session.commit()
     deliverer.deliver_due()
     assert fake.attempts == []
+
+
+# --- one boundary for the 15-minute rule -------------------------------------------------------------
+
+@pytest.mark.parametrize("late_by, goes", [
+    (timedelta(minutes=14, seconds=59), True),
+    (SEND_WINDOW, False),  # exactly 15:00: late (it used to be queued, then expired unsent)
+    (timedelta(minutes=15, seconds=1), False),
+])
+def test_a_reminder_leaves_before_fifteen_minutes_and_is_skipped_from_then(engine, fake, whatsapp, late_by, goes):
+    event_id = _event(engine)
+    _coming(engine, event_id, channel="whatsapp", address=RESIDENT, last_inbound_at=MOMENT)
+    clock = Clock(MOMENT + late_by)
+    settings, deliverer = whatsapp(clock)
+    counts = run_due_work(engine, settings, deliverer.channels, now=clock.now, deliverer=deliverer)
+    planned_and_sent = (counts["reminders_queued"], counts["reminders_skipped"], counts["sent"], counts["expired"])
+    if goes:
+        assert planned_and_sent == (1, 0, 1, 0)
+        [sent] = fake.messages
+        assert sent.to.endswith(RESIDENT) and "Bow East ward panel" in sent.body
+        assert [message.status for message in _messages(engine)] == ["sent"]
+    else:
+        assert planned_and_sent == (0, 1, 0, 0)
+        assert fake.attempts == [] and _messages(engine) == []
+
+
+def test_planning_needs_only_the_channels_not_a_deliverer(engine, fake, whatsapp):
+    """Queued in one pass without a deliverer (a channel with credentials is not skipped for want of
+    one), sent by the next pass that has it."""
+    event_id = _event(engine)
+    _coming(engine, event_id, channel="whatsapp", address=RESIDENT, last_inbound_at=MOMENT)
+    clock = Clock(MOMENT)
+    settings, deliverer = whatsapp(clock)
+    counts = run_due_work(engine, settings, deliverer.channels, now=MOMENT)
+    assert (counts["reminders_queued"], counts["reminders_skipped"]) == (1, 0) and "sent" not in counts
+    assert fake.attempts == [] and [message.status for message in _messages(engine)] == ["pending"]
+    clock.now = MOMENT + timedelta(minutes=1)
+    assert run_due_work(engine, settings, deliverer.channels, now=clock.now, deliverer=deliverer)["sent"] == 1
+    assert len(fake.messages) == 1
+
+
+def test_a_channel_without_credentials_here_is_skipped_and_counted(engine, fake, whatsapp):
+    event_id = _event(engine)
+    _coming(engine, event_id, channel="whatsapp", address=RESIDENT, last_inbound_at=MOMENT)
+    _coming(engine, event_id, channel="sms", address="+447700900789")  # no SMS number configured
+    clock = Clock(MOMENT)
+    settings, deliverer = whatsapp(clock)
+    counts = run_due_work(engine, settings, deliverer.channels, now=MOMENT, deliverer=deliverer)
+    assert (counts["reminders_queued"], counts["reminders_skipped"], counts["sent"]) == (1, 1, 1)
+    assert [message.channel for message in _messages(engine)] == ["whatsapp"]
 
 
 # --- expiry in the deliverer -----------------------------------------------------------------------
@@ -184,7 +234,7 @@ def test_the_web_chat_collects_its_reminder_and_it_is_sent_once_shown(app, clien
                          updated_at=now, confirmed_at=now - timedelta(minutes=1)))
         session.commit()
     settings = Settings(secret_key=TEST_SECRET_KEY, reminder_offsets=(TWO_HOURS,))
-    assert run_due_work(engine, settings, now=now + timedelta(seconds=1))["reminders_queued"] == 1
+    assert run_due_work(engine, settings, {}, now=now + timedelta(seconds=1))["reminders_queued"] == 1
 
     other = client.post("/chat/api/updates", json={"session": new_session_id()})
     assert other.status_code == 200 and other.get_json() == {"messages": []}

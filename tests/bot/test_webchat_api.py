@@ -127,7 +127,7 @@ def test_healthz_sees_the_worker_heartbeat(app, client):
     from bot.worker import run_due_work
     from storage.types import utcnow
 
-    run_due_work(app.extensions["safer_homes.engine"], app.extensions["safer_homes.settings"], now=utcnow())
+    run_due_work(app.extensions["safer_homes.engine"], app.extensions["safer_homes.settings"], {}, now=utcnow())
     body = client.get("/healthz").get_json()
     assert body["worker"]["running"] is True and body["worker"]["last_heartbeat_age_seconds"] < 5
 

@@ -3,11 +3,13 @@ reminder before the resident had a place, exactly once (twice run, a crash betwe
 once), and what a moved or cancelled event does to them. Retention of RSVPs after the event."""
 from __future__ import annotations
 
+import secrets
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select, text
 
 from bot import reminders as planner
 from bot.reminders import SEND_WINDOW, plan_due_reminders, reminder_moment, tell_residents
@@ -15,7 +17,7 @@ from bot.settings import ReminderOffset, parse_reminder_offsets
 from storage import events as event_store
 from storage import reminders
 from storage.crypto import keyed_hash
-from storage.database import new_session
+from storage.database import make_engine, new_session
 from storage.models import Contact, Event, OutboxMessage, ReminderRun, Rsvp
 
 UTC = timezone.utc
@@ -308,6 +310,98 @@ def test_a_cancelled_event_sends_one_notice_and_no_more_reminders(engine):
     assert "cancelled" in notice.payload["replies"][0]["text"]
     assert _plan(engine, reminder_moment(WINTER, TWO_HOURS)).queued == 0
     assert len(_outbox(engine)) == 1
+
+
+def _named_engine(database_url, backend, name):
+    """An engine of its own whose PostgreSQL connections carry `name`, so the test sees when they wait."""
+    if backend == "postgresql":
+        database_url = make_url(database_url).update_query_dict({"application_name": name}).render_as_string(
+            hide_password=False)
+    return make_engine(database_url)
+
+
+def _hold_until_blocked_or_done(database_url, backend, name, done: threading.Event) -> None:
+    """Keep the caller's transaction open until the connection called `name` waits on a lock (PostgreSQL)
+    or has finished without waiting (what happened before the fix). SQLite's BEGIN IMMEDIATE lets the
+    other not even begin until this commits, so there a short pause is all it takes."""
+    if backend != "postgresql":
+        done.wait(0.5)
+        return
+    watcher = make_engine(database_url)
+    try:
+        deadline = time.monotonic() + 20
+        while not done.is_set() and time.monotonic() < deadline:
+            with watcher.connect() as connection:
+                if connection.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = :name"
+                ), {"name": name}).scalar():
+                    return
+            time.sleep(0.02)
+    finally:
+        watcher.dispose()
+
+
+@pytest.mark.parametrize("first", ["worker", "cancel"])
+def test_a_cancellation_racing_the_worker_leaves_no_reminder_to_send(database_url, engine, backend, monkeypatch, first):
+    """The worker queues an event's reminders while `events cancel` commits. Whichever takes the event
+    row first, the other waits for it: the cancellation drops what the worker queued, or the worker sees
+    the cancellation and queues nothing. Before the lock, the worker's uncommitted reminders survived."""
+    event_id = _event(engine)
+    coming = _resident(engine, event_id, "coming")
+    moment = reminder_moment(WINTER, TWO_DAYS)
+    now = moment + timedelta(minutes=1)
+    worker_name, cancel_name = f"worker-{secrets.token_hex(4)}", f"cancel-{secrets.token_hex(4)}"
+    first_holds, worker_done, cancel_done, errors = threading.Event(), threading.Event(), threading.Event(), []
+    if first == "worker":
+        real_finish = reminders.finish_reminder_moment
+
+        def finish_then_hold(session, **kwargs):
+            real_finish(session, **kwargs)  # queued, not committed
+            first_holds.set()
+            _hold_until_blocked_or_done(database_url, backend, cancel_name, cancel_done)
+
+        monkeypatch.setattr(reminders, "finish_reminder_moment", finish_then_hold)
+
+    def worker():
+        own = _named_engine(database_url, backend, worker_name)
+        try:
+            if first == "cancel":
+                first_holds.wait(20)
+            _plan(own, now, offsets=(TWO_DAYS,))
+        except Exception as error:  # noqa: BLE001 - reported by the assert below
+            errors.append(error)
+        finally:
+            worker_done.set()
+            own.dispose()
+
+    def cancel():
+        own = _named_engine(database_url, backend, cancel_name)
+        try:
+            if first == "worker":
+                first_holds.wait(20)
+            with new_session(own) as session:
+                event_store.cancel_event(session, event_id=event_id, now=now)
+                tell_residents(session, CHANNELS, event_id=event_id, now=now)
+                if first == "cancel":
+                    first_holds.set()
+                    _hold_until_blocked_or_done(database_url, backend, worker_name, worker_done)
+                session.commit()
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            cancel_done.set()
+            own.dispose()
+
+    threads = [threading.Thread(target=worker), threading.Thread(target=cancel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert first_holds.is_set()
+    assert [(message.contact_id, message.kind) for message in _outbox(engine)] == [(coming, "event_notice")]
+    # Later passes queue nothing for the cancelled event either.
+    assert _plan(engine, reminder_moment(WINTER, TWO_HOURS)).queued == 0
 
 
 @pytest.mark.parametrize("starts_at, place, message", [
