@@ -14,8 +14,12 @@ from storage.models import Contact, Conversation
 def find_or_create_contact(
     session: Session, *, channel: str, address_hash: str, address_sealed: Optional[str], now: datetime
 ) -> Contact:
-    """The contact behind a hashed address, created on first contact. Locks the row for this turn."""
-    query = select(Contact).where(Contact.channel == channel, Contact.address_hash == address_hash).with_for_update()
+    """The contact behind a hashed address, created on first contact. Locks the row for this turn.
+
+    FOR NO KEY UPDATE: two turns of one contact still take turns, but the worker can queue a reminder
+    for them meanwhile (an outbox row's foreign key takes only FOR KEY SHARE on its contact)."""
+    query = (select(Contact).where(Contact.channel == channel, Contact.address_hash == address_hash)
+             .with_for_update(key_share=True))
     contact = session.execute(query).scalar_one_or_none()
     if contact is not None:
         return contact

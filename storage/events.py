@@ -304,7 +304,7 @@ def save_rsvp(
     With a capacity, a yes when every place is taken joins the waiting list; a yes from someone who
     already has a place (or is waiting) only changes their needs. A no from someone with a place frees
     it for the earliest on the waiting list, who is returned in `promoted` to be told. The event row is
-    locked first (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), so
+    locked first (SELECT … FOR NO KEY UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), so
     two people answering at once for the last place cannot both get it. Not coming keeps no needs.
 
     A cancelled or started event takes no answer, yes or no (EventClosed, nothing changed): the check is
@@ -313,7 +313,13 @@ def save_rsvp(
     unknown = set(needs) - set(NEEDS)
     if unknown:
         raise ValueError(f"unknown needs {sorted(unknown)!r}")
-    event = session.execute(select(Event).where(Event.id == event_id).with_for_update()).scalar_one_or_none()
+    # FOR NO KEY UPDATE: it serialises answers to one event (and waits for a cancel or move, which take
+    # FOR UPDATE), but not the reminder planner's FOR KEY SHARE. The planner holds the event and then
+    # inserts outbox rows that key-share-lock contacts, while this turn holds its contact and then wants
+    # the event; with a plain FOR UPDATE here those two could deadlock.
+    event = session.execute(
+        select(Event).where(Event.id == event_id).with_for_update(key_share=True)
+    ).scalar_one_or_none()
     if event is None:
         raise LookupError(f"there is no event {event_id}")
     if event.cancelled_at is not None:
