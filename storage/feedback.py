@@ -68,7 +68,10 @@ def claim_feedback_question(session: Session, *, rsvp_id: int, contact_id: int, 
     """Lock the resident, then their RSVP, and check it is still due; None if not (asked by another worker,
     cancelled, answered "no" since). The contact is locked first, as a conversation turn locks it first,
     so the worker and a message from the resident take turns instead of deadlocking."""
-    contact = session.execute(select(Contact).where(Contact.id == contact_id).with_for_update()).scalar_one_or_none()
+    # FOR NO KEY UPDATE, as a turn locks it: FOR UPDATE would block every outbox insert for this contact.
+    contact = session.execute(
+        select(Contact).where(Contact.id == contact_id).with_for_update(key_share=True)
+    ).scalar_one_or_none()
     if contact is None:
         return None
     row = session.execute(
