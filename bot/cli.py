@@ -734,17 +734,20 @@ def events_agenda(event_id: int) -> None:
                 "replaces the wording.")
 @click.argument("item_id", type=int)
 @click.option("--text", "shown_text", default=None, help="The wording residents see instead of the resident's own.")
-def events_agenda_approve(item_id: int, shown_text) -> None:
+@click.option("--as-written", is_flag=True, help="Show the resident's own words (drops a wording given before).")
+def events_agenda_approve(item_id: int, shown_text, as_written: bool) -> None:
     from storage import agenda
     from storage.types import utcnow
 
     with _session() as session:
         try:
-            agenda.approve_item(session, item_id=item_id, shown_text=shown_text, now=utcnow())
+            item = agenda.approve_item(session, item_id=item_id, shown_text=shown_text, as_written=as_written,
+                                       now=utcnow())
         except (ValueError, LookupError) as problem:
             raise _Refused(f"not approved: {problem}")
+        reworded = item.shown_text is not None
         session.commit()
-    how = "in your wording" if shown_text is not None else "as written"
+    how = "in your wording" if reworded else "as written"
     click.echo(f"agenda item {item_id} approved: other residents see it {how} and can back it")
 
 

@@ -107,6 +107,8 @@ def _label(turn: Turn, item: AgendaItemInfo) -> str:
     if len(text) > LABEL_MAX:
         text = text[: LABEL_MAX - 1].rstrip() + "…"
     box = TICKED if item.item_id in turn.draft.get("backing", ()) else UNTICKED
+    if item.language is None:  # an organiser's wording: no resident's language to name
+        return f"{box} {text}"
     return f"{box} {text} ({_language_name(item.language)})"
 
 

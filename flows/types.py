@@ -195,7 +195,7 @@ class AgendaItemInfo:
 
     item_id: int
     text: str
-    language: str
+    language: Optional[str]  # None for an organiser's wording
     topic: str
     backers: int
     mine: bool = False  # they sent it: they cannot back it

@@ -105,10 +105,15 @@ def save_item(
     return item
 
 
-def approve_item(session: Session, *, item_id: int, now: datetime, shown_text: Optional[str] = None) -> AgendaItem:
-    """An organiser lets other residents see an item and back it: as written, or in `shown_text`, their
-    wording without the names, addresses or allegations the resident's words may hold. Approving again
-    replaces the wording (without `shown_text`, residents see the resident's own words)."""
+def approve_item(
+    session: Session, *, item_id: int, now: datetime, shown_text: Optional[str] = None, as_written: bool = False,
+) -> AgendaItem:
+    """An organiser lets other residents see an item and back it: in `shown_text`, their wording without
+    the names, addresses or allegations the resident's words may hold, or as written. Approving again
+    without either keeps the wording given before: the resident's own words are shown only when an
+    organiser says so (`as_written`), never by accident after a hide and a re-approval."""
+    if shown_text is not None and as_written:
+        raise ValueError("give a wording or approve it as written, not both")
     if shown_text is not None:
         shown_text = shown_text.strip()
         if not shown_text or len(shown_text) > MAX_TEXT_LENGTH:
@@ -116,7 +121,11 @@ def approve_item(session: Session, *, item_id: int, now: datetime, shown_text: O
     item = session.get(AgendaItem, item_id)
     if item is None:
         raise LookupError(f"there is no agenda item {item_id}")
-    item.approved_at, item.hidden_at, item.shown_text = now, None, shown_text
+    if shown_text is not None:
+        item.shown_text = shown_text
+    elif as_written:
+        item.shown_text = None
+    item.approved_at, item.hidden_at = now, None
     session.flush()
     return item
 
@@ -151,7 +160,9 @@ def items_for_meeting(session: Session, *, event_id: int) -> list[MeetingItem]:
     """What other residents may see of a meeting's items (the chat offers them to back): only those an
     organiser approved, in the approved wording, most backed first (then oldest first)."""
     return [
-        MeetingItem(item_id=item.id, topic=item.topic, text=item.shown_text or item.text, language=item.language,
+        # The organiser's wording is in whatever language they wrote it: no resident's language is claimed.
+        MeetingItem(item_id=item.id, topic=item.topic, text=item.shown_text or item.text,
+                    language=None if item.shown_text else item.language,
                     backers=count, sender_contact_id=item.contact_id, created_at=item.created_at)
         for item, count in _meeting_rows(session, event_id=event_id, approved_only=True)
     ]

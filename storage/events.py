@@ -181,6 +181,10 @@ def update_event(
         draft.decision_makers = _decision_makers(decision_makers)
     _apply_translations(draft, titles=titles, descriptions=descriptions, machine_translated=machine_translated)
     _check_event(session, draft)
+    if draft.capacity != event.capacity and event.starts_at <= now:
+        # Its places were settled when it began: a place given now would come too late to use, and the
+        # resident would then be asked how an event they could not go to went.
+        raise EventDetails(f"event {event_id} has started; its capacity can no longer change")
     if draft.capacity is not None and draft.capacity != event.capacity:
         given = count_attending(session, event_id=event_id)
         if draft.capacity < given:

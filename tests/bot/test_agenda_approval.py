@@ -83,7 +83,7 @@ def test_the_flow_with_the_chats_lookups_offers_only_approved_items_in_the_appro
             replies = chat.send(**message)
             seen += [reply.text for reply in replies] + [c.label for reply in replies for c in reply.choices]
     assert "MARKER" not in "\n".join(seen)
-    assert f"☐ {REWORDED} (English)" in seen and "☐ More lighting on the estate (English)" in seen
+    assert f"☐ {REWORDED}" in seen and "☐ More lighting on the estate (English)" in seen
     # A forged tap on an item nobody approved is not offered, so it backs nothing.
     assert [intent for intent in chat.intents if isinstance(intent, BackAgendaItem)] == [BackAgendaItem(ids["named"])]
 
@@ -99,7 +99,7 @@ def test_through_the_web_chat_an_unapproved_item_never_reaches_another_resident(
     amina.send(choice="topic:noise")
     amina.send("Music at night")
     assert amina.keys == [f"back:{ids['as_written']}", f"back:{ids['named']}", "done", "skip"]
-    assert amina.replies[-1]["choices"][1]["label"] == f"☐ {REWORDED} (English)"
+    assert amina.replies[-1]["choices"][1]["label"] == f"☐ {REWORDED}"
     amina.send(choice=f"back:{ids['waiting']}")  # forged: not offered
     amina.send(choice=f"back:{ids['named']}")
     amina.send(choice="done")
@@ -148,6 +148,14 @@ def test_approve_and_hide_change_what_residents_see(engine, database_url):
     assert result.exit_code == 0 and "as written" in result.output
     assert shown()[ids["hidden"]] == HIDDEN
 
+    # Shown again after the hide: still in the organiser's wording, until they ask for the resident's words.
+    result = _cli(database_url, "events", "agenda-approve", str(ids["waiting"]))
+    assert result.exit_code == 0 and "in your wording" in result.output
+    assert shown()[ids["waiting"]] == "Dealing in stairwells"
+    result = _cli(database_url, "events", "agenda-approve", str(ids["waiting"]), "--as-written")
+    assert result.exit_code == 0 and "as written" in result.output
+    assert shown()[ids["waiting"]] == WAITING
+
 
 def _items_for(engine, event_id):
     with new_session(engine) as session:
@@ -165,6 +173,7 @@ def test_the_commands_refuse_bad_input_and_change_nothing(engine, database_url):
                                                                    "must be 1 to 2000 characters"),
         (("agenda-approve", str(ids["waiting"]), "--text", "x" * 2001), "must be 1 to 2000 characters"),
         (("agenda-approve", "twelve"), "not a valid integer"),
+        (("agenda-approve", str(ids["waiting"]), "--text", "Words", "--as-written"), "not both"),
         (("agenda-approve",), "Missing argument"),
         (("agenda-hide", "999"), "not hidden: there is no agenda item 999"),
         (("agenda-hide", "-3"), "No such option '-3'"),

@@ -97,3 +97,11 @@ def test_a_photo_instead_of_words_asks_again():
     chat.send(choice="topic:asb")
     chat.send(media=(Media("abc", "photo"),))
     assert chat.state["step"] == "item" and _saved(chat, SaveAgendaItem) == []
+
+
+def test_an_organisers_wording_is_offered_without_claiming_a_residents_language():
+    reworded = AgendaItemInfo(item_id=100, text="Drug dealing near the blocks", language=None, topic="drugs", backers=3)
+    chat = _chat((reworded,), lang="bn")
+    chat.send(choice="topic:drugs")
+    chat.send("ভবনের সিঁড়িতে মাদক")
+    assert [choice.label for choice in chat.last[-1].choices][0] == "☐ Drug dealing near the blocks"

@@ -113,6 +113,8 @@ def test_other_residents_see_only_approved_items_in_the_approved_wording_and_bac
         shown = agenda.items_for_meeting(session, event_id=panel)
         assert [(item.item_id, item.text) for item in shown] == [
             (as_written, "More lighting on the estate"), (reworded, "Drug dealing near the blocks")]
+        # The organiser's wording is not in the resident's language, so none is claimed for it.
+        assert [item.language for item in shown] == ["en", None]
         assert "MARKER" not in repr(shown)
         # Never backed unless shown: waiting or hidden items are refused and nothing is stored.
         assert not agenda.back_item(session, item_id=waiting, contact_id=reader, now=AT)
@@ -129,8 +131,8 @@ def test_other_residents_see_only_approved_items_in_the_approved_wording_and_bac
         assert review[reworded].shown_text == "Drug dealing near the blocks"
         assert review[hidden].backers == 1 and review[hidden].approved_at is None
 
-        # Approving again without a wording shows the resident's own words; approving a hidden item shows it.
-        agenda.approve_item(session, item_id=reworded, now=AT)
+        # Approving again as written shows the resident's own words; approving a hidden item shows it.
+        agenda.approve_item(session, item_id=reworded, now=AT, as_written=True)
         agenda.approve_item(session, item_id=hidden, now=AT)
         session.commit()
         texts = {item.item_id: item.text for item in agenda.items_for_meeting(session, event_id=panel)}
@@ -207,3 +209,18 @@ def test_bad_feedback_is_refused_and_nothing_is_stored(engine, database_url):
         with new_session(engine) as session, pytest.raises(error):
             feedback.save_feedback(session, comment=None, language="en", now=AT, **values)
     assert dump_every_table(database_url) == before
+
+
+def test_approving_again_keeps_the_organisers_wording_unless_told_to_show_the_residents_words(engine):
+    with new_session(engine) as session:
+        panel = _event(session, days=10)
+        item_id = _item(session, "MARKER-NAMED Mr X deals by Block C", event_id=panel, contact_id=_contact(session, 0))
+        agenda.approve_item(session, item_id=item_id, now=AT, shown_text="Drug dealing near the blocks")
+        agenda.hide_item(session, item_id=item_id, now=AT)
+        agenda.approve_item(session, item_id=item_id, now=AT)  # shown again: still in the organiser's words
+        assert [item.text for item in agenda.items_for_meeting(session, event_id=panel)] == ["Drug dealing near the blocks"]
+        with pytest.raises(ValueError, match="not both"):
+            agenda.approve_item(session, item_id=item_id, now=AT, shown_text="Other words", as_written=True)
+        agenda.approve_item(session, item_id=item_id, now=AT, as_written=True)
+        assert [item.text for item in agenda.items_for_meeting(session, event_id=panel)] == [
+            "MARKER-NAMED Mr X deals by Block C"]

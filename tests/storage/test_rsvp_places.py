@@ -213,3 +213,19 @@ def test_removing_the_limit_gives_everyone_waiting_a_place_in_order(engine):
         seen = events.event_for_resident(session, event_id=event_id, contact_id=d)
         assert (seen.places_left, seen.rsvp.confirmed_at) == (None, NOW + timedelta(minutes=9))
     assert _statuses(engine, event_id) == dict.fromkeys((a, b, c, d), "attending")
+
+
+@pytest.mark.parametrize("capacity", [2, None])
+def test_once_an_event_has_started_its_capacity_can_no_longer_change_and_nobody_waiting_is_moved_up(
+        database_url, engine, capacity):
+    event_id, (a, b, _, _) = _setup(engine, capacity=1)
+    _answer(engine, event_id, a)
+    _answer(engine, event_id, b)  # waiting
+    with new_session(engine) as session:
+        session.get(Event, event_id).starts_at = NOW + timedelta(minutes=30)
+        session.commit()
+    before = dump_every_table(database_url)
+    with new_session(engine) as session, pytest.raises(events.EventDetails, match="has started"):
+        events.update_event(session, event_id=event_id, now=NOW + timedelta(hours=3), capacity=capacity)
+    assert dump_every_table(database_url) == before
+    assert _statuses(engine, event_id) == {a: "attending", b: "waiting"}
