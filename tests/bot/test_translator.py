@@ -103,8 +103,9 @@ def test_a_refused_key_gives_no_translation_and_logs_no_words(caplog, key, statu
 def test_a_language_the_server_cannot_translate_gives_no_translation(libre, caplog):
     with caplog.at_level(logging.WARNING):
         assert LibreTranslator(libre.url).translate(WORDS, source="so") is None
-    assert any("HTTP 400 'so is not supported'" in record.getMessage() for record in caplog.records)
     _no_words_logged(caplog)
+    _no_part_logged(caplog, "so is not supported")
+    assert any("HTTP 400, with an error field" in record.getMessage() for record in caplog.records)
 
 
 @pytest.mark.parametrize("status", [429, 500])
@@ -146,15 +147,43 @@ def test_an_answer_that_is_not_a_translation_gives_none(caplog):
     _no_words_logged(caplog)
 
 
-def test_an_error_quoting_the_words_is_not_logged(caplog):
+def _no_part_logged(caplog, error: str) -> None:
+    """No six characters in a row of `error` (an error body's message) are in any log line."""
+    for record in caplog.records:
+        message = record.getMessage()
+        for start in range(len(error) - 5):
+            assert error[start:start + 6] not in message, (error[start:start + 6], message)
+
+
+@pytest.mark.parametrize("error", [
+    f"could not process {WORDS}",  # the whole text
+    f"could not process {WORDS[-8:]}",  # a part of it, not its start
+    "Bad parameter zq71 given",  # nothing of the text, still not logged
+])
+def test_no_part_of_an_error_message_is_logged(caplog, error):
     def handler(request):
-        return httpx.Response(400, json={"error": f"cannot translate {WORDS}"})
+        return httpx.Response(400, json={"error": error})
 
     with caplog.at_level(logging.WARNING):
         translator = LibreTranslator("http://libre.invalid", transport=httpx.MockTransport(handler))
         assert translator.translate(WORDS, source="bn") is None
-    assert any("HTTP 400" in record.getMessage() for record in caplog.records)
     _no_words_logged(caplog)
+    _no_part_logged(caplog, error)
+    assert any("HTTP 400, with an error field (not logged)" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("body", [{"message": "Bad Gateway zq71"}, ["zq71 not a dict"], "<html>Bad Gateway zq71</html>"])
+def test_an_error_answer_without_an_error_field_logs_only_its_status(caplog, body):
+    def handler(request):
+        if isinstance(body, str):
+            return httpx.Response(502, text=body)
+        return httpx.Response(502, json=body)
+
+    with caplog.at_level(logging.WARNING):
+        translator = LibreTranslator("http://libre.invalid", transport=httpx.MockTransport(handler))
+        assert translator.translate(WORDS, source="bn") is None
+    assert "zq71" not in caplog.text
+    assert any("HTTP 502, without an error field" in record.getMessage() for record in caplog.records)
 
 
 # --- Google, at deep-translator's seam (it cannot be pointed at a fake server) ---------------------------
