@@ -683,7 +683,7 @@ def _language_in_english(code: str) -> str:
                 "many back it and its language.")
 @click.argument("event_id", type=int)
 def events_agenda(event_id: int) -> None:
-    from bot.agenda_translation import translate_missing
+    from bot.agenda_translation import keep_translations, missing_translations, translate_items
     from bot.translator import translator_from_settings
     from storage import agenda
 
@@ -691,10 +691,15 @@ def events_agenda(event_id: int) -> None:
         translator = translator_from_settings(Settings.from_env())
     except ValueError as problem:
         raise click.ClickException(str(problem))
+    # With TRANSLATOR set, items not in English get English once, kept for the next look (and for staff).
+    # One request per item, up to its timeout each: asked with no transaction open, between a short read
+    # and a short save (which keeps the first translation if two organisers look at once).
     with _session() as session:
         event, _ward_name = _event_or_fail(session, event_id)
-        # With TRANSLATOR set, items not in English get English once, kept for the next look (and for staff).
-        made = translate_missing(session, translator, event_id=event_id)
+        pending = missing_translations(session, translator, event_id=event_id)
+    made = translate_items(translator, pending)
+    with _session() as session:
+        made = keep_translations(session, made)
         session.commit()
         groups = agenda.grouped_agenda(session, event_id=event_id)
     click.echo(f"Agenda items for event {event_id}: {event.title}")

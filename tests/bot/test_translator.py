@@ -1,12 +1,14 @@
 """TRANSLATOR: LibreTranslate against an in-process fake server, Google at deep-translator's seam, none sends
 nothing; agenda items get English once and keep it."""
 import logging
+import secrets
+import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import make_url, select, text
 
 from bot.agenda_translation import translate_missing
 from bot.settings import Settings
@@ -18,7 +20,7 @@ from bot.translator import (
     translator_from_settings,
 )
 from storage import agenda
-from storage.database import new_session
+from storage.database import make_engine, new_session
 from storage.models import AgendaItem, Event
 from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.helpers import dump_every_table
@@ -271,17 +273,13 @@ def _translations(engine) -> dict:
 def test_missing_translations_are_made_once_and_kept(engine, libre):
     panel, stairs, shop, swings = _items(engine)
     translator = LibreTranslator(libre.url)
-    with new_session(engine) as session:
-        made = translate_missing(session, translator, event_id=panel)
-        session.commit()
+    made = translate_missing(engine, translator, event_id=panel)
     assert made == {stairs: Translation(f"[en] {WORDS}", "LibreTranslate"),
                     shop: Translation("[en] دکان کے باہر شور", "LibreTranslate")}
     assert sorted(request["source"] for request in libre.requests) == ["bn", "ur"]  # English is not sent
     assert _translations(engine) == {stairs: f"[en] {WORDS}", shop: "[en] دکان کے باہر شور", swings: None}
 
-    with new_session(engine) as session:
-        assert translate_missing(session, translator, event_id=panel) == {}
-        session.commit()
+    assert translate_missing(engine, translator, event_id=panel) == {}
     assert len(libre.requests) == 2  # the second look asked nothing
 
 
@@ -289,14 +287,11 @@ def test_a_failed_translation_is_not_kept_and_is_tried_again(engine, libre, capl
     panel, stairs, shop, _swings = _items(engine)
     translator = LibreTranslator(libre.url)
     libre.fail_next(2, status=500)
-    with new_session(engine) as session, caplog.at_level(logging.WARNING):
-        assert translate_missing(session, translator, event_id=panel) == {}
-        session.commit()
+    with caplog.at_level(logging.WARNING):
+        assert translate_missing(engine, translator, event_id=panel) == {}
     _no_words_logged(caplog)
     assert set(_translations(engine).values()) == {None}
-    with new_session(engine) as session:
-        assert set(translate_missing(session, translator, event_id=panel)) == {stairs, shop}
-        session.commit()
+    assert set(translate_missing(engine, translator, event_id=panel)) == {stairs, shop}
     assert len(libre.requests) == 4
 
 
@@ -311,10 +306,8 @@ def test_translator_none_sends_nothing_and_changes_nothing(engine, database_url,
 
     monkeypatch.setattr(deep_translator, "GoogleTranslator", refuse)
     before = dump_every_table(database_url)
-    with new_session(engine) as session:
-        assert translate_missing(session, translator_from_settings(Settings.from_env({"SECRET_KEY": "x"})),
-                                 event_id=panel) == {}
-        session.commit()
+    assert translate_missing(engine, translator_from_settings(Settings.from_env({"SECRET_KEY": "x"})),
+                             event_id=panel) == {}
     assert dump_every_table(database_url) == before
 
 
@@ -345,6 +338,55 @@ def test_events_agenda_translates_once_and_labels_the_engine(engine, database_ur
     assert second.exit_code == 0, second.output
     assert f"      English (machine translation): [en] {WORDS}" in second.output.splitlines()
     assert len(libre.requests) == 2  # kept: nothing asked again
+
+
+def _open_transactions(database_url, name) -> list[str]:
+    """What the command's own connections are doing now: PostgreSQL's states of those called `name`; on
+    SQLite, "write lock" when another connection cannot begin (BEGIN IMMEDIATE holds the lock until it ends)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        connection = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("ROLLBACK")
+            return []
+        except sqlite3.OperationalError:
+            return ["write lock"]
+        finally:
+            connection.close()
+    watcher = make_engine(database_url)
+    try:
+        with watcher.connect() as connection:
+            return list(connection.execute(text(
+                "SELECT state FROM pg_stat_activity WHERE application_name = :name AND state != 'idle'"
+            ), {"name": name}).scalars())
+    finally:
+        watcher.dispose()
+
+
+def test_events_agenda_asks_the_translator_with_no_transaction_open(engine, database_url, backend, libre,
+                                                                     monkeypatch):
+    """A translation can take up to its timeout per item: meanwhile the command holds no transaction (no
+    "idle in transaction" connection on PostgreSQL, no write lock on SQLite), and still keeps what came."""
+    panel, stairs, shop, swings = _items(engine)
+    name = f"agenda-{secrets.token_hex(4)}"
+    url = database_url
+    if backend == "postgresql":
+        url = make_url(database_url).update_query_dict({"application_name": name}).render_as_string(
+            hide_password=False)
+    seen = []
+    real_translate = LibreTranslator.translate
+
+    def translate_and_look(self, text, **kwargs):
+        seen.append(_open_transactions(database_url, name))
+        return real_translate(self, text, **kwargs)
+
+    monkeypatch.setattr(LibreTranslator, "translate", translate_and_look)
+    result = _agenda(url, panel, TRANSLATOR="libre", LIBRETRANSLATE_URL=libre.url)
+    assert result.exit_code == 0, result.output
+    assert seen == [[], []]
+    assert _translations(engine) == {stairs: f"[en] {WORDS}", shop: "[en] دکان کے باہر شور", swings: None}
+    assert f"      English (machine translation, LibreTranslate): [en] {WORDS}" in result.output.splitlines()
 
 
 def test_events_agenda_says_which_items_could_not_be_translated(engine, database_url, libre, caplog):
