@@ -19,6 +19,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     from bot.channels import telegram as telegram_webhook
     from bot.channels import twilio as twilio_webhook
     from web import chat, events as event_pages, health
+    from web import staff as staff_pages
     from web import i18n as page_languages
 
     settings = Settings.from_env()
@@ -45,6 +46,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(chat.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(event_pages.blueprint)
+    staff_pages.install(app, settings)
     logging.getLogger("bot").setLevel(logging.INFO)
     return app
 

@@ -81,7 +81,7 @@ def upgrade() -> None:
 
 
 @main.command("demo-data", help="Add the wards, agencies and category routing that are missing; on a new "
-              "database also a few demo community spaces and events.")
+              "database also a few demo community spaces and events, and the first staff admin.")
 def demo_data() -> None:
     from sqlalchemy import select
 
@@ -94,14 +94,38 @@ def demo_data() -> None:
         # staff removed must not come back.
         new_database = session.execute(select(Ward.id).limit(1)).first() is None
         seed_reference_data(session)
+        admin_password = None
         if new_database:
             seed_demo_spaces(session, now=utcnow())
             seed_demo_events(session, now=utcnow())
+            admin_password = _first_admin(session)
         session.commit()
     click.echo("wards, agencies and category routing are in place")
     if new_database:
         click.echo("demo community spaces added (change them with `safer-homes spaces edit|remove`)")
         click.echo("demo events added (see them with `safer-homes events list`)")
+    if admin_password:
+        # Printed once, here, and never stored in clear: script/server shows it on the first start only.
+        click.echo(f"staff admin added: sign in at /staff/login as {DEMO_ADMIN_EMAIL} "
+                   f"with the password {admin_password} (shown once)")
+
+
+# The first admin a new installation gets (example.org is reserved: it can never be someone's real address).
+DEMO_ADMIN_EMAIL = "admin@example.org"
+
+
+def _first_admin(session) -> str | None:
+    """Add the first admin to a database that has none; its generated password, or None."""
+    from storage import staff as staff_store
+    from storage.types import utcnow
+
+    if staff_store.has_admin(session):
+        return None
+    password = staff_store.generate_password()
+    user = staff_store.add_staff(session, email=DEMO_ADMIN_EMAIL, role="admin", password=password, now=utcnow())
+    staff_store.record_audit(session, action="staff_added", now=utcnow(), account=user.id, role="admin",
+                             by="demo-data")
+    return password
 
 
 @main.group("telegram", help="Telegram: connect the bot to this server, or poll for updates while developing.")
@@ -791,6 +815,40 @@ def events_feedback(event_id: int) -> None:
         click.echo("Comments:")
         for comment, language in summary.comments:
             click.echo(f"  [{_language_in_english(language)}] {comment}")
+
+
+# --- staff accounts (docs/staff.md) ----------------------------------------------------------------
+
+@main.group(help="Staff accounts for the staff pages (/staff/login).")
+def staff() -> None:
+    pass
+
+
+@staff.command("add", help="Add a staff account. Without --password a strong one is generated and printed once.")
+@click.argument("email")
+@click.option("--role", required=True, help="admin, officer, organiser or viewer.")
+@click.option("--agency", "agency_slug", default=None,
+              help="The agency's slug (council, housing, police...); required for every role but admin.")
+@click.option("--password", default=None, help="At least 12 characters; better left out.")
+def staff_add(email: str, role: str, agency_slug, password) -> None:
+    from storage import staff as staff_store
+    from storage.types import utcnow
+
+    generated = password is None
+    password = staff_store.generate_password() if generated else password
+    with _session() as session:
+        now = utcnow()
+        try:
+            user = staff_store.add_staff(session, email=email, role=role, agency_slug=agency_slug,
+                                         password=password, now=now)
+        except staff_store.StaffInputError as problem:
+            raise _Refused(f"not added: {problem}")
+        staff_store.record_audit(session, action="staff_added", now=now, staff_user_id=None,
+                                 account=user.id, role=user.role, agency=agency_slug, by="command line")
+        session.commit()
+        click.echo(f"added {user.email} ({user.role}{', ' + agency_slug if agency_slug else ''})")
+    if generated:
+        click.echo(f"password (shown once, not stored anywhere in clear): {password}")
 
 
 if __name__ == "__main__":

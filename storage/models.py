@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -350,3 +350,48 @@ class AgendaBacking(SQLModel, table=True):
     item_id: int = Field(foreign_key="agendaitem.id", primary_key=True, ondelete="CASCADE")
     contact_id: int = Field(foreign_key="contact.id", primary_key=True, ondelete="CASCADE")
     created_at: datetime = _when()
+
+
+# --- staff accounts (issue 6) ------------------------------------------------------------------------
+
+STAFF_ROLES = ("admin", "officer", "organiser", "viewer")
+
+
+class StaffUser(SQLModel, table=True):
+    """A person who works in the staff pages. Every role but admin belongs to one agency, whose reports
+    (the ones residents shared with it) are all that account may see. Never deleted: `active` turns an
+    account off and keeps the audit log's "who" meaningful."""
+
+    __table_args__ = (
+        UniqueConstraint("email", name="uq_staffuser_email"),
+        CheckConstraint("role IN ('admin', 'officer', 'organiser', 'viewer')", name="ck_staffuser_role"),
+        CheckConstraint("role = 'admin' OR agency_id IS NOT NULL", name="ck_staffuser_agency_unless_admin"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)  # stored lower-cased: one account per address however it is typed
+    password_hash: str = Field(sa_type=Text)  # argon2id, with its parameters (storage/staff.py)
+    role: str = Field(max_length=16)
+    agency_id: Optional[int] = Field(default=None, foreign_key="agency.id", index=True)
+    active: bool = Field(default=True)
+    # The lockout (design.md, "Staff access"): wrong passwords counted from the first one in a 15-minute window.
+    failed_logins: int = Field(default=0)
+    first_failed_at: Optional[datetime] = _when(default=None)
+    locked_until: Optional[datetime] = _when(default=None)
+    created_at: datetime = _when(default_factory=utcnow)
+    last_login_at: Optional[datetime] = _when(default=None)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One thing a staff account did or tried (logged in, failed to, added an account, viewed a named
+    report, changed one). `detail` holds ids, roles and reasons, never a name, address, password or a
+    resident's words: the audit log is read by admins and kept longer than the things it points to."""
+
+    __table_args__ = (Index("ix_auditentry_staff_at", "staff_user_id", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _when(index=True)
+    # None: the service itself, the command line, or a login attempt for an address with no account.
+    staff_user_id: Optional[int] = Field(default=None, foreign_key="staffuser.id")
+    action: str = Field(max_length=64)
+    # A plain number, not a foreign key: the entry outlives the report it names.
+    report_id: Optional[int] = Field(default=None, index=True)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
