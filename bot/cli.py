@@ -554,7 +554,9 @@ def events_poster(event_id: int, languages: str, out_path) -> None:
         raise click.BadParameter(str(problem), param_hint="--lang")
     app = create_app()
     try:
-        with app.app_context():
+        # A request context, as the page would have: the templates' context processors (the staff
+        # pages' sign-in state among them) expect one.
+        with app.test_request_context(f"/events/{event_id}/poster"):
             page = event_pages.render_poster(event_id, chosen)
     finally:
         app.extensions["safer_homes.engine"].dispose()
