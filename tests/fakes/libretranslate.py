@@ -18,16 +18,12 @@ import threading
 import time
 from typing import Optional
 
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.fakes.local_server import LocalServer
 
 # A few of the codes a LibreTranslate server with the usual Argos models knows (Somali has no model).
 LANGUAGES = frozenset({"en", "bn", "ur", "ar", "zh-Hans", "zh-Hant", "pl", "lt", "es", "pt", "it", "fr", "tr"})
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:
-        pass
 
 
 class FakeLibreTranslate:
@@ -40,22 +36,16 @@ class FakeLibreTranslate:
         self._requests: list[dict] = []
         self._failures: list[list] = []  # [count, status, error]
         self._delay = 0.0
-        self._server = None
-        self._thread: Optional[threading.Thread] = None
+        self._http: Optional[LocalServer] = None
 
     def start(self) -> "FakeLibreTranslate":
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-libretranslate", daemon=True)
-        self._thread.start()
+        self._http = LocalServer(self._wsgi, name="fake-libretranslate")
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=10)
-            self._server.server_close()
-            self._server = None
+        if self._http is not None:
+            self._http.close()
+            self._http = None
 
     def __enter__(self) -> "FakeLibreTranslate":
         return self.start()
@@ -66,7 +56,7 @@ class FakeLibreTranslate:
     @property
     def url(self) -> str:
         """The address to give as LIBRETRANSLATE_URL."""
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self._http.url
 
     # --- switches ----------------------------------------------------------------------------------
 

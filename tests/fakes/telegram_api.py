@@ -25,8 +25,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.fakes.local_server import LocalServer
 
 MAX_MESSAGE_LENGTH = 4096  # after entity parsing, as the real API counts (in UTF-16 code units here)
 MAX_CALLBACK_DATA_BYTES = 64
@@ -134,13 +135,6 @@ class SlidingWindow:
         self.times.append(now)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No access log: request lines hold the bot token."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
 @dataclass
 class _Failure:
     count: int
@@ -174,30 +168,23 @@ class FakeTelegramAPI:
         self._files: dict[str, tuple[str, bytes, Optional[int]]] = {}
         self.webhook: Optional[dict] = None
         self.count_429 = 0
-        self._server = None
+        self._http: Optional[LocalServer] = None
         self._stopping = False
-        self._thread: Optional[threading.Thread] = None
 
     # --- life --------------------------------------------------------------------------------------
 
     def start(self) -> "FakeTelegramAPI":
         self._stopping = False
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        # A short poll interval: stop() waits for the serving loop to notice, and tests stop it often.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-telegram-api", daemon=True)
-        self._thread.start()
+        self._http = LocalServer(self._wsgi, name="fake-telegram-api")
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
+        if self._http is not None:
             with self._lock:
                 self._stopping = True  # a long poll in progress returns now
                 self._updates_arrived.notify_all()
-            self._server.shutdown()
-            self._thread.join(timeout=10)
-            self._server.server_close()
-            self._server = None
+            self._http.close()
+            self._http = None
 
     def __enter__(self) -> "FakeTelegramAPI":
         return self.start()
@@ -208,7 +195,7 @@ class FakeTelegramAPI:
     @property
     def url(self) -> str:
         """The base to give as TELEGRAM_API_BASE_URL (methods are at {url}/bot{token}/{method})."""
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self._http.url
 
     # --- switches ----------------------------------------------------------------------------------
 

@@ -20,10 +20,10 @@ from datetime import datetime, timezone
 from typing import Callable, Optional
 
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from bot import sms
+from tests.fakes.local_server import LocalServer
 
 API_VERSION = "2010-04-01"
 MAX_BODY = 1600
@@ -65,11 +65,6 @@ class _Failure:
     retry_after: Optional[float]
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):  # the test output stays about the test
-        pass
-
-
 @dataclass
 class FakeTwilio:
     account_sid: str
@@ -95,18 +90,13 @@ class FakeTwilio:
             Rule(f"/{API_VERSION}/Accounts/<sid>/Messages/<message_sid>/Media/<media_sid>", endpoint="media",
                  methods=["GET"]),
         ])
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-twilio", daemon=True)
-        self._thread.start()
+        self._http = LocalServer(self._wsgi, name="fake-twilio", poll_interval=0.02)
+        self.url = self._http.url
 
     # --- life cycle --------------------------------------------------------------------------------
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._http.close()
 
     def __enter__(self) -> "FakeTwilio":
         return self

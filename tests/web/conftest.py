@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import built_app
+from tests.fakes.local_server import LocalServer
 
 CHROMIUM = Path(os.environ.get("SAFER_HOMES_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -28,13 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log: nothing about who used the chat is written anywhere, in tests too."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
 
 
 @pytest.fixture
@@ -53,15 +45,12 @@ def live_app(live_database_url):
 @pytest.fixture
 def live_server(live_app) -> Iterator[str]:
     """The app on a free port of 127.0.0.1, served by werkzeug in a daemon thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
+    # No access log there either: nothing about who used the chat is written anywhere, in tests too.
+    server = LocalServer(live_app, name="live-server")
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield server.url
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+        server.close()
 
 
 @pytest.fixture(scope="session")
