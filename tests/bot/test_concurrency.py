@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from storage.database import make_engine, new_session
 from storage.models import Contact, Report
+from tests.concurrency import run_together
 from tests.helpers import WebChat, new_session_id
 
 JOURNEY = [dict(choice="start"), dict(choice="lang:en"), dict(choice="menu:report"), dict(choice="danger:no"),
@@ -42,11 +43,7 @@ def _at_once(app, body: dict, times: int = 4) -> list[int]:
         barrier.wait()
         statuses.append(client.post("/chat/api/messages", json=body).status_code)
 
-    threads = [threading.Thread(target=post) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(*[post] * times)
     return statuses
 
 

@@ -2,10 +2,9 @@
 days after, and never in the middle of something else (bot/followups.py), on SQLite and PostgreSQL."""
 import secrets
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import make_url, select, text
+from sqlalchemy import select
 
 from bot.followups import ask_how_it_went
 from bot.settings import Settings
@@ -13,6 +12,7 @@ from bot.worker import run_due_work
 from storage import contacts
 from storage.database import make_engine, new_session
 from storage.models import Contact, Conversation, Event, OutboxMessage, Rsvp
+from tests.concurrency import hold_until_blocked_or_done, named_url
 
 STARTS = datetime(2026, 12, 1, 18, 30, tzinfo=timezone.utc)
 ENDS = STARTS + timedelta(hours=2, minutes=30)
@@ -142,18 +142,7 @@ def test_the_worker_asks_in_its_pass(engine):
     assert counts["feedback_asked"] == 1
 
 
-def _waiting_on_a_lock(database_url, name) -> bool:
-    watcher = make_engine(database_url)
-    try:
-        with watcher.connect() as connection:
-            return bool(connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = :name"
-            ), {"name": name}).scalar())
-    finally:
-        watcher.dispose()
-
-
-def test_two_workers_at_once_ask_each_resident_once(engine, database_url, backend, monkeypatch):
+def test_two_workers_at_once_ask_each_resident_once(engine, database_url, monkeypatch):
     """The first worker holds its transaction open once it has claimed a resident; the second asks the
     same residents meanwhile. On PostgreSQL the first commits only when the second is blocked on a lock,
     or has got past the claim without one (then both would ask): the claim's locks and its recheck of
@@ -170,13 +159,7 @@ def test_two_workers_at_once_ask_each_resident_once(engine, database_url, backen
             second_past_claim.set()
         elif not first_claimed.is_set():
             first_claimed.set()
-            if backend == "postgresql":
-                deadline = time.monotonic() + 20
-                while not (second_past_claim.is_set() or second_done.is_set()
-                           or _waiting_on_a_lock(database_url, second_name)) and time.monotonic() < deadline:
-                    time.sleep(0.02)
-            else:
-                second_done.wait(0.5)  # the second cannot even begin until this commits
+            hold_until_blocked_or_done(database_url, second_done, second_name, also_done=(second_past_claim,))
         return real_open(session, **kwargs)
 
     monkeypatch.setattr(contacts, "open_conversation", open_after_claim)
@@ -194,10 +177,7 @@ def test_two_workers_at_once_ask_each_resident_once(engine, database_url, backen
                 second_done.set()
             own_engine.dispose()
 
-    second_url = database_url
-    if backend == "postgresql":
-        second_url = make_url(database_url).update_query_dict({"application_name": second_name}).render_as_string(
-            hide_password=False)
+    second_url = named_url(database_url, second_name)
     threads = [threading.Thread(target=worker, args=(database_url,), name="first"),
                threading.Thread(target=worker, args=(second_url,), name="second")]
     for thread in threads:

@@ -22,6 +22,7 @@ from bot.translator import (
 from storage import agenda
 from storage.database import make_engine, new_session
 from storage.models import AgendaItem, Event
+from tests.concurrency import named_url
 from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.helpers import dump_every_table
 
@@ -364,16 +365,12 @@ def _open_transactions(database_url, name) -> list[str]:
         watcher.dispose()
 
 
-def test_events_agenda_asks_the_translator_with_no_transaction_open(engine, database_url, backend, libre,
-                                                                     monkeypatch):
+def test_events_agenda_asks_the_translator_with_no_transaction_open(engine, database_url, libre, monkeypatch):
     """A translation can take up to its timeout per item: meanwhile the command holds no transaction (no
     "idle in transaction" connection on PostgreSQL, no write lock on SQLite), and still keeps what came."""
     panel, stairs, shop, swings = _items(engine)
     name = f"agenda-{secrets.token_hex(4)}"
-    url = database_url
-    if backend == "postgresql":
-        url = make_url(database_url).update_query_dict({"application_name": name}).render_as_string(
-            hide_password=False)
+    url = named_url(database_url, name)
     seen = []
     real_translate = LibreTranslator.translate
 

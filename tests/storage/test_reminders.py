@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, make_url, select, text
+from sqlalchemy import func, select
 
 from bot import reminders as planner
 from bot.reminders import SEND_WINDOW, plan_due_reminders, reminder_moment, tell_residents
@@ -17,8 +16,9 @@ from bot.settings import ReminderOffset, parse_reminder_offsets
 from storage import events as event_store
 from storage import reminders
 from storage.crypto import keyed_hash
-from storage.database import make_engine, new_session
+from storage.database import new_session
 from storage.models import Contact, Event, OutboxMessage, ReminderRun, Rsvp
+from tests.concurrency import hold_until_blocked_or_done, named_engine, run_together
 
 UTC = timezone.utc
 TWO_DAYS, TWO_HOURS = ReminderOffset(2, "d"), ReminderOffset(2, "h")
@@ -244,11 +244,7 @@ def test_two_workers_at_once_queue_each_reminder_once(engine, backend, monkeypat
         except Exception as error:  # pragma: no cover - shown by the assert below
             errors.append(error)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(worker, worker)
     assert errors == []
     assert sorted(results) == [0, 20]
     assert len(_outbox(engine)) == 20 and len(_runs(engine)) == 1
@@ -312,37 +308,8 @@ def test_a_cancelled_event_sends_one_notice_and_no_more_reminders(engine):
     assert len(_outbox(engine)) == 1
 
 
-def _named_engine(database_url, backend, name):
-    """An engine of its own whose PostgreSQL connections carry `name`, so the test sees when they wait."""
-    if backend == "postgresql":
-        database_url = make_url(database_url).update_query_dict({"application_name": name}).render_as_string(
-            hide_password=False)
-    return make_engine(database_url)
-
-
-def _hold_until_blocked_or_done(database_url, backend, name, done: threading.Event) -> None:
-    """Keep the caller's transaction open until the connection called `name` waits on a lock (PostgreSQL)
-    or has finished without waiting (what happened before the fix). SQLite's BEGIN IMMEDIATE lets the
-    other not even begin until this commits, so there a short pause is all it takes."""
-    if backend != "postgresql":
-        done.wait(0.5)
-        return
-    watcher = make_engine(database_url)
-    try:
-        deadline = time.monotonic() + 20
-        while not done.is_set() and time.monotonic() < deadline:
-            with watcher.connect() as connection:
-                if connection.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = :name"
-                ), {"name": name}).scalar():
-                    return
-            time.sleep(0.02)
-    finally:
-        watcher.dispose()
-
-
 @pytest.mark.parametrize("first", ["worker", "cancel"])
-def test_a_cancellation_racing_the_worker_leaves_no_reminder_to_send(database_url, engine, backend, monkeypatch, first):
+def test_a_cancellation_racing_the_worker_leaves_no_reminder_to_send(database_url, engine, monkeypatch, first):
     """The worker queues an event's reminders while `events cancel` commits. Whichever takes the event
     row first, the other waits for it: the cancellation drops what the worker queued, or the worker sees
     the cancellation and queues nothing. Before the lock, the worker's uncommitted reminders survived."""
@@ -358,12 +325,12 @@ def test_a_cancellation_racing_the_worker_leaves_no_reminder_to_send(database_ur
         def finish_then_hold(session, **kwargs):
             real_finish(session, **kwargs)  # queued, not committed
             first_holds.set()
-            _hold_until_blocked_or_done(database_url, backend, cancel_name, cancel_done)
+            hold_until_blocked_or_done(database_url, cancel_done, cancel_name)
 
         monkeypatch.setattr(reminders, "finish_reminder_moment", finish_then_hold)
 
     def worker():
-        own = _named_engine(database_url, backend, worker_name)
+        own = named_engine(database_url, worker_name)
         try:
             if first == "cancel":
                 first_holds.wait(20)
@@ -375,7 +342,7 @@ def test_a_cancellation_racing_the_worker_leaves_no_reminder_to_send(database_ur
             own.dispose()
 
     def cancel():
-        own = _named_engine(database_url, backend, cancel_name)
+        own = named_engine(database_url, cancel_name)
         try:
             if first == "worker":
                 first_holds.wait(20)
@@ -384,7 +351,7 @@ def test_a_cancellation_racing_the_worker_leaves_no_reminder_to_send(database_ur
                 tell_residents(session, CHANNELS, event_id=event_id, now=now)
                 if first == "cancel":
                     first_holds.set()
-                    _hold_until_blocked_or_done(database_url, backend, worker_name, worker_done)
+                    hold_until_blocked_or_done(database_url, worker_done, worker_name)
                 session.commit()
         except Exception as error:  # noqa: BLE001
             errors.append(error)
@@ -392,11 +359,7 @@ def test_a_cancellation_racing_the_worker_leaves_no_reminder_to_send(database_ur
             cancel_done.set()
             own.dispose()
 
-    threads = [threading.Thread(target=worker), threading.Thread(target=cancel)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(worker, cancel)
     assert errors == []
     assert first_holds.is_set()
     assert [(message.contact_id, message.kind) for message in _outbox(engine)] == [(coming, "event_notice")]

@@ -3,16 +3,16 @@ first in line, and two people answering at once for the last place never both ge
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from storage import contacts, events
 from storage.database import make_engine, new_session
 from storage.models import Event, Rsvp
 from storage.types import utcnow
+from tests.concurrency import hold_until_blocked_or_done, run_together
 from tests.helpers import dump_every_table
 
 NOW = utcnow().replace(microsecond=0)
@@ -118,18 +118,7 @@ def test_bad_answers_are_refused_and_change_nothing(database_url, engine):
     assert dump_every_table(database_url) == before
 
 
-def _backend_waiting_on_a_lock(database_url) -> bool:
-    watcher = make_engine(database_url)
-    try:
-        with watcher.connect() as connection:
-            return bool(connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )).scalar())
-    finally:
-        watcher.dispose()
-
-
-def test_two_people_answering_at_once_for_the_last_place_never_both_get_it(database_url, engine, backend):
+def test_two_people_answering_at_once_for_the_last_place_never_both_get_it(database_url, engine):
     """The first holds the event row (uncommitted) while the second answers; on PostgreSQL we wait until
     the second is really blocked on the lock before the first commits, so without the lock both would
     count one place free and both get it."""
@@ -144,12 +133,9 @@ def test_two_people_answering_at_once_for_the_last_place_never_both_get_it(datab
                                          interpreter_language=None, now=NOW)
                 outcomes[a] = saved.rsvp.status
                 first_saved.set()
-                if backend == "postgresql":
-                    deadline = time.monotonic() + 20
-                    while not _backend_waiting_on_a_lock(database_url) and time.monotonic() < deadline:
-                        time.sleep(0.05)
-                else:
-                    second_done.wait(0.5)  # SQLite: the second cannot even begin until this commits
+                # PostgreSQL: until any connection to the database waits on a lock (the second, on the
+                # event row) or the second has answered without waiting; SQLite: a short pause.
+                hold_until_blocked_or_done(database_url, second_done)
                 session.commit()
         except Exception as error:  # noqa: BLE001 - reported by the test below
             errors.append(error)
@@ -171,11 +157,7 @@ def test_two_people_answering_at_once_for_the_last_place_never_both_get_it(datab
         finally:
             other.dispose()
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(first, second)
     assert not errors
     assert outcomes == {a: "attending", b: "waiting"}
     assert _statuses(engine, event_id) == {a: "attending", b: "waiting"}

@@ -18,9 +18,8 @@ from storage import reminders
 from storage.crypto import keyed_hash
 from storage.database import new_session
 from storage.models import Rsvp
-from tests.storage.test_reminders import (
-    TWO_DAYS, WINTER, _event, _hold_until_blocked_or_done, _named_engine, _outbox, _plan, _resident,
-)
+from tests.concurrency import hold_until_blocked_or_done, named_engine, run_together
+from tests.storage.test_reminders import TWO_DAYS, WINTER, _event, _outbox, _plan, _resident
 
 
 def test_a_turn_answering_while_the_planner_queues_its_reminder_neither_waits_nor_deadlocks(
@@ -43,7 +42,7 @@ def test_a_turn_answering_while_the_planner_queues_its_reminder_neither_waits_no
     def hold_then_queue(session, **kwargs):
         # Here _queue_moment holds the event FOR KEY SHARE and has not inserted into the outbox yet.
         planner_holds.set()
-        _hold_until_blocked_or_done(database_url, backend, turn_name, turn_saved)
+        hold_until_blocked_or_done(database_url, turn_saved, turn_name)
         if not turn_saved.is_set():
             waited.append("the turn waited for the planner's event")
         return real_queue(session, **kwargs)
@@ -51,7 +50,7 @@ def test_a_turn_answering_while_the_planner_queues_its_reminder_neither_waits_no
     monkeypatch.setattr(reminders, "queue_reminders", hold_then_queue)
 
     def planner():
-        own = _named_engine(database_url, backend, planner_name)
+        own = named_engine(database_url, planner_name)
         try:
             assert _plan(own, now, offsets=(TWO_DAYS,)).queued == 1
         except BaseException as error:  # noqa: BLE001 - reported by the assert below
@@ -61,7 +60,7 @@ def test_a_turn_answering_while_the_planner_queues_its_reminder_neither_waits_no
             own.dispose()
 
     def turn():
-        own = _named_engine(database_url, backend, turn_name)
+        own = named_engine(database_url, turn_name)
         try:
             assert planner_holds.wait(20)
             with new_session(own) as session:
@@ -73,7 +72,7 @@ def test_a_turn_answering_while_the_planner_queues_its_reminder_neither_waits_no
                                       needs=("step_free",), interpreter_language=None, now=now)
                 turn_saved.set()
                 # Still holding the contact while the planner inserts this resident's reminder.
-                _hold_until_blocked_or_done(database_url, backend, planner_name, planner_done)
+                hold_until_blocked_or_done(database_url, planner_done, planner_name)
                 if not planner_done.is_set():
                     waited.append("the planner's outbox insert waited for the turn's contact")
                 session.commit()
@@ -83,11 +82,7 @@ def test_a_turn_answering_while_the_planner_queues_its_reminder_neither_waits_no
             turn_saved.set()
             own.dispose()
 
-    threads = [threading.Thread(target=planner), threading.Thread(target=turn)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    threads = run_together(planner, turn)
     assert not any(thread.is_alive() for thread in threads)
     assert errors == []  # a deadlock aborts one of them (DeadlockDetected)
     if backend == "postgresql":
