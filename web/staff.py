@@ -203,8 +203,8 @@ def _lang_query() -> dict:
 
 
 def _error_page(status: int, title: str, message: str):
-    response = make_response(render_template("staff/error.html", title=title, message=message), status)
-    return protect_staff_pages(response)
+    # The blueprint's after_request (protect_staff_pages) adds its headers to these responses too.
+    return make_response(render_template("staff/error.html", title=title, message=message), status)
 
 
 @blueprint.errorhandler(CSRFError)

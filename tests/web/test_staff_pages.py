@@ -132,13 +132,18 @@ def test_the_session_cookie_is_secure_when_public_base_url_is_https(database_url
         assert client.get("/staff/", **https).status_code == 200
 
 
-def test_staff_pages_carry_a_nonce_csp_and_are_not_cached(client):
-    response = client.get("/staff/login")
+def _assert_staff_headers(response) -> str:
+    """The staff pages' nonce CSP (its nonce on the page's style) and no-store; returns the policy."""
     policy = response.headers["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
     assert f'<style nonce="{nonce}">' in response.get_data(as_text=True)
     assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "script-src" not in policy
     assert response.headers["Cache-Control"] == "no-store"
+    return policy
+
+
+def test_staff_pages_carry_a_nonce_csp_and_are_not_cached(client):
+    policy = _assert_staff_headers(client.get("/staff/login"))
     assert client.get("/staff/login").headers["Content-Security-Policy"] != policy  # a fresh nonce each time
 
 
@@ -156,6 +161,7 @@ def test_a_login_without_a_valid_token_is_refused_with_400_and_changes_nothing(a
     response = client.post("/staff/login", data=data)
     assert response.status_code == 400
     assert "Nothing was changed" in response.get_data(as_text=True)
+    _assert_staff_headers(response)
     assert dump_every_table(database_url) == before
     assert client.get("/staff/").status_code == 302
 
@@ -224,6 +230,7 @@ def test_only_admins_open_the_admin_pages(app, client, clock, database_url, role
         response = client.get(path)
         assert response.status_code == 403
         assert "Your role does not include this page" in response.get_data(as_text=True)
+        _assert_staff_headers(response)
     before = dump_every_table(database_url)
     token = _token(client, "/staff/")
     added = client.post("/staff/admin/users", data={"email": "sneaky@agency.example", "role": "admin",
