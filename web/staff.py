@@ -28,7 +28,6 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import (Blueprint, abort, current_app, g, make_response, redirect, render_template, request, session,
@@ -37,6 +36,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from flows import i18n
+from flows.events import LONDON
 from flows.i18n import _N
 from storage import staff as staff_store
 from storage.database import new_session
@@ -48,7 +48,6 @@ login_manager = LoginManager()
 
 # A working day's length: a staff session on a shared office computer should not outlive the shift.
 STAFF_SESSION_HOURS = 10
-LONDON = ZoneInfo("Europe/London")
 
 # Role names as staff read them, through the catalogue (marked here, translated in the page's language).
 ROLE_LABELS = {
