@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
-from storage.models import ASSUMED_EVENT_LENGTH, Contact, Event, EventFeedback, Rsvp, Space, Ward
+from storage.models import ASSUMED_EVENT_LENGTH, Contact, Event, EventFeedback, Rsvp, Space, Ward, event_end
 
 MAX_COMMENT_LENGTH = 2000
 # "How was it?" is asked within this long after the end; later, memories fade and it is skipped.
@@ -32,11 +32,7 @@ class FeedbackTarget:
 
     @property
     def ended_at(self) -> datetime:
-        return ended_at(self.event)
-
-
-def ended_at(event: Event) -> datetime:
-    return event.ends_at or event.starts_at + ASSUMED_EVENT_LENGTH
+        return event_end(self.event)
 
 
 def _ended_within_asking_time(now: datetime):

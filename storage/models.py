@@ -232,6 +232,11 @@ class Space(SQLModel, table=True):
 ASSUMED_EVENT_LENGTH = timedelta(hours=2)
 
 
+def event_end(event: Event) -> datetime:
+    """When `event` ends: its own end time, else ASSUMED_EVENT_LENGTH after it starts."""
+    return event.ends_at or event.starts_at + ASSUMED_EVENT_LENGTH
+
+
 class Event(SQLModel, table=True):
     """A ward panel, forum or community event residents can find and say they are coming to."""
 

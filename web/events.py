@@ -19,7 +19,7 @@ from flows import events as flow_events
 from flows import i18n
 from storage import events
 from storage.database import new_session
-from storage.models import ASSUMED_EVENT_LENGTH, Space
+from storage.models import Space, event_end
 
 blueprint = Blueprint("events", __name__)
 
@@ -39,7 +39,7 @@ def event_calendar_file(event_id: int):
     entry.add("uid", f"event-{event.id}@safer-homes")
     entry.add("summary", event.title)
     entry.add("dtstart", event.starts_at)
-    entry.add("dtend", event.ends_at or event.starts_at + ASSUMED_EVENT_LENGTH)
+    entry.add("dtend", event_end(event))
     entry.add("dtstamp", event.created_at)
     if venue:
         entry.add("location", venue)
