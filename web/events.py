@@ -19,22 +19,31 @@ from flows import events as flow_events
 from flows import i18n
 from storage import events
 from storage.database import new_session
-from storage.models import Space, event_end
+from storage.models import Event, Space, event_end
 
 blueprint = Blueprint("events", __name__)
 
 
-@blueprint.get("/events/<int:event_id>.ics")
-def event_calendar_file(event_id: int):
-    """The event for a phone's calendar: its own end time (or the assumed length), and the venue as a
-    resident would look for it on a map: the space's name and address, else the place written, else the ward."""
+def _event_and_venue(event_id: int) -> Optional[tuple[Event, Optional[str]]]:
+    """The event, and its venue as a resident would look for it on a map: the space's name and address,
+    else the place written, else the ward; None if there is no such event."""
     with new_session(current_app.extensions["safer_homes.engine"]) as session:
         found = events.find_event(session, event_id=event_id)
         if found is None:
-            abort(404)
+            return None
         event, ward_name = found
         space = session.get(Space, event.space_id) if event.space_id else None
     venue = f"{space.name}, {space.address}" if space else (event.place or ward_name)
+    return event, venue
+
+
+@blueprint.get("/events/<int:event_id>.ics")
+def event_calendar_file(event_id: int):
+    """The event for a phone's calendar: its own end time (or the assumed length), and its venue."""
+    found = _event_and_venue(event_id)
+    if found is None:
+        abort(404)
+    event, venue = found
     entry = CalendarEvent()
     entry.add("uid", f"event-{event.id}@safer-homes")
     entry.add("summary", event.title)
@@ -119,13 +128,10 @@ def _when(event, lang: str) -> dict:
 def render_poster(event_id: int, languages: list[str], *, nonce: str = "") -> Optional[str]:
     """The poster as one HTML document, one A4 page per language; None if there is no such event."""
     settings = current_app.extensions["safer_homes.settings"]
-    with new_session(current_app.extensions["safer_homes.engine"]) as session:
-        found = events.find_event(session, event_id=event_id)
-        if found is None:
-            return None
-        event, ward_name = found
-        space = session.get(Space, event.space_id) if event.space_id else None
-    venue = f"{space.name}, {space.address}" if space else (event.place or ward_name)
+    found = _event_and_venue(event_id)
+    if found is None:
+        return None
+    event, venue = found
     offers = event.offers or {}
     links = answer_links(event_id, settings)
     codes = [(name, links[name], qr_svg(links[name])) for name in ("telegram", "whatsapp") if links[name]]
