@@ -108,7 +108,7 @@ def _locale(lang: str) -> str:
     return "en_GB" if lang == "en" else lang.replace("-", "_")
 
 
-def _datetime(lang: str, moment, pattern: str = "EEEE d MMMM, HH:mm") -> str:
+def london_datetime(lang: str, moment, pattern: str = "EEEE d MMMM, HH:mm") -> str:
     """A day and London time in the resident's language and digits."""
     return i18n.localise_digits(format_datetime(moment.astimezone(LONDON), pattern, locale=_locale(lang)), lang)
 
@@ -124,7 +124,7 @@ def title_of(lang: str, event: EventInfo) -> str:
 def describe_event(lang: str, event: EventInfo) -> str:
     """One line a resident recognises the event by: title (in their language), day and London time, place."""
     place = event.space_name or event.place or event.ward_name
-    when = _datetime(lang, event.starts_at)
+    when = london_datetime(lang, event.starts_at)
     if place:
         return _in(lang, EVENT_LINE, title=title_of(lang, event), when=when, place=place)
     return _in(lang, EVENT_LINE_WITHOUT_PLACE, title=title_of(lang, event), when=when)
@@ -283,11 +283,11 @@ def kind_label(turn: Turn, event: EventInfo) -> str:
 
 
 def _when(turn: Turn, event: EventInfo) -> str:
-    starts = _datetime(turn.lang, event.starts_at)
+    starts = london_datetime(turn.lang, event.starts_at)
     if not event.ends_at:
         return starts
     same_day = event.ends_at.astimezone(LONDON).date() == event.starts_at.astimezone(LONDON).date()
-    ends = _datetime(turn.lang, event.ends_at, "HH:mm" if same_day else "EEEE d MMMM, HH:mm")
+    ends = london_datetime(turn.lang, event.ends_at, "HH:mm" if same_day else "EEEE d MMMM, HH:mm")
     return turn._(TIME_RANGE, starts=starts, ends=ends)
 
 

@@ -6,10 +6,8 @@ import re
 import secrets
 from contextlib import contextmanager
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import segno
-from babel.dates import format_date, format_time
 from babel.lists import format_list
 from flask import Blueprint, Response, abort, current_app, g, make_response, render_template, request
 from icalendar import Calendar, Event as CalendarEvent
@@ -66,9 +64,6 @@ def event_calendar_file(event_id: int):
 
 # --- the printable poster --------------------------------------------------------------------------
 
-LONDON = ZoneInfo("Europe/London")
-
-
 def poster_languages(value: Optional[str], default: str = i18n.DEFAULT_LANGUAGE) -> list[str]:
     """ "en,bn,so" as shipped language codes in that order; raises ValueError naming an unknown one, so an
     organiser is told rather than handed a poster missing the language they asked for."""
@@ -116,13 +111,12 @@ def _page_language(lang: str):
 
 
 def _when(event, lang: str) -> dict:
-    locale = lang.replace("-", "_")
-    starts = event.starts_at.astimezone(LONDON)
-    parts = {"day": format_date(starts.date(), "EEEE d MMMM y", locale=locale),
-             "start": format_time(starts, "HH:mm", locale=locale)}
+    """The day, start and end (if set) in London time, in `lang`'s words and digits."""
+    parts = {"day": flow_events.london_datetime(lang, event.starts_at, "EEEE d MMMM y"),
+             "start": flow_events.london_datetime(lang, event.starts_at, "HH:mm")}
     if event.ends_at:
-        parts["end"] = format_time(event.ends_at.astimezone(LONDON), "HH:mm", locale=locale)
-    return {name: i18n.localise_digits(text, lang) for name, text in parts.items()}
+        parts["end"] = flow_events.london_datetime(lang, event.ends_at, "HH:mm")
+    return parts
 
 
 def render_poster(event_id: int, languages: list[str], *, nonce: str = "") -> Optional[str]:
