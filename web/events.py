@@ -132,11 +132,10 @@ def render_poster(event_id: int, languages: list[str], *, nonce: str = "") -> Op
     # What residents type or open, kept left-to-right and unbroken inside any language's sentence.
     marked = {name: Markup('<span class="command">{}</span>').format(links[name])
               for name in ("command", "sms_number", "web_chat") if links[name]}
+    # Interpreter languages in their own names, as the chat shows them, so a resident finds theirs.
+    interpreters = [flow_events.INTERPRETER_NAMES.get(code, code) for code in offers.get("interpreters", ())]
     pages = []
     for lang in languages:
-        locale = lang.replace("-", "_")
-        # Interpreter languages in their own names, as the chat shows them, so a resident finds theirs.
-        interpreters = [flow_events.INTERPRETER_NAMES.get(code, code) for code in offers.get("interpreters", ())]
         with _page_language(lang):
             pages.append(Markup(render_template(
                 "poster_page.html", event=event, venue=venue, offers=offers, links=links, codes=codes, marked=marked,
@@ -145,7 +144,7 @@ def render_poster(event_id: int, languages: list[str], *, nonce: str = "") -> Op
                 # The mark describes the text shown: a page falling back to the organiser's words has none.
                 machine_translated=lang in event.machine_translated and (lang in event.titles or lang in event.descriptions),
                 when=_when(event, lang), kind_label=flow_events.KINDS.get(event.kind),
-                interpreters=format_list(interpreters, locale=locale) if interpreters else "",
+                interpreters=format_list(interpreters, locale=lang.replace("-", "_")) if interpreters else "",
             )))
     with _page_language(languages[0]):
         return render_template("poster.html", pages=pages, title=event.title, nonce=nonce)
