@@ -68,7 +68,7 @@ def _ask_one(session: Session, settings: Settings, channels: Mapping[str, Channe
         return False
     state = dict(conversation.state)
     language = state.get("lang") or target.contact.language
-    state["lang"] = language if i18n.is_shipped(language) else i18n.DEFAULT_LANGUAGE
+    state["lang"] = i18n.shipped_or_default(language)
     event = to_event_info(target.event, ward_name=target.ward_name, ward_slug=target.ward_slug, space=target.space)
     context = flows.Context(now=now, wards=(), agencies=(), lookup_report=lambda reference: None,
                             new_reference=_no_reference, idle_after=settings.conversation_idle_after)

@@ -76,7 +76,7 @@ def tell_of_places(
         found = events.event_for_resident(session, event_id=event_id, contact_id=person.contact_id)
         if found.event.starts_at <= now:
             continue  # storage gives no place once an event has begun; a notice then would expire unsent
-        lang = person.language if i18n.is_shipped(person.language) else i18n.DEFAULT_LANGUAGE
+        lang = i18n.shipped_or_default(person.language)
         event = to_event_info(found.event, ward_name=found.ward_name, ward_slug=found.ward_slug, space=found.space,
                               my_rsvp=found.rsvp, places_left=found.places_left,
                               waiting_position=found.waiting_position)

@@ -134,7 +134,7 @@ def _queue_moment(session: Session, channels: Mapping[str, Channel], *, event_id
         # is its delivery, into the box the page empties when it is next open, so what is there is shown
         # until the event starts rather than lost after 15 minutes of a closed page.
         expires_at = starts_at if channel == WEBCHAT else min(moment + SEND_WINDOW, starts_at)
-        language = contact_language if i18n.is_shipped(contact_language) else i18n.DEFAULT_LANGUAGE
+        language = i18n.shipped_or_default(contact_language)
         payloads = render_for(channel, channels, notices.reminder(language, info))
         if payloads:
             queued += reminders.queue_reminders(
@@ -160,7 +160,7 @@ def tell_residents(session: Session, channels: Mapping[str, Channel], *, event_i
     by_language: dict[str, tuple] = {}
     told = 0
     for resident in reminders.residents_to_tell(session, event_id=event_id):
-        language = resident.language if i18n.is_shipped(resident.language) else i18n.DEFAULT_LANGUAGE
+        language = i18n.shipped_or_default(resident.language)
         replies = by_language.setdefault(language, words(language, info))
         # Past the event's (new, or cancelled) start a notice about it is no use: it expires then.
         if queue_notice(session, channels=channels, contact_id=resident.contact_id, channel=resident.channel,

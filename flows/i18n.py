@@ -45,6 +45,11 @@ def is_shipped(code: str | None) -> bool:
     return code in BY_CODE
 
 
+def shipped_or_default(code: str | None) -> str:
+    """`code` if it is a shipped language, else the default: what a resident is written to in."""
+    return code if is_shipped(code) else DEFAULT_LANGUAGE
+
+
 def best_match(requested: str | None) -> str | None:
     """The shipped language for a hint like "so", "bn-BD" or "en_GB", or None."""
     if not requested:

@@ -13,7 +13,7 @@ class _Words:
     """The resident's catalogue, as `turn._` gives it inside a conversation."""
 
     def __init__(self, lang: str):
-        self.lang = lang if i18n.is_shipped(lang) else i18n.DEFAULT_LANGUAGE
+        self.lang = i18n.shipped_or_default(lang)
 
     def _(self, msgid: str, /, **params) -> str:
         text = i18n.translations(self.lang).gettext(msgid)
