@@ -40,7 +40,8 @@ def render_for(channel: str, channels: Mapping[str, Channel], replies: Sequence[
 
 
 def webchat_payload(replies: Sequence[Reply]) -> dict:
-    """The same shape POST /chat/api/messages answers with, so the page shows it the same way."""
+    """What POST /chat/api/messages answers with; a notice queued for the web chat is the same, so the page
+    shows it the same way."""
     return {
         "replies": [
             {"text": reply.text, "lang": reply.lang,

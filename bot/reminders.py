@@ -140,7 +140,7 @@ def _queue_moment(session: Session, channels: Mapping[str, Channel], *, event_id
             queued += reminders.queue_reminders(
                 session, event_id=event_id, moment=moment, channel=channel, contact_language=contact_language,
                 language=language, payloads=payloads, expires_at=expires_at, now=now)
-    skipped = reminders.count_attending(session, event_id=event_id) - queued
+    skipped = event_store.count_attending(session, event_id=event_id) - queued
     reminders.finish_reminder_moment(session, run=run, queued=queued, skipped=skipped)
     log.info("event %s: %s reminder queued for %d residents, %d skipped", event_id, offset, queued, skipped)
     return ReminderCounts(queued=queued, skipped=skipped)

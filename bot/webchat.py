@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 import flows
 from bot.conversations import converse
-from bot.notify import WEBCHAT
+from bot.notify import WEBCHAT, webchat_payload
 from storage import outbox
 from storage.crypto import keyed_hash
 from storage.database import new_session
@@ -61,7 +61,7 @@ def receive_message():
         # The app's sending channels, built once: a place given back may be offered on any of them.
         channels=current_app.extensions["safer_homes.deliverer"].channels,
     )
-    return jsonify(replies=[_reply_json(reply) for reply in answered.replies])
+    return jsonify(webchat_payload(answered.replies))
 
 
 @blueprint.post("/chat/api/updates")
@@ -131,11 +131,3 @@ def _storable(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return "\x00" not in value
-
-
-def _reply_json(reply: flows.Reply) -> dict:
-    return {
-        "text": reply.text,
-        "lang": reply.lang,
-        "choices": [{"key": choice.key, "label": choice.label} for choice in reply.choices],
-    }

@@ -78,13 +78,6 @@ def reminder_audience(session: Session, *, event_id: int, moment: datetime) -> l
     return [(channel, language, count) for channel, language, count in session.execute(query).all()]
 
 
-def count_attending(session: Session, *, event_id: int) -> int:
-    """Every RSVP with a place: what a reminder moment skipped is this minus what it queued."""
-    return session.execute(
-        select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == "attending")
-    ).scalar_one()
-
-
 def count_due(session: Session, *, event_id: int, moment: datetime) -> int:
     """RSVPs that had a place by `moment`, reachable or not: skipped when the moment has passed."""
     return session.execute(
