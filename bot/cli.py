@@ -439,10 +439,11 @@ def events_edit(event_id: int, title, capacity, kind, ends, description, titles,
             raise click.ClickException(f"not changed: {problem}")
         if edited.promoted:
             # The same notice as when a place is given back in the chat.
+            from bot.event_info import calendar_url
             from bot.notify import tell_of_places
 
             tell_of_places(session, channels, event_id=event_id, promoted=edited.promoted,
-                           calendar_url=f"{settings.public_base_url}/events/{event_id}.ics", now=now)
+                           calendar_url=calendar_url(settings.public_base_url, event_id), now=now)
         session.commit()
     given = f"; {len(edited.promoted)} on the waiting list now have a place and will be told" if edited.promoted else ""
     click.echo(f"event {event_id} changed{given}")

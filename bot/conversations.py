@@ -22,7 +22,7 @@ from flows.types import (AgencyInfo, EventInfo, RememberLanguage, Reply, ReportS
                          WardInfo)
 from bot.channels.base import Channel
 from bot import notify
-from bot.event_info import to_event_info
+from bot.event_info import calendar_url, event_info_for_resident
 from bot.settings import Settings
 from flows.types import AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback
 from storage import agenda, contacts, events, feedback, outbox, places, reports, spaces
@@ -135,7 +135,7 @@ def converse(
             max_text_length=settings.max_text_length,
             upcoming_events=lambda: _upcoming_events(session, now),
             lookup_event=lambda event_id: _lookup_event(session, event_id, now, contact_id=contact.id),
-            event_calendar_url=lambda event_id: f"{settings.public_base_url}/events/{event_id}.ics",
+            event_calendar_url=lambda event_id: calendar_url(settings.public_base_url, event_id),
             agenda_items=lambda event_id: _agenda_items(session, event_id, contact_id=contact.id),
         )
         step = flows.handle(_without_unstorable_characters(inbound), state, context)
@@ -255,24 +255,19 @@ def _save_rsvps(session: Session, settings: Settings, step: flows.Step, *, conta
 
                 channels = configured_channels(settings)
             notify.tell_of_places(session, channels, event_id=intent.event_id, promoted=saved.promoted,
-                                  calendar_url=f"{settings.public_base_url}/events/{intent.event_id}.ics", now=now)
+                                  calendar_url=calendar_url(settings.public_base_url, intent.event_id), now=now)
     return dataclasses.replace(step, replies=tuple(replies))
 
 
-def _event_info(found: events.EventForResident) -> EventInfo:
-    return to_event_info(found.event, ward_name=found.ward_name, ward_slug=found.ward_slug, space=found.space,
-                         my_rsvp=found.rsvp, places_left=found.places_left, waiting_position=found.waiting_position)
-
-
 def _upcoming_events(session: Session, now: datetime) -> tuple[EventInfo, ...]:
-    return tuple(_event_info(found) for found in events.upcoming_events_for_residents(session, now=now))
+    return tuple(event_info_for_resident(found) for found in events.upcoming_events_for_residents(session, now=now))
 
 
 def _lookup_event(session: Session, event_id: int, now: datetime, *, contact_id: int) -> Optional[EventInfo]:
     found = events.event_for_resident(session, event_id=event_id, contact_id=contact_id)
     if found is None or found.event.starts_at <= now:
         return None  # past events take no answers
-    return _event_info(found)
+    return event_info_for_resident(found)
 
 
 def _save_what_they_said(session: Session, intent, *, contact_id: int, now: datetime) -> None:

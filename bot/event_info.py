@@ -1,10 +1,17 @@
-"""How an event row from storage becomes the EventInfo the flows (and the notices) show a resident."""
+"""How an event row from storage becomes the EventInfo the flows (and the notices) show a resident, and the
+address of its calendar file."""
 from __future__ import annotations
 
 from typing import Optional
 
 from flows.types import EventInfo, RsvpInfo
+from storage.events import EventForResident
 from storage.models import Event, Rsvp, Space
+
+
+def calendar_url(public_base_url: str, event_id: int) -> str:
+    """Where the event's .ics file is served (web/events.py)."""
+    return f"{public_base_url}/events/{event_id}.ics"
 
 
 def to_event_info(
@@ -36,6 +43,12 @@ def to_event_info(
         ward_slug=ward_slug,
         my_rsvp=to_rsvp_info(my_rsvp, waiting_position=waiting_position) if my_rsvp else None,
     )
+
+
+def event_info_for_resident(found: EventForResident) -> EventInfo:
+    """to_event_info for what storage.events gives a resident: their answer, place on the list, places left."""
+    return to_event_info(found.event, ward_name=found.ward_name, ward_slug=found.ward_slug, space=found.space,
+                         my_rsvp=found.rsvp, places_left=found.places_left, waiting_position=found.waiting_position)
 
 
 def to_rsvp_info(rsvp: Rsvp, *, waiting_position: Optional[int] = None) -> RsvpInfo:

@@ -14,7 +14,7 @@ from typing import Mapping, Optional, Sequence
 from sqlmodel import Session
 
 from bot.channels.base import Channel
-from bot.event_info import to_event_info
+from bot.event_info import event_info_for_resident
 from flows import i18n
 from flows.events import place_offered_notice
 from flows.types import Reply
@@ -72,15 +72,14 @@ def tell_of_places(
     """Queue "a place has opened for you" for each person moved up from the waiting list, in the
     caller's transaction (the one that gave them the place). `channels` are the caller's sending
     channels, built once per process, not per message. Returns how many were queued a notice."""
+    # The notice names only the event, not their answer: one load serves everyone told.
+    found = events.event_for_resident(session, event_id=event_id, contact_id=None)
+    if found.event.starts_at <= now:
+        return 0  # storage gives no place once an event has begun; a notice then would expire unsent
+    event = event_info_for_resident(found)
     told = 0
     for person in promoted:
-        found = events.event_for_resident(session, event_id=event_id, contact_id=person.contact_id)
-        if found.event.starts_at <= now:
-            continue  # storage gives no place once an event has begun; a notice then would expire unsent
         lang = i18n.shipped_or_default(person.language)
-        event = to_event_info(found.event, ward_name=found.ward_name, ward_slug=found.ward_slug, space=found.space,
-                              my_rsvp=found.rsvp, places_left=found.places_left,
-                              waiting_position=found.waiting_position)
         text = place_offered_notice(lang, event, calendar_url=calendar_url)
         if queue_notice(session, channels=channels, contact_id=person.contact_id, channel=person.channel,
                         replies=[Reply(text=text, lang=lang)], kind=PLACE_OFFERED, now=now, event_id=event_id,
