@@ -6,6 +6,7 @@ state, and carries out the flow's intents. A channel adapter calls `converse` an
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import time
@@ -123,20 +124,23 @@ def converse(
         conversation = contacts.open_conversation(session, contact_id=contact.id, now=now)
         state = dict(conversation.state)
         data = reference_data(session, settings.database_url)
+        # The flows may ask the same lookup several times in one message; each is asked of the database once
+        # per turn (`functools.cache`), which is safe because nothing is written until flows.handle returns.
+        # Not new_reference: each call must give a new one.
         context = flows.Context(
             now=now,
             wards=data.wards,
             agencies=data.agencies,
             default_agencies=data.default_agencies,
-            find_spaces=lambda ward_slug: _find_spaces(session, ward_slug),
-            lookup_report=lambda reference: _lookup_report(session, reference),
+            find_spaces=functools.cache(lambda ward_slug: _find_spaces(session, ward_slug)),
+            lookup_report=functools.cache(lambda reference: _lookup_report(session, reference)),
             new_reference=lambda: _unused_reference(session),
             idle_after=settings.conversation_idle_after,
             max_text_length=settings.max_text_length,
-            upcoming_events=lambda: _upcoming_events(session, now),
-            lookup_event=lambda event_id: _lookup_event(session, event_id, now, contact_id=contact.id),
+            upcoming_events=functools.cache(lambda: _upcoming_events(session, now)),
+            lookup_event=functools.cache(lambda event_id: _lookup_event(session, event_id, now, contact_id=contact.id)),
             event_calendar_url=lambda event_id: calendar_url(settings.public_base_url, event_id),
-            agenda_items=lambda event_id: _agenda_items(session, event_id, contact_id=contact.id),
+            agenda_items=functools.cache(lambda event_id: _agenda_items(session, event_id, contact_id=contact.id)),
         )
         step = flows.handle(_without_unstorable_characters(inbound), state, context)
         # Before the replies are rendered: the confirmation says what storage actually gave them.

@@ -1,5 +1,6 @@
 """RSVPs through the web chat, saved once per person per event, on SQLite and PostgreSQL."""
 import dataclasses
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -221,3 +222,31 @@ def test_a_cancellation_racing_the_answer_is_refused_by_storage_and_said(client,
         assert "Thank you, you are on the list" not in chat.text and "waiting list" not in chat.text
     assert "That event is not open for replies" in chat.text and chat.keys[0] == "menu:report"
     assert _rsvps(database_url) == before and _outbox(database_url) == []
+
+
+def test_each_lookup_goes_to_the_database_once_per_message(client, database_url, monkeypatch):
+    """The flows ask for the events list, or one event, more than once in a message: the database is asked once."""
+    event_id = _add_event(database_url)
+    asked = Counter()
+
+    def counted(name):
+        real = getattr(events, name)
+
+        def lookup(*args, **kwargs):
+            asked[name] += 1
+            return real(*args, **kwargs)
+        return lookup
+
+    for name in ("upcoming_events_for_residents", "event_for_resident"):
+        monkeypatch.setattr(events, name, counted(name))
+    chat = WebChat(client)
+    chat.send(choice="start")
+    chat.send(choice="lang:en")
+    asked.clear()
+    chat.send(choice="menu:events")
+    assert chat.keys == [f"event:{event_id}", "menu"]
+    assert asked == {"upcoming_events_for_residents": 1}
+    asked.clear()
+    chat.send(choice=f"event:{event_id}")
+    assert "Weavers ward panel" in chat.text
+    assert asked == {"event_for_resident": 1, "upcoming_events_for_residents": 1}
