@@ -129,7 +129,7 @@ def _queue_moment(session: Session, channels: Mapping[str, Channel], *, event_id
     space = session.get(Space, event.space_id) if event.space_id else None
     info = to_event_info(event, ward_name=ward_name, space=space)
     queued = 0
-    for channel, contact_language, _count in reminders.reminder_audience(session, event_id=event_id, moment=moment):
+    for channel, contact_language, residents in reminders.reminder_audience(session, event_id=event_id, moment=moment):
         # A sending channel must send within the window. The web chat has no address to send to: queuing
         # is its delivery, into the box the page empties when it is next open, so what is there is shown
         # until the event starts rather than lost after 15 minutes of a closed page.
@@ -137,9 +137,10 @@ def _queue_moment(session: Session, channels: Mapping[str, Channel], *, event_id
         language = i18n.shipped_or_default(contact_language)
         payloads = render_for(channel, channels, notices.reminder(language, info))
         if payloads:
-            queued += reminders.queue_reminders(
+            reminders.queue_reminders(
                 session, event_id=event_id, moment=moment, channel=channel, contact_language=contact_language,
                 language=language, payloads=payloads, expires_at=expires_at, now=now)
+            queued += residents
     skipped = event_store.count_attending(session, event_id=event_id) - queued
     reminders.finish_reminder_moment(session, run=run, queued=queued, skipped=skipped)
     log.info("event %s: %s reminder queued for %d residents, %d skipped", event_id, offset, queued, skipped)

@@ -88,21 +88,16 @@ def count_due(session: Session, *, event_id: int, moment: datetime) -> int:
 def queue_reminders(
     session: Session, *, event_id: int, moment: datetime, channel: str, contact_language: str, language: str,
     payloads: list[dict], expires_at: datetime, now: datetime,
-) -> int:
+) -> None:
     """Queue `payloads` (already rendered for this channel and language) for every reachable resident in
-    one (channel, contact language) group, in one INSERT … SELECT per payload; returns how many residents.
+    one (channel, contact language) group of `reminder_audience`, in one INSERT … SELECT per payload. How
+    many residents that is, the caller has from the audience: counted by the same condition in the same
+    transaction (the driver's rowcount for INSERT … SELECT is not reliable everywhere: psycopg reported -1).
 
     `contact_language` is the group's Contact.language ("en" when none was chosen); `language` the one
     the text is in (the same, unless the contact's is not shipped). Payloads go in order, so a resident
     gets the parts of a split message in order (the outbox sends each contact's oldest first)."""
     table = OutboxMessage.__table__
-    # Counted by the same condition, in the same transaction (the driver's rowcount for INSERT … SELECT
-    # is not reliable everywhere: psycopg reported -1 here).
-    residents = session.execute(
-        select(func.count()).select_from(Rsvp).join(Contact, Contact.id == Rsvp.contact_id)
-        .where(_with_a_place_by(event_id, moment), Contact.unreachable.is_(False), Contact.channel == channel,
-               _language() == contact_language)
-    ).scalar_one()
     for payload in payloads:
         rows = (
             select(
@@ -131,7 +126,6 @@ def queue_reminders(
                 rows,
             )
         )
-    return residents
 
 
 def finish_reminder_moment(session: Session, *, run: ReminderRun, queued: int, skipped: int) -> None:
