@@ -235,9 +235,10 @@ def _language_texts(values, option: str) -> dict:
     return texts
 
 
-def _language_list(value):
-    """ "bn,so,syl" as a list; "" as an empty one (clears it in `events edit`); None stays None."""
-    return None if value is None else [code.strip() for code in value.split(",") if code.strip()]
+def _comma_list(value):
+    """ "bn,so,syl" as a list, each stripped, empties dropped; "" as an empty one (clears it in an edit); None
+    stays None."""
+    return None if value is None else [item.strip() for item in value.split(",") if item.strip()]
 
 
 # Spelled out rather than imported from storage.models.EVENT_KINDS, so building the help loads no database
@@ -292,7 +293,7 @@ def events_add(title: str, starts: str, ward_slug, place, space_id, capacity, ki
 
     starts_at = _parse_start(starts)
     ends_at = _parse_start(ends, param_hint="--ends") if ends else None
-    offers = {"interpreters": _language_list(interpreters), "voucher": voucher, "food": food,
+    offers = {"interpreters": _comma_list(interpreters), "voucher": voucher, "food": food,
               "childcare": childcare, "step_free": step_free, "travel_costs": travel_costs}
     with _session() as session:
         try:
@@ -417,7 +418,7 @@ def events_edit(event_id: int, title, capacity, kind, ends, description, titles,
         "decision_makers": decision_makers if decision_makers else unchanged,
     }
     offers = {name: value for name, value in (
-        ("interpreters", _language_list(interpreters)), ("voucher", voucher), ("food", food),
+        ("interpreters", _comma_list(interpreters)), ("voucher", voucher), ("food", food),
         ("childcare", childcare), ("step_free", step_free), ("travel_costs", travel_costs),
     ) if value is not None}
     if all(value is unchanged for value in changes.values()) and not (offers or titles or descriptions
@@ -582,10 +583,6 @@ class _Refused(click.ClickException):
     exit_code = 2
 
 
-def _features(value: str | None) -> list[str] | None:
-    return None if value is None else [feature for feature in value.split(",") if feature.strip()]
-
-
 # Spelled out rather than imported from storage, so `safer-homes serve`'s master process never loads the
 # database layer just to build this help (storage.spaces checks the values; tests/bot/test_spaces_cli.py
 # checks this text names them all).
@@ -620,7 +617,7 @@ def spaces_add(name, address, ward_slug, cost, booking, hours, features) -> None
         try:
             space = space_store.add_space(session, name=name, address=address, now=utcnow(), ward_slug=ward_slug,
                                           cost=cost or "free", booking=booking, opening_hours=hours,
-                                          features=_features(features) or ())
+                                          features=_comma_list(features) or ())
         except ValueError as problem:  # UnknownChoice (an unknown ward) is a ValueError too
             raise _Refused(f"not added: {problem}")
         session.commit()
@@ -657,7 +654,7 @@ def spaces_edit(space_id: int, name, address, ward_slug, cost, booking, hours, f
         try:
             space_store.update_space(session, space_id=space_id, now=utcnow(), name=name, address=address,
                                      ward_slug=ward_slug, cost=cost, booking=booking, opening_hours=hours,
-                                     features=_features(features))
+                                     features=_comma_list(features))
         except (ValueError, LookupError) as problem:
             raise _Refused(f"not changed: {problem}")
         session.commit()
