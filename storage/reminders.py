@@ -16,7 +16,7 @@ from sqlalchemy import Integer, String, and_, delete, func, insert, literal, lit
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage.models import Contact, Event, OutboxMessage, ReminderRun, Rsvp, Space, Ward
+from storage.models import Contact, Event, OutboxMessage, ReminderRun, Rsvp
 from storage.organiser import count_rsvps
 from storage.types import UTCDateTime
 
@@ -24,17 +24,21 @@ REMINDER = "reminder"
 DEFAULT_LANGUAGE = "en"
 
 
-def events_starting_between(session: Session, *, start: datetime, end: datetime) -> list[tuple[Event, Optional[str], Optional[Space]]]:
-    """Events not cancelled that start in [start, end), with their ward's name and space: the ones
-    a reminder may be due for."""
+def events_not_yet_reminded(session: Session, *, offset_minutes: int, start: datetime,
+                            end: datetime) -> list[tuple[int, datetime]]:
+    """(id, starts_at) of the events not cancelled that start in [start, end) and whose reminder at this
+    offset before their start is not taken yet: the ones it may be due for. A cheap look, one query per
+    offset: most ticks find every due moment already done. `take_reminder_moment` decides."""
+    taken = select(ReminderRun.id).where(
+        ReminderRun.event_id == Event.id, ReminderRun.offset_minutes == offset_minutes,
+        ReminderRun.starts_at == Event.starts_at,
+    )
     query = (
-        select(Event, Ward.name, Space)
-        .outerjoin(Ward, Ward.id == Event.ward_id)
-        .outerjoin(Space, Space.id == Event.space_id)
-        .where(Event.starts_at >= start, Event.starts_at < end, Event.cancelled_at.is_(None))
+        select(Event.id, Event.starts_at)
+        .where(Event.starts_at >= start, Event.starts_at < end, Event.cancelled_at.is_(None), ~taken.exists())
         .order_by(Event.starts_at, Event.id)
     )
-    return [(event, ward_name, space) for event, ward_name, space in session.execute(query).all()]
+    return [(event_id, starts_at) for event_id, starts_at in session.execute(query).all()]
 
 
 def take_reminder_moment(session: Session, *, event_id: int, offset_minutes: int, starts_at: datetime,
