@@ -207,21 +207,33 @@ def _parse_start(value: str, param_hint: str = "--starts"):
     return moment
 
 
-@contextlib.contextmanager
-def _session():
-    """A session on DATABASE_URL whose engine is closed with it (a CLI command is one short run)."""
-    from storage.database import make_engine, new_session
-
+def _settings() -> Settings:
+    """Settings from the environment; a bad setting (TRANSLATOR, REMINDER_OFFSETS...) is named, not a traceback."""
     try:
-        database_url = Settings.from_env().database_url
-    except ValueError as problem:  # a bad setting (TRANSLATOR, REMINDER_OFFSETS...) named, not a traceback
+        return Settings.from_env()
+    except ValueError as problem:
         raise click.ClickException(str(problem))
-    engine = make_engine(database_url)
+
+
+@contextlib.contextmanager
+def _engine(settings: Settings | None = None):
+    """An engine on DATABASE_URL, closed after (a CLI command is one short run); `settings` if already read."""
+    from storage.database import make_engine
+
+    engine = make_engine((settings if settings is not None else _settings()).database_url)
     try:
-        with new_session(engine) as session:
-            yield session
+        yield engine
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def _session(settings: Settings | None = None):
+    """A session on DATABASE_URL whose engine is closed with it; `settings` if the command has read them."""
+    from storage.database import new_session
+
+    with _engine(settings) as engine, new_session(engine) as session:
+        yield session
 
 
 def _language_texts(values, option: str) -> dict:
@@ -346,9 +358,9 @@ def events_cancel(event_id: int) -> None:
     from storage import events as event_store
     from storage.types import utcnow
 
-    _settings, channels = _settings_and_channels()
+    settings, channels = _settings_and_channels()
     now = utcnow()
-    with _session() as session:
+    with _session(settings) as session:
         try:
             event = event_store.cancel_event(session, event_id=event_id, now=now)
         except LookupError as problem:
@@ -370,9 +382,9 @@ def events_move(event_id: int, starts: str, place) -> None:
     from storage.types import utcnow
 
     starts_at = _parse_start(starts)
-    _settings, channels = _settings_and_channels()
+    settings, channels = _settings_and_channels()
     now = utcnow()
-    with _session() as session:
+    with _session(settings) as session:
         try:
             event_store.move_event(session, event_id=event_id, starts_at=starts_at, place=place, now=now)
         except (LookupError, ValueError) as problem:
@@ -386,10 +398,7 @@ def _settings_and_channels():
     """Settings (a bad value stops here, naming its variable) and the channels notices are written for."""
     from bot.channels.registry import configured_channels
 
-    try:
-        settings = Settings.from_env()
-    except ValueError as problem:
-        raise click.ClickException(str(problem))
+    settings = _settings()
     return settings, configured_channels(settings)
 
 
@@ -426,7 +435,7 @@ def events_edit(event_id: int, title, capacity, kind, ends, description, titles,
         raise click.UsageError("nothing to change: give at least one option (see --help)")
     settings, channels = _settings_and_channels()
     now = utcnow()
-    with _session() as session:
+    with _session(settings) as session:
         try:
             edited = event_store.update_event(
                 session, event_id=event_id, now=now, offers=offers,
@@ -707,25 +716,22 @@ def _language_in_english(code: str) -> str:
                 "many back it and its language.")
 @click.argument("event_id", type=int)
 def events_agenda(event_id: int) -> None:
-    from bot.agenda_translation import keep_translations, missing_translations, translate_items
+    from bot.agenda_translation import translate_missing
     from bot.translator import translator_from_settings
     from storage import agenda
+    from storage.database import new_session
 
-    try:
-        translator = translator_from_settings(Settings.from_env())
-    except ValueError as problem:
-        raise click.ClickException(str(problem))
+    settings = _settings()
+    translator = translator_from_settings(settings)
     # With TRANSLATOR set, items not in English get English once, kept for the next look (and for staff).
     # One request per item, up to its timeout each: asked with no transaction open, between a short read
     # and a short save (which keeps the first translation if two organisers look at once).
-    with _session() as session:
-        event, _ward_name = _event_or_fail(session, event_id)
-        pending = missing_translations(session, translator, event_id=event_id)
-    made = translate_items(translator, pending)
-    with _session() as session:
-        made = keep_translations(session, made)
-        session.commit()
-        groups = agenda.grouped_agenda(session, event_id=event_id)
+    with _engine(settings) as engine:
+        with new_session(engine) as session:
+            event, _ward_name = _event_or_fail(session, event_id)
+        made = translate_missing(engine, translator, event_id=event_id)
+        with new_session(engine) as session:
+            groups = agenda.grouped_agenda(session, event_id=event_id)
     click.echo(f"Agenda items for event {event_id}: {event.title}")
     if not groups:
         click.echo("no items yet")
@@ -741,8 +747,8 @@ def events_agenda(event_id: int) -> None:
                        f"{_plural(item.backers, 'backer')}): {item.text}")
             if item.translation:
                 # The engine is named for translations made now; the item does not record who made older ones.
-                engine = f", {made[item.item_id].engine_name}" if item.item_id in made else ""
-                click.echo(f"      English (machine translation{engine}): {item.translation}")
+                made_by = f", {made[item.item_id].engine_name}" if item.item_id in made else ""
+                click.echo(f"      English (machine translation{made_by}): {item.translation}")
             elif item.language != "en":
                 untranslated += 1
             if item.shown_text:

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from bot.channels.base import Channel
 from bot.event_info import event_info_for_resident
 from flows import i18n
-from flows.events import place_offered_notice
+from flows.notices import place_offered_notice
 from flows.types import Reply
 from storage import events, outbox
 

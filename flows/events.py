@@ -132,22 +132,8 @@ def describe_event(lang: str, event: EventInfo) -> str:
 
 # Interpreter languages an event may offer, as residents recognise them (the codes of Event.offers).
 INTERPRETER_NAMES = {key.removeprefix("interp:"): label for key, label in INTERPRETER_LANGUAGES} | {"bsl": "BSL"}
-# TRANSLATORS: sent when someone on the waiting list is given a place that another person gave up.
-# %(event)s is the title, day, time and place; keep “RSVP %(id)s” as it is (it is what they send back).
-PLACE_OFFERED = _N("Good news: a place has opened for you at %(event)s. You are on the list now. If you "
-                   "can't come after all, send “RSVP %(id)s” to give your place to someone else.")
 # TRANSLATORS: a link to a calendar file for the event; keep %(url)s as it is.
 CALENDAR_LINK = _N("To add it to your phone's calendar, open %(url)s")
-
-
-def place_offered_notice(lang: str, event: EventInfo, *, calendar_url: Optional[str] = None) -> str:
-    """What someone moved up from the waiting list is sent (bot/conversations.py queues it)."""
-    catalogue = i18n.translations(lang)
-    text = catalogue.gettext(PLACE_OFFERED) % {"event": describe_event(lang, event),
-                                               "id": i18n.localise_digits(str(event.event_id), lang)}
-    if calendar_url:
-        text += "\n" + catalogue.gettext(CALENDAR_LINK) % {"url": calendar_url}
-    return text
 
 
 def not_open(turn: Turn) -> str:

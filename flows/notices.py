@@ -1,11 +1,14 @@
 """What residents are told outside a conversation about an event they answered: a reminder before it,
-and a notice when it moves or is cancelled. Pure, like the flows: the caller queues the replies
-(bot/reminders.py, bot/notify.py) in the resident's language, on their channel.
+a notice when it moves or is cancelled, and one when a place opens for them on the waiting list. Pure,
+like the flows: the caller queues the replies (bot/reminders.py, bot/notify.py) in the resident's language,
+on their channel.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from flows import i18n
-from flows.events import describe_event
+from flows.events import CALENDAR_LINK, describe_event
 from flows.types import EventInfo, Reply
 
 
@@ -55,3 +58,16 @@ def cancelled(lang: str, event: EventInfo) -> tuple[Reply, ...]:
     text = words._("Sorry, this meeting has been cancelled: %(event)s. You do not need to do anything.",
                    event=describe_event(words.lang, event))
     return words.reply(text)
+
+
+def place_offered_notice(lang: str, event: EventInfo, *, calendar_url: Optional[str] = None) -> str:
+    """What someone moved up from the waiting list is sent (bot/notify.py queues it)."""
+    words = _Words(lang)
+    # TRANSLATORS: sent when someone on the waiting list is given a place that another person gave up.
+    # %(event)s is the title, day, time and place; keep “RSVP %(id)s” as it is (it is what they send back).
+    text = words._("Good news: a place has opened for you at %(event)s. You are on the list now. If you "
+                   "can't come after all, send “RSVP %(id)s” to give your place to someone else.",
+                   event=describe_event(words.lang, event), id=i18n.localise_digits(str(event.event_id), words.lang))
+    if calendar_url:
+        text += "\n" + words._(CALENDAR_LINK, url=calendar_url)
+    return text

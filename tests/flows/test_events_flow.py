@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from flows import i18n
-from flows.events import MACHINE_TRANSLATED, describe_event, place_offered_notice
+from flows.events import MACHINE_TRANSLATED, describe_event
+from flows.notices import place_offered_notice
 from flows.types import Choice, EventInfo, RsvpInfo, SaveRsvp
 from tests.flows.helpers import Chat, make_context
 
