@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Mapping, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.channels.base import Channel
@@ -30,7 +30,7 @@ from flows import i18n, notices
 from storage import events as event_store
 from storage import reminders
 from storage.database import new_session
-from storage.models import Event, ReminderRun, Space
+from storage.models import Event, Space, Ward
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,12 @@ def plan_due_reminders(engine: Engine, offsets: tuple[ReminderOffset, ...], chan
     for offset in offsets:
         span = timedelta(minutes=offset.minutes)
         with new_session(engine) as session:
-            candidates = reminders.events_starting_between(
-                session, start=now - LATE_LOOKBACK + span - 2 * CLOCK_CHANGE, end=now + span + 2 * CLOCK_CHANGE)
-            due = [
-                (event.id, event.starts_at, reminder_moment(event.starts_at, offset))
-                for event, _ward, _space in candidates
-            ]
-            due = [(event_id, starts_at, moment) for event_id, starts_at, moment in due
-                   if now - LATE_LOOKBACK <= moment <= now and not _taken(session, event_id, offset, starts_at)]
+            candidates = reminders.events_not_yet_reminded(
+                session, offset_minutes=offset.minutes, start=now - LATE_LOOKBACK + span - 2 * CLOCK_CHANGE,
+                end=now + span + 2 * CLOCK_CHANGE)
+        due = [(event_id, starts_at, reminder_moment(starts_at, offset)) for event_id, starts_at in candidates]
+        due = [(event_id, starts_at, moment) for event_id, starts_at, moment in due
+               if now - LATE_LOOKBACK <= moment <= now]
         for event_id, starts_at, moment in due:
             with new_session(engine) as session:
                 done = _queue_moment(session, channels, event_id=event_id, offset=offset, starts_at=starts_at,
@@ -92,14 +90,6 @@ def plan_due_reminders(engine: Engine, offsets: tuple[ReminderOffset, ...], chan
                 counts.queued += done.queued
                 counts.skipped += done.skipped
     return counts
-
-
-def _taken(session: Session, event_id: int, offset: ReminderOffset, starts_at: datetime) -> bool:
-    """A cheap look before the insert that decides: most ticks find every due moment already done."""
-    return session.execute(
-        select(ReminderRun.id).where(ReminderRun.event_id == event_id, ReminderRun.offset_minutes == offset.minutes,
-                                     ReminderRun.starts_at == starts_at)
-    ).first() is not None
 
 
 def _queue_moment(session: Session, channels: Mapping[str, Channel], *, event_id: int, offset: ReminderOffset,
@@ -115,7 +105,6 @@ def _queue_moment(session: Session, channels: Mapping[str, Channel], *, event_id
         return None
     if event.starts_at != starts_at or event.cancelled_at is not None:
         return None  # moved or cancelled since we looked: its new moments are planned on their own
-    _event, ward_name = event_store.find_event(session, event_id=event_id)
     run = reminders.take_reminder_moment(session, event_id=event_id, offset_minutes=offset.minutes,
                                          starts_at=starts_at, now=now)
     if run is None:
@@ -126,8 +115,9 @@ def _queue_moment(session: Session, channels: Mapping[str, Channel], *, event_id
         log.info("event %s: the %s reminder was due at %s and was skipped, not sent late (%d residents)",
                  event_id, offset, moment.isoformat(), skipped)
         return ReminderCounts(skipped=skipped)
+    ward = session.get(Ward, event.ward_id) if event.ward_id else None
     space = session.get(Space, event.space_id) if event.space_id else None
-    info = to_event_info(event, ward_name=ward_name, space=space)
+    info = to_event_info(event, ward_name=ward.name if ward else None, space=space)
     queued = 0
     for channel, contact_language, residents in reminders.reminder_audience(session, event_id=event_id, moment=moment):
         # A sending channel must send within the window. The web chat has no address to send to: queuing

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot import reminders as planner
 from bot.reminders import SEND_WINDOW, plan_due_reminders, reminder_moment, tell_residents
 from bot.settings import ReminderOffset, parse_reminder_offsets
 from storage import events as event_store
@@ -228,14 +227,14 @@ def test_two_workers_at_once_queue_each_reminder_once(engine, backend, monkeypat
         # Both workers see the moment as not yet taken before either takes it: the insert decides.
         # (SQLite serialises writers with BEGIN IMMEDIATE, so there the second simply waits its turn.)
         barrier = threading.Barrier(2)
-        real_taken = planner._taken
+        real_look = reminders.events_not_yet_reminded
 
-        def taken_then_meet(*args):
-            result = real_taken(*args)
+        def look_then_meet(session, **kwargs):
+            result = real_look(session, **kwargs)
             barrier.wait(timeout=30)
             return result
 
-        monkeypatch.setattr(planner, "_taken", taken_then_meet)
+        monkeypatch.setattr(reminders, "events_not_yet_reminded", look_then_meet)
     results, errors = [], []
 
     def worker():
