@@ -75,9 +75,8 @@ def on_item(turn: Turn, text: str) -> Go | Stay:
 
 
 def _others(turn: Turn, event_id: int) -> list[AgendaItemInfo]:
-    """Items others sent that this resident has not backed yet, most backed first."""
-    items = [item for item in turn.ctx.agenda_items(event_id) if not item.mine and not item.backed]
-    return sorted(items, key=lambda item: -item.backers)
+    """Items others sent that this resident has not backed yet, most backed first (the context's order)."""
+    return [item for item in turn.ctx.agenda_items(event_id) if not item.mine and not item.backed]
 
 
 # --- backing others' items ("me too") ------------------------------------------------------------

@@ -12,10 +12,11 @@ TOPIC_KEYS = ["topic:asb", "topic:drugs", "topic:harassment", "topic:hate", "top
 
 
 def _items(n_others=0, mine=False, backed=()):
+    """As the context gives them (storage.agenda.items_for_meeting): most backed first."""
     others = [AgendaItemInfo(item_id=100 + n, text=f"Item {n}", language="bn" if n % 2 else "en", topic="drugs",
-                             backers=n, backed=100 + n in backed) for n in range(n_others)]
+                             backers=n, backed=100 + n in backed) for n in reversed(range(n_others))]
     own = [AgendaItemInfo(item_id=99, text="My own item", language="en", topic="noise", backers=50, mine=True)]
-    return tuple(others + (own if mine else []))
+    return tuple((own if mine else []) + others)
 
 
 def _chat(items=(), lang="en") -> Chat:
