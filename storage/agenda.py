@@ -19,9 +19,10 @@ from sqlmodel import Session
 
 from storage.models import AgendaBacking, AgendaItem, Event, Ward
 from storage.reports import UnknownChoice
+from storage.seed import CATEGORIES
 
 # The report categories' keys (flows/report.py): organisers see items grouped the way reports are.
-TOPICS = ("asb", "drugs", "harassment", "hate", "unsafe_place", "noise", "other")
+TOPICS = CATEGORIES
 MAX_TEXT_LENGTH = 2000
 
 
