@@ -112,6 +112,10 @@ def _not_expired(now: datetime):
     return OutboxMessage.expires_at.is_(None) | (OutboxMessage.expires_at > now)
 
 
+# What an expired message becomes (expire_overdue, renew_claim): never sent, its text dropped.
+_EXPIRED = {"status": "expired", "lease_until": None, "payload": {}, "last_error": "expired before it could be sent"}
+
+
 def expire_overdue(session: Session, *, now: datetime) -> int:
     """Messages past their `expires_at` (a reminder whose moment has gone) become "expired", text
     dropped, never sent late: waiting, held or left by a worker whose lease ran out. Returns how many."""
@@ -120,7 +124,7 @@ def expire_overdue(session: Session, *, now: datetime) -> int:
         .where(OutboxMessage.expires_at <= now,
                OutboxMessage.status.in_(("pending", "held"))
                | ((OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now)))
-        .values(status="expired", lease_until=None, payload={}, last_error="expired before it could be sent")
+        .values(_EXPIRED)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
@@ -185,7 +189,7 @@ def renew_claim(session: Session, *, message_id: int, claimer: str, now: datetim
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending",
                OutboxMessage.claimed_by == claimer, OutboxMessage.expires_at <= now)
-        .values(status="expired", lease_until=None, payload={}, last_error="expired before it could be sent")
+        .values(_EXPIRED)
     )
     return False
 
