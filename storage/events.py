@@ -370,9 +370,10 @@ def _has_a_free_place(session: Session, event: Event) -> bool:
 
 
 def _waiting_list(session: Session, event_id: int):
-    """The waiting list in the order places are offered: who asked first."""
+    """The waiting list in the order places are offered (who asked first), with where to tell each."""
     return (
-        select(Rsvp)
+        select(Rsvp, Contact.channel, Contact.language)
+        .join(Contact, Contact.id == Rsvp.contact_id)
         .where(Rsvp.event_id == event_id, Rsvp.status == "waiting")
         .order_by(Rsvp.waiting_since, Rsvp.id)
     )
@@ -388,10 +389,9 @@ def _fill_free_places(session: Session, event: Event, *, now: datetime) -> tuple
             return ()
         waiting = waiting.limit(free)
     promoted = []
-    for rsvp in session.execute(waiting).scalars():
+    for rsvp, channel, language in session.execute(waiting):
         rsvp.status, rsvp.confirmed_at, rsvp.waiting_since, rsvp.updated_at = "attending", now, None, now
-        contact = session.get(Contact, rsvp.contact_id)
-        promoted.append(PlaceOffered(contact_id=contact.id, channel=contact.channel, language=contact.language))
+        promoted.append(PlaceOffered(contact_id=rsvp.contact_id, channel=channel, language=language))
     session.flush()
     return tuple(promoted)
 
