@@ -27,8 +27,7 @@ def untranslated_agenda_items(session: Session, *, event_id: int) -> list[Untran
     no translation yet, in the resident's own words."""
     return [
         Untranslated(item_id=item.item_id, text=item.text, language=item.language)
-        for group in agenda.grouped_agenda(session, event_id=event_id)
-        for item in group.items
+        for item in agenda.review_items(session, event_id=event_id)
         if item.translation is None and not _is_english(item.language)
     ]
 
