@@ -91,14 +91,6 @@ def remove_space(session: Session, *, space_id: int, now: datetime) -> None:
     session.flush()
 
 
-def find_space(session: Session, *, space_id: int) -> Optional[tuple[Space, Optional[str]]]:
-    """One space with its ward's name (or None for a space not tied to a ward), or None."""
-    row = session.execute(
-        select(Space, Ward.name).outerjoin(Ward, Ward.id == Space.ward_id).where(Space.id == space_id)
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
 def list_spaces(
     session: Session, *, ward_slug: Optional[str] = None, costs: Optional[Iterable[str]] = None,
 ) -> list[tuple[Space, Optional[str]]]:

@@ -137,13 +137,6 @@ def get_staff(session: Session, *, staff_user_id: int) -> Optional[StaffUser]:
     return session.get(StaffUser, staff_user_id)
 
 
-def agency_slug_of(session: Session, *, user: StaffUser) -> Optional[str]:
-    """The slug of the account's agency (None for an admin without one)."""
-    if user.agency_id is None:
-        return None
-    return session.execute(select(Agency.slug).where(Agency.id == user.agency_id)).scalar_one()
-
-
 def list_staff(session: Session) -> list[tuple[StaffUser, Optional[str]]]:
     """Every account with its agency's slug, by email, for the admin's list."""
     rows = session.execute(

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from storage import events, spaces
 from storage.database import new_session
-from storage.models import Event, Space
+from storage.models import Event, Space, Ward
 from storage.reports import UnknownChoice
 from tests.helpers import dump_every_table
 
@@ -19,6 +19,11 @@ def _add(session, name="Hall", **overrides):
     return spaces.add_space(session, **values)
 
 
+def _space_and_ward_name(session, space_id):
+    space = session.get(Space, space_id)
+    return space, session.get(Ward, space.ward_id).name if space.ward_id is not None else None
+
+
 def test_a_space_is_stored_with_its_ward_cost_and_features(engine):
     with new_session(engine) as session:
         space = _add(session, "  Weavers  Community Centre ", ward_slug="weavers", cost="affordable",
@@ -27,7 +32,7 @@ def test_a_space_is_stored_with_its_ward_cost_and_features(engine):
         session.commit()
         space_id = space.id
     with new_session(engine) as session:
-        space, ward_name = spaces.find_space(session, space_id=space_id)
+        space, ward_name = _space_and_ward_name(session, space_id)
         assert (space.name, ward_name, space.cost) == ("Weavers Community Centre", "Weavers", "affordable")
         assert spaces.features_of(space) == ("step_free", "hearing_loop", "kitchen")
         assert (space.booking, space.opening_hours) == ("Ask at reception", "Mon-Fri 9:00-21:00")
@@ -88,13 +93,13 @@ def test_an_edit_changes_only_what_is_given_and_empty_text_clears(engine):
         spaces.update_space(session, space_id=space_id, now=AT + timedelta(days=1), cost="affordable", booking="")
         session.commit()
     with new_session(engine) as session:
-        space, ward_name = spaces.find_space(session, space_id=space_id)
+        space, ward_name = _space_and_ward_name(session, space_id)
         assert (space.name, ward_name, space.cost, space.booking) == ("Hall", "Weavers", "affordable", None)
         assert spaces.features_of(space) == ("kitchen",)
         assert space.updated_at == AT + timedelta(days=1) and space.created_at == AT
         spaces.update_space(session, space_id=space_id, now=AT, ward_slug="", features=[])
         session.commit()
-        space, ward_name = spaces.find_space(session, space_id=space_id)
+        space, ward_name = _space_and_ward_name(session, space_id)
         assert ward_name is None and spaces.features_of(space) == ()
 
 

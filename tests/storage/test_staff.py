@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import staff
 from storage.database import new_session
-from storage.models import AuditEntry, StaffUser
+from storage.models import Agency, AuditEntry, StaffUser
 from tests.helpers import dump_every_table
 
 NOW = datetime(2027, 1, 14, 9, 0, tzinfo=timezone.utc)
@@ -27,7 +27,7 @@ def test_an_account_keeps_a_lower_cased_email_and_an_argon2id_hash(engine):
         assert user.email == "officer@council.example"
         assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
         assert staff.find_staff_by_email(session, email="OFFICER@council.example").id == user.id
-        assert staff.agency_slug_of(session, user=user) == "council"
+        assert session.get(Agency, user.agency_id).slug == "council"
         assert staff.find_staff_by_email(session, email="nobody@council.example") is None
 
 
