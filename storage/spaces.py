@@ -11,6 +11,7 @@ from typing import Iterable, Optional
 from sqlalchemy import case, select
 from sqlmodel import Session
 
+from storage.events import MAX_PLACE_LENGTH
 from storage.models import SPACE_COSTS, Event, Space, Ward
 from storage.reports import UnknownChoice
 
@@ -84,7 +85,7 @@ def remove_space(session: Session, *, space_id: int, now: datetime) -> None:
         raise SpaceInUse(f"space {space_id} is the venue of upcoming event(s) {', '.join(map(str, upcoming))}: "
                          "move or cancel them first")
     for event in held_here:
-        event.place = event.place or f"{space.name}, {space.address}"[:300]
+        event.place = event.place or f"{space.name}, {space.address}"[:MAX_PLACE_LENGTH]
         event.space_id = None
     session.flush()
     session.delete(space)
