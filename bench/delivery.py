@@ -29,9 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
-
-from storage.seed import prepare_database  # noqa: E402
+from storage.seed import postgres_schema_of_its_own, prepare_database  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI, TelegramUser  # noqa: E402
 from tests.helpers import queue_telegram_messages  # noqa: E402
 
@@ -106,21 +104,6 @@ def webhook_latency(url: str, samples: int) -> dict:
             "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2)}
 
 
-def postgres_schema_url() -> tuple[str, callable]:
-    schema = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-
-    def drop() -> None:
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
-
-    return url, drop
-
-
 def clear_redis() -> None:
     import redis
 
@@ -143,7 +126,7 @@ def main() -> None:
         with FakeTelegramAPI(messages_per_second=LIMIT) as api:
             results["sqlite_1_worker"] = run_workers(sqlite_url, api, 1, chats, "memory://")
 
-        pg_url, drop = postgres_schema_url()
+        pg_url, drop = postgres_schema_of_its_own(POSTGRES_URL, prefix="bench")
         try:
             prepare_database(pg_url)
             queue(pg_url, chats)

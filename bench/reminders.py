@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -32,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, delete, insert, make_url, text  # noqa: E402
+from sqlalchemy import delete, insert, text  # noqa: E402
 
 from bot.channels.telegram import TelegramChannel  # noqa: E402
 from bot.reminders import reminder_moment  # noqa: E402
@@ -40,7 +38,7 @@ from bot.reminders import plan_due_reminders  # noqa: E402
 from bot.settings import ReminderOffset, Settings  # noqa: E402
 from storage.database import make_engine, new_session  # noqa: E402
 from storage.models import Contact, Event, OutboxMessage, ReminderRun, Rsvp  # noqa: E402
-from storage.seed import prepare_database  # noqa: E402
+from storage.seed import postgres_schema_of_its_own, prepare_database  # noqa: E402
 
 OFFSET = ReminderOffset(2, "h")
 STARTS = datetime(2031, 3, 4, 18, 30, tzinfo=timezone.utc)
@@ -126,18 +124,8 @@ def fresh_database(database_url: str | None, tmp: str):
         url = f"sqlite:///{tmp}/reminders.db"
         prepare_database(url)
         return url, lambda: None
-    schema = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    url, drop = postgres_schema_of_its_own(database_url, prefix="bench")
     prepare_database(url)
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
     return url, drop
 
 

@@ -3,17 +3,16 @@ and the Flask `app` and `client` on top of it (flaskr's conftest, once per backe
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from storage import migrate
 from storage.database import make_engine, new_session
-from storage.seed import prepare_database, seed_reference_data
+from storage.seed import postgres_schema_of_its_own, prepare_database, seed_reference_data
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -52,16 +51,10 @@ def migrated_sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def migrated_postgres() -> Iterator[str]:
     """A schema of this test run's own, so runs at the same time (two developers, CI) never collide."""
-    schema = f"test_{os.getpid()}_{secrets.token_hex(3)}"
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    url, drop = postgres_schema_of_its_own(POSTGRES_URL, prefix="test")
     migrate.upgrade(url)
     yield url
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
+    drop()
 
 
 def _seed(url: str) -> None:
