@@ -112,6 +112,7 @@ def demo_data() -> None:
 
 # The first admin a new installation gets (example.org is reserved: it can never be someone's real address).
 DEMO_ADMIN_EMAIL = "admin@example.org"
+DEMO_ADMIN_AGENCY = "council"
 
 
 def _first_admin(session) -> str | None:
@@ -122,9 +123,12 @@ def _first_admin(session) -> str | None:
     if staff_store.has_admin(session):
         return None
     password = staff_store.generate_password()
-    user = staff_store.add_staff(session, email=DEMO_ADMIN_EMAIL, role="admin", password=password, now=utcnow())
+    # In the council's ASB team, the agency most categories go to: an admin with no agency sees no reports
+    # (storage/casework.py), and a new installation's first admin should find the reports made in the demo.
+    user = staff_store.add_staff(session, email=DEMO_ADMIN_EMAIL, role="admin", agency_slug=DEMO_ADMIN_AGENCY,
+                                 password=password, now=utcnow())
     staff_store.record_audit(session, action="staff_added", now=utcnow(), account=user.id, role="admin",
-                             by="demo-data")
+                             agency=DEMO_ADMIN_AGENCY, by="demo-data")
     return password
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -87,6 +88,12 @@ class Report(SQLModel, table=True):
     privacy: str = Field(max_length=16)
     danger_now: bool = Field(default=False)
     status: str = Field(default="received", max_length=16)
+    # English from the configured TRANSLATOR, made the first time staff open the report and kept, so the
+    # resident's words go to a translator once; always shown labelled as machine translation, by engine.
+    translation: Optional[str] = Field(default=None, sa_type=Text)
+    translation_engine: Optional[str] = Field(default=None, max_length=32)
+    # Merged by staff into an earlier report about the same thing: this one is closed and points there.
+    duplicate_of_id: Optional[int] = Field(default=None, foreign_key="report.id", index=True)
     # For anonymous reports this is rounded down to the hour, so no finer time links it to a chat.
     created_at: datetime = _when()
     updated_at: datetime = _when()
@@ -98,6 +105,12 @@ class ReportAgency(SQLModel, table=True):
     report_id: int = Field(foreign_key="report.id", primary_key=True, ondelete="CASCADE")
     agency_id: int = Field(foreign_key="agency.id", primary_key=True, index=True)
     shared_at: datetime = _when()
+    # How it came: "resident" (their own choice: only these agencies see a named resident's details),
+    # "referral" or "share" (staff of another agency passed it on; one of SHARE_ROUTES).
+    via: str = Field(default="resident", max_length=16, sa_column_kwargs={"server_default": "resident"})
+    # This agency's first response (a status change or a public reply by its staff): stops its clock
+    # against Agency.target_working_days.
+    responded_at: Optional[datetime] = _when(default=None)
 
 
 class ReportUpdate(SQLModel, table=True):
@@ -109,9 +122,32 @@ class ReportUpdate(SQLModel, table=True):
     public_message: Optional[str] = Field(default=None, sa_type=Text)
     message_language: Optional[str] = Field(default=None, max_length=16)
     internal_note: Optional[str] = Field(default=None, sa_type=Text)
-    # None means the service itself (the report arriving); staff accounts come with the staff workspace.
+    # None means the service itself (the report arriving) or the command line.
     author: Optional[str] = Field(default=None, max_length=128)
     created_at: datetime = _when()
+    # What this update did, for the history staff read: one of UPDATE_ACTIONS.
+    action: str = Field(default="status", max_length=16, sa_column_kwargs={"server_default": "status"})
+    # The staff account and its agency at the time (the account may later move or be turned off).
+    staff_user_id: Optional[int] = Field(default=None, foreign_key="staffuser.id", index=True)
+    agency_id: Optional[int] = Field(default=None, foreign_key="agency.id")
+    # Why the status changed, in the officer's words (staff pages only, never sent).
+    reason: Optional[str] = Field(default=None, sa_type=Text)
+    # A standard reply's key (flows/staff_replies.py): the resident and the status check read it from the
+    # catalogue in their own language, so it is accurate. None for a reply written freely.
+    standard_reply: Optional[str] = Field(default=None, max_length=64)
+    # A free reply sent machine-translated: `public_message` is what the resident got (in
+    # `message_language`), `original_message` what the officer wrote.
+    original_message: Optional[str] = Field(default=None, sa_type=Text)
+    machine_translated: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    # A referral or share: the agency it went to. A merge: the report this one was merged into.
+    to_agency_id: Optional[int] = Field(default=None, foreign_key="agency.id")
+    merged_into_id: Optional[int] = Field(default=None, foreign_key="report.id")
+
+
+# What a ReportUpdate did. "received" is the report arriving; the rest are staff actions.
+UPDATE_ACTIONS = ("received", "status", "reply", "note", "referral", "share", "merge")
+# How a report reached an agency (ReportAgency.via).
+SHARE_ROUTES = ("resident", "referral", "share")
 
 
 class ReportMedia(SQLModel, table=True):
@@ -384,6 +420,8 @@ class StaffUser(SQLModel, table=True):
     locked_until: Optional[datetime] = _when(default=None)
     created_at: datetime = _when(default_factory=utcnow)
     last_login_at: Optional[datetime] = _when(default=None)
+    # Set when an admin resets the password: the next sign-in must choose a new one first.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class AuditEntry(SQLModel, table=True):
@@ -400,3 +438,20 @@ class AuditEntry(SQLModel, table=True):
     # A plain number, not a foreign key: the entry outlives the report it names.
     report_id: Optional[int] = Field(default=None, index=True)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CareTerm(SQLModel, table=True):
+    """A word or phrase that stigmatises young people, people sleeping rough or people who use drugs or
+    alcohol (rec 8), with the wording to use instead. Data an admin edits, not code: the staff pages flag
+    a reply or public text that uses one before it is sent (flows/care_language.py)."""
+
+    __table_args__ = (UniqueConstraint("term", name="uq_careterm_term"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    term: str = Field(max_length=100)  # lower-cased; matched as whole words, any case
+    suggestion: str = Field(max_length=300)
+    # Who the word hurts: one of CARE_GROUPS, so the flag can say why.
+    group: str = Field(default="other", max_length=32)
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+CARE_GROUPS = ("young_people", "rough_sleeping", "addiction", "other")

@@ -83,7 +83,7 @@ def create_report(
     session.flush()
     for slug in agency_slugs:
         session.add(ReportAgency(report_id=report.id, agency_id=agency_ids[slug], shared_at=received_at))
-    session.add(ReportUpdate(report_id=report.id, status="received", created_at=received_at))
+    session.add(ReportUpdate(report_id=report.id, status="received", action="received", created_at=received_at))
     for media_id, kind in media:
         session.add(ReportMedia(report_id=report.id, media_id=media_id, kind=kind))
     if privacy != "anonymous":
