@@ -72,7 +72,13 @@ class Conversation(SQLModel, table=True):
 
 
 class Report(SQLModel, table=True):
-    __table_args__ = (Index("ix_report_status_created", "status", "created_at"),)
+    # The inbox (storage/inbox.py) walks these newest first and stops after a page (migration 0012).
+    __table_args__ = (
+        Index("ix_report_status_created", "status", "created_at"),
+        Index("ix_report_created_id", "created_at", "id"),
+        Index("ix_report_ward_created", "ward_id", "created_at", "id"),
+        Index("ix_report_language_created", "language", "created_at", "id"),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     reference: str = Field(max_length=12, unique=True)
     category: str = Field(max_length=32)
@@ -102,6 +108,8 @@ class Report(SQLModel, table=True):
 class ReportAgency(SQLModel, table=True):
     """The agencies a report is shared with: the resident's choice, later referrals add to it."""
 
+    # An agency's unanswered reports by when its clock started: the inbox's overdue filter and counts.
+    __table_args__ = (Index("ix_reportagency_clock", "agency_id", "responded_at", "shared_at"),)
     report_id: int = Field(foreign_key="report.id", primary_key=True, ondelete="CASCADE")
     agency_id: int = Field(foreign_key="agency.id", primary_key=True, index=True)
     shared_at: datetime = _when()
