@@ -1,0 +1,235 @@
+"""The inbox query: the reports shared with one agency, filtered, newest first, a page at a time, each with
+that agency's response clock (storage/casework.py's rule: a ReportAgency row for the agency, nothing else).
+
+Pages are keyset pages on (created_at, id) descending, so page 50 costs what page 1 costs and a report
+arriving meanwhile never shifts what the next page shows. The "overdue" filter is one range per agency
+(shared_at < flows.working_days.overdue_cutoff(now, target)) so the database can answer it from an index
+instead of computing every report's deadline; tests/flows/test_working_days.py proves the two agree.
+Indexes that make these queries fast on a million reports: migration 0012 (and bench/inbox.py measures).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Optional
+
+from sqlalchemy import and_, exists, func, select, tuple_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from flows.working_days import LONDON, add_working_days, overdue_cutoff, working_days_between
+from storage.models import Agency, Report, ReportAgency, Ward
+from storage.reports import STATUSES
+
+# Status filter values besides the statuses themselves: "open" (everything not closed, the default) and "all".
+STATUS_FILTERS = ("open", "all") + STATUSES
+AGE_FILTERS = ("today", "week", "month", "older")
+# The channels residents report on (bot/channels and the web chat): the Report.channel values.
+CHANNELS = ("telegram", "whatsapp", "sms", "webchat")
+# How much of the resident's words the list shows: enough to tell reports apart, not the whole story.
+EXCERPT_CHARACTERS = 80
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """What the officer asked to see; every field optional ("open" reports of any kind by default).
+    Values are checked by the page against `inbox_options` before they get here."""
+
+    ward: Optional[str] = None  # ward slug
+    category: Optional[str] = None  # report category key ("noise")
+    status: str = "open"  # one of STATUS_FILTERS
+    also_shared_with: Optional[str] = None  # agency slug: reports this agency shares with that one too
+    language: Optional[str] = None
+    channel: Optional[str] = None
+    age: Optional[str] = None  # one of AGE_FILTERS
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One report as the list shows it to one agency."""
+
+    id: int
+    reference: str
+    category: str
+    ward_name: Optional[str]
+    created_at: datetime
+    status: str
+    language: str
+    channel: str
+    privacy: str
+    danger_now: bool
+    excerpt: str  # the start of the resident's words, in their language
+    shared_at: datetime
+    via: str
+    responded_at: Optional[datetime]
+    due_at: datetime
+    overdue: bool
+    working_days_elapsed: int  # since the clock started (to the response, if there was one)
+    overdue_by: int  # whole working days past due_at (0 when not overdue or less than a day over)
+    merged_into: Optional[str]  # the reference this report was merged into
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    # Pass as `before` for the next page; None on the last page.
+    next_before: Optional[tuple[datetime, int]]
+
+
+@dataclass(frozen=True)
+class InboxSummary:
+    open: int
+    overdue: int
+    target_working_days: int
+
+
+@dataclass(frozen=True)
+class InboxOptions:
+    """What the filter form offers, from the database: anything else is a bad filter value."""
+
+    wards: list[tuple[str, str]]  # (slug, name)
+    agencies: list[tuple[str, dict]]  # (slug, names by language), active ones
+    languages: list[str]  # codes that appear in reports
+
+
+def excerpt_of(description: str, limit: int = EXCERPT_CHARACTERS) -> str:
+    """The first line of the resident's words, cut at a word near `limit` characters."""
+    first_line = next((line.strip() for line in description.splitlines() if line.strip()), "")
+    if len(first_line) <= limit:
+        return first_line
+    cut = first_line[:limit]
+    if " " in cut[limit // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def _target(session: Session, agency_id: int) -> int:
+    return session.execute(select(Agency.target_working_days).where(Agency.id == agency_id)).scalar_one()
+
+
+def _age_bounds(age: str, now: datetime) -> tuple[Optional[datetime], Optional[datetime]]:
+    """(from, until) of `created_at` for an age filter; "today" is London's today."""
+    if age == "today":
+        midnight = datetime.combine(now.astimezone(LONDON).date(), time(0), tzinfo=LONDON)
+        return midnight, None
+    if age == "week":
+        return now - timedelta(days=7), None
+    if age == "month":
+        return now - timedelta(days=30), None
+    return None, now - timedelta(days=30)
+
+
+def _open_condition():
+    return Report.status != "closed"
+
+
+def _visible_conditions(*, agency_id: int, filters: InboxFilters, now: datetime,
+                        target: int) -> list:
+    conditions = [ReportAgency.agency_id == agency_id]
+    if filters.status == "open":
+        conditions.append(_open_condition())
+    elif filters.status != "all":
+        conditions.append(Report.status == filters.status)
+    if filters.status not in ("closed", "all"):
+        # A report merged into another lives on in that one; it shows only to someone asking for closed ones.
+        conditions.append(Report.duplicate_of_id.is_(None))
+    if filters.ward:
+        conditions.append(Report.ward_id == select(Ward.id).where(Ward.slug == filters.ward).scalar_subquery())
+    if filters.category:
+        conditions.append(Report.category == filters.category)
+    if filters.language:
+        conditions.append(Report.language == filters.language)
+    if filters.channel:
+        conditions.append(Report.channel == filters.channel)
+    if filters.also_shared_with:
+        other = aliased(ReportAgency)
+        conditions.append(exists().where(
+            other.report_id == Report.id,
+            other.agency_id == select(Agency.id).where(Agency.slug == filters.also_shared_with).scalar_subquery()))
+    if filters.age:
+        since, until = _age_bounds(filters.age, now)
+        if since is not None:
+            conditions.append(Report.created_at >= since)
+        if until is not None:
+            conditions.append(Report.created_at < until)
+    if filters.overdue:
+        conditions.append(ReportAgency.responded_at.is_(None))
+        conditions.append(ReportAgency.shared_at < overdue_cutoff(now, target))
+    return conditions
+
+
+def inbox_page(session: Session, *, agency_id: int, filters: InboxFilters, now: datetime, page_size: int = 50,
+               before: Optional[tuple[datetime, int]] = None) -> InboxPage:
+    """One page of the reports shared with `agency_id`, newest first, older than `before` when given."""
+    target = _target(session, agency_id)
+    merged_into = aliased(Report)
+    conditions = _visible_conditions(agency_id=agency_id, filters=filters, now=now, target=target)
+    if before is not None:
+        conditions.append(tuple_(Report.created_at, Report.id) < tuple_(*before))
+    query = (
+        select(Report.id, Report.reference, Report.category, Ward.name, Report.created_at, Report.status,
+               Report.language, Report.channel, Report.privacy, Report.danger_now,
+               # Only the start is shown: no need to bring whole descriptions over the wire.
+               func.substr(Report.description, 1, EXCERPT_CHARACTERS * 3),
+               ReportAgency.shared_at, ReportAgency.via, ReportAgency.responded_at, merged_into.reference)
+        .select_from(Report)
+        .join(ReportAgency, ReportAgency.report_id == Report.id)
+        .outerjoin(Ward, Ward.id == Report.ward_id)
+        .outerjoin(merged_into, merged_into.id == Report.duplicate_of_id)
+        .where(and_(*conditions))
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(page_size + 1)
+    )
+    fetched = session.execute(query).all()
+    rows = [_row(values, now=now, target=target) for values in fetched[:page_size]]
+    next_before = (rows[-1].created_at, rows[-1].id) if len(fetched) > page_size else None
+    return InboxPage(rows=rows, next_before=next_before)
+
+
+def _row(values, *, now: datetime, target: int) -> InboxRow:
+    (report_id, reference, category, ward_name, created_at, status, language, channel, privacy, danger_now,
+     description_start, shared_at, via, responded_at, merged_reference) = values
+    due_at = add_working_days(shared_at, target)
+    overdue = responded_at is None and now > due_at
+    return InboxRow(
+        id=report_id, reference=reference, category=category, ward_name=ward_name, created_at=created_at,
+        status=status, language=language, channel=channel, privacy=privacy, danger_now=bool(danger_now),
+        excerpt=excerpt_of(description_start or ""), shared_at=shared_at, via=via, responded_at=responded_at,
+        due_at=due_at, overdue=overdue, working_days_elapsed=working_days_between(shared_at, responded_at or now),
+        overdue_by=working_days_between(due_at, now) if overdue else 0, merged_into=merged_reference,
+    )
+
+
+def inbox_summary(session: Session, *, agency_id: int, now: datetime) -> InboxSummary:
+    """How many open reports the agency has, how many of them are overdue, and its target."""
+    target = _target(session, agency_id)
+    base = (select(func.count()).select_from(Report).join(ReportAgency, ReportAgency.report_id == Report.id)
+            .where(ReportAgency.agency_id == agency_id, _open_condition(), Report.duplicate_of_id.is_(None)))
+    open_count = session.execute(base).scalar_one()
+    overdue_count = session.execute(base.where(ReportAgency.responded_at.is_(None),
+                                               ReportAgency.shared_at < overdue_cutoff(now, target))).scalar_one()
+    return InboxSummary(open=open_count, overdue=overdue_count, target_working_days=target)
+
+
+def inbox_options(session: Session) -> InboxOptions:
+    """Wards, agencies and the languages reports are written in, for the filter form."""
+    wards = [(slug, name) for slug, name in session.execute(select(Ward.slug, Ward.name).order_by(Ward.name))]
+    agencies = [(slug, names) for slug, names in
+                session.execute(select(Agency.slug, Agency.names).where(Agency.active).order_by(Agency.slug))]
+    return InboxOptions(wards=wards, agencies=agencies, languages=_languages_in_reports(session))
+
+
+def _languages_in_reports(session: Session) -> list[str]:
+    """The distinct Report.language values, by hopping along ix_report_language_created (a loose index
+    scan: one index probe per language, not a scan of a million rows; SQLite and PostgreSQL alike)."""
+    seen = select(func.min(Report.language).label("code")).cte("seen", recursive=True)
+    following = select(
+        select(func.min(Report.language)).where(Report.language > seen.c.code).scalar_subquery()
+    ).where(seen.c.code.is_not(None))
+    seen = seen.union_all(following)
+    return [code for code in session.execute(select(seen.c.code).where(seen.c.code.is_not(None))).scalars()]
+
+
+__all__ = ["AGE_FILTERS", "CHANNELS", "STATUS_FILTERS", "InboxFilters", "InboxOptions", "InboxPage", "InboxRow",
+           "InboxSummary", "excerpt_of", "inbox_options", "inbox_page", "inbox_summary"]
