@@ -11,6 +11,7 @@ from flows import i18n
 from flows.engine import REFERENCE_PATTERN, Go, Miss, Question, Stay, Turn
 from flows.i18n import _N
 from flows.i18n import LANGUAGES
+from flows.staff_replies import public_reply_for
 
 LONDON = ZoneInfo("Europe/London")
 # The same alphabet as storage/references.py, which makes the codes (flows may not import storage).
@@ -78,17 +79,17 @@ def tell_status(turn: Turn, reference: str) -> None:
             status=turn._(STATUS_LABELS[found.status]),
         )
     ]
-    if found.latest_message:
-        message = found.latest_message
-        if found.latest_message_language == "en" and turn.lang != "en":
-            # TRANSLATORS: added after a staff reply that is not in the resident's language.
-            message = turn._("%(message)s (written in English)", message=message)
+    # A standard reply reads in the asker's language (the catalogue's); free words as they were sent.
+    reply = public_reply_for(turn.lang, standard_reply=found.latest_standard_reply, message=found.latest_message,
+                             message_language=found.latest_message_language,
+                             machine_translated=found.latest_machine_translated)
+    if reply:
         lines.append(
             # TRANSLATORS: the latest public reply from the council, housing provider or police.
             turn._(
                 "Latest update, %(date)s: %(message)s",
                 date=_date(turn, found.latest_update_at or found.received_at),
-                message=message,
+                message=reply,
             )
         )
     turn.say("\n".join(lines))

@@ -91,6 +91,9 @@ class ReportStatus:
     latest_message: Optional[str] = None
     latest_message_language: Optional[str] = None
     latest_update_at: Optional[datetime] = None
+    # A standard reply's key (flows/staff_replies.py): told in the asker's language, not as stored.
+    latest_standard_reply: Optional[str] = None
+    latest_machine_translated: bool = False
 
 
 @dataclass(frozen=True)

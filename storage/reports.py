@@ -107,6 +107,8 @@ class PublicStatus:
     latest_message: Optional[str]
     latest_message_language: Optional[str]
     latest_update_at: Optional[datetime]
+    latest_standard_reply: Optional[str] = None
+    latest_machine_translated: bool = False
 
 
 def public_status(session: Session, *, reference: str) -> Optional[PublicStatus]:
@@ -128,6 +130,8 @@ def public_status(session: Session, *, reference: str) -> Optional[PublicStatus]
         latest_message=latest.public_message if latest else None,
         latest_message_language=latest.message_language if latest else None,
         latest_update_at=latest.created_at if latest else None,
+        latest_standard_reply=latest.standard_reply if latest else None,
+        latest_machine_translated=bool(latest and latest.machine_translated),
     )
 
 
