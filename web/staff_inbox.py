@@ -2,12 +2,200 @@
 agency's response-time clock against its target (GET /staff/reports)."""
 from __future__ import annotations
 
-from flask import abort
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Optional
 
-from web.staff import blueprint, staff_required
+from babel import Locale, UnknownLocaleError
+from flask import g, render_template, request
+
+from flows import i18n
+from flows.i18n import _N
+from flows.report import CATEGORIES
+from storage.inbox import (AGE_FILTERS, CHANNELS, STATUS_FILTERS, InboxFilters, inbox_options, inbox_page,
+                           inbox_summary)
+from web.staff import _now, _when, blueprint, current_staff, staff_required, staff_session
+
+PAGE_SIZE = 50
+
+# Category keys as stored ("noise"), with the report flow's own translated labels.
+CATEGORY_LABELS = {key.removeprefix("cat:"): label for key, label in CATEGORIES.items()}
+
+STATUS_FILTER_LABELS = {
+    # TRANSLATORS: an option of the inbox's status filter: every report not yet closed (the default).
+    "open": _N("Open (not closed)"),
+    # TRANSLATORS: an option of the inbox's status filter: every report, closed ones included.
+    "all": _N("Any status"),
+    # TRANSLATORS: a report's status on the staff pages: it has arrived and nobody has acted yet.
+    "received": _N("Received"),
+    # TRANSLATORS: a report's status on the staff pages.
+    "in_progress": _N("In progress"),
+    # TRANSLATORS: a report's status on the staff pages.
+    "action_taken": _N("Action taken"),
+    # TRANSLATORS: a report's status on the staff pages: passed to another agency.
+    "referred": _N("Referred"),
+    # TRANSLATORS: a report's status on the staff pages.
+    "closed": _N("Closed"),
+}
+
+CHANNEL_LABELS = {
+    # TRANSLATORS: the channel a report came by (a messaging app's name).
+    "telegram": _N("Telegram"),
+    # TRANSLATORS: the channel a report came by (a messaging app's name).
+    "whatsapp": _N("WhatsApp"),
+    # TRANSLATORS: the channel a report came by: a text message.
+    "sms": _N("SMS"),
+    # TRANSLATORS: the channel a report came by: the chat on the service's own web page.
+    "webchat": _N("Web chat"),
+}
+
+AGE_LABELS = {
+    # TRANSLATORS: an option of the inbox's age filter: reports that arrived today.
+    "today": _N("Today"),
+    # TRANSLATORS: an option of the inbox's age filter.
+    "week": _N("In the last 7 days"),
+    # TRANSLATORS: an option of the inbox's age filter.
+    "month": _N("In the last 30 days"),
+    # TRANSLATORS: an option of the inbox's age filter.
+    "older": _N("More than 30 days ago"),
+}
+
+PRIVACY_LABELS = {
+    # TRANSLATORS: on the staff inbox: the resident kept no link to themselves (status only by reference).
+    "anonymous": _N("Anonymous"),
+    # TRANSLATORS: on the staff inbox: staff never see who sent it, but updates reach the resident.
+    "private": _N("Private"),
+    # TRANSLATORS: on the staff inbox: the resident shared their name with the agencies they chose.
+    "named": _N("Named"),
+}
+
+VIA_LABELS = {
+    # TRANSLATORS: on the staff inbox: how the report reached this agency: the resident chose it.
+    "resident": _N("chosen by the resident"),
+    # TRANSLATORS: on the staff inbox: how the report reached this agency: another agency referred it.
+    "referral": _N("referred by another agency"),
+    # TRANSLATORS: on the staff inbox: how the report reached this agency: another agency shared it.
+    "share": _N("shared by another agency"),
+}
+
+# The next-page cursor: microseconds since 1970 (UTC) and the report id of the last row shown.
+_CURSOR = re.compile(r"^(\d{1,16})-(\d{1,12})$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class BadFilter(ValueError):
+    """A filter value the form never offers: the page says which, with status 400."""
+
+
+def language_name(code: str) -> str:
+    """A language as its speakers write it: the shipped endonym, else Babel's, else the code."""
+    if code in i18n.BY_CODE:
+        return i18n.BY_CODE[code].endonym
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name() or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def _choice(name: str, allowed) -> Optional[str]:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    if value not in allowed:
+        raise BadFilter(name)
+    return value
+
+
+def _read_filters(options) -> tuple[InboxFilters, Optional[tuple[datetime, int]]]:
+    languages = set(options.languages) | set(i18n.BY_CODE)
+    overdue = request.args.get("overdue", "").strip()
+    if overdue not in ("", "1"):
+        raise BadFilter("overdue")
+    filters = InboxFilters(
+        ward=_choice("ward", {slug for slug, _name in options.wards}),
+        category=_choice("category", CATEGORY_LABELS),
+        status=_choice("status", STATUS_FILTERS) or "open",
+        also_shared_with=_choice("agency", {slug for slug, _names in options.agencies}),
+        language=_choice("language", languages),
+        channel=_choice("channel", CHANNELS),
+        age=_choice("age", AGE_FILTERS),
+        overdue=overdue == "1",
+    )
+    before = None
+    cursor = request.args.get("before", "").strip()
+    if cursor:
+        matched = _CURSOR.match(cursor)
+        if not matched:
+            raise BadFilter("before")
+        try:
+            moment = _EPOCH + timedelta(microseconds=int(matched.group(1)))
+        except OverflowError:
+            raise BadFilter("before") from None
+        before = (moment, int(matched.group(2)))
+    return filters, before
+
+
+def _cursor(before: tuple[datetime, int]) -> str:
+    moment, report_id = before
+    return f"{(moment - _EPOCH) // timedelta(microseconds=1)}-{report_id}"
+
+
+FILTER_NAMES = {
+    # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
+    "ward": _N("Ward"),
+    # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
+    "category": _N("Category"),
+    # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
+    "status": _N("Status"),
+    # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
+    "agency": _N("Also shared with"),
+    # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
+    "language": _N("Language"),
+    # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
+    "channel": _N("Channel"),
+    # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
+    "age": _N("Received"),
+    # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
+    "overdue": _N("Overdue only"),
+    # TRANSLATORS: in the inbox's message about a broken "next page" link: what was wrong.
+    "before": _N("Next page"),
+}
 
 
 @blueprint.get("/reports")
 @staff_required()
 def inbox():
-    abort(404)  # placeholder so the navigation links resolve; the real page replaces it
+    me = current_staff()
+    database = staff_session()
+    options = inbox_options(database)
+    problem = None
+    try:
+        filters, before = _read_filters(options)
+    except BadFilter as bad:
+        problem = FILTER_NAMES[str(bad)]
+        filters, before = InboxFilters(), None
+    context = dict(options=options, filters=filters, problem=problem, category_labels=CATEGORY_LABELS,
+                   status_labels=STATUS_FILTER_LABELS, channel_labels=CHANNEL_LABELS, age_labels=AGE_LABELS,
+                   privacy_labels=PRIVACY_LABELS, via_labels=VIA_LABELS, language_name=language_name,
+                   languages=_language_options(options), channels=CHANNELS, statuses=STATUS_FILTERS,
+                   ages=AGE_FILTERS, when=_when, page=None, summary=None, next_url_args=None,
+                   agency_label=_agency_label, rtl=lambda code: code in i18n.BY_CODE and i18n.BY_CODE[code].rtl)
+    if me.agency_id is not None and problem is None:
+        now = _now()
+        context["summary"] = inbox_summary(database, agency_id=me.agency_id, now=now)
+        page = inbox_page(database, agency_id=me.agency_id, filters=filters, now=now, page_size=PAGE_SIZE,
+                          before=before)
+        context["page"] = page
+        if page.next_before is not None:
+            kept = {name: value for name, value in request.args.items() if value and name not in ("before",)}
+            context["next_url_args"] = {**kept, "before": _cursor(page.next_before)}
+    return render_template("staff/inbox.html", **context), 400 if problem else 200
+
+
+def _language_options(options) -> list[str]:
+    shipped = [language.code for language in i18n.LANGUAGES]
+    return shipped + sorted(set(options.languages) - set(shipped), key=language_name)
+
+
+def _agency_label(names: dict) -> str:
+    return names.get(g.get("lang", i18n.DEFAULT_LANGUAGE)) or names.get("en") or ""
