@@ -358,19 +358,17 @@ def events_list() -> None:
                 "and its reminders are not sent.")
 @click.argument("event_id", type=int)
 def events_cancel(event_id: int) -> None:
-    from bot.reminders import tell_residents
-    from storage import events as event_store
+    from bot.event_changes import cancel_and_tell
     from storage.types import utcnow
 
     settings, channels = _settings_and_channels()
     now = utcnow()
     with _session(settings) as session:
         try:
-            event = event_store.cancel_event(session, event_id=event_id, now=now)
+            # Cancelling twice tells nobody twice: the notice went with the first cancellation.
+            told = cancel_and_tell(session, channels, event_id=event_id, now=now).told
         except LookupError as problem:
             raise click.ClickException(str(problem))
-        # Cancelling twice tells nobody twice: the notice went with the first cancellation.
-        told = tell_residents(session, channels, event_id=event_id, now=now) if event.cancelled_at == now else 0
         session.commit()
     click.echo(f"event {event_id} cancelled; {told} residents will be told")
 
@@ -381,8 +379,7 @@ def events_cancel(event_id: int) -> None:
 @click.option("--starts", required=True, help="ISO 8601; without an offset it is London time.")
 @click.option("--place", default=None, help="The new place, if it changes too.")
 def events_move(event_id: int, starts: str, place) -> None:
-    from bot.reminders import tell_residents
-    from storage import events as event_store
+    from bot.event_changes import move_and_tell
     from storage.types import utcnow
 
     starts_at = _parse_start(starts)
@@ -390,10 +387,9 @@ def events_move(event_id: int, starts: str, place) -> None:
     now = utcnow()
     with _session(settings) as session:
         try:
-            event_store.move_event(session, event_id=event_id, starts_at=starts_at, place=place, now=now)
+            told = move_and_tell(session, channels, event_id=event_id, starts_at=starts_at, place=place, now=now).told
         except (LookupError, ValueError) as problem:
             raise click.ClickException(f"not moved: {problem}")
-        told = tell_residents(session, channels, event_id=event_id, now=now)
         session.commit()
     click.echo(f"event {event_id} moved; {told} residents will be told")
 
@@ -418,6 +414,7 @@ def _settings_and_channels():
 @click.option("--travel-costs/--no-travel-costs", "travel_costs", default=None, help="Travel costs are paid, or not.")
 def events_edit(event_id: int, title, capacity, kind, ends, description, titles, descriptions, machine_translated,
                 interpreters, voucher, decision_makers, food, childcare, step_free, travel_costs) -> None:
+    from bot.event_changes import edit_and_tell
     from storage import events as event_store
     from storage.types import utcnow
 
@@ -441,9 +438,9 @@ def events_edit(event_id: int, title, capacity, kind, ends, description, titles,
     now = utcnow()
     with _session(settings) as session:
         try:
-            edited = event_store.update_event(
-                session, event_id=event_id, now=now, offers=offers,
-                titles=_language_texts(titles, "--title-in"),
+            edited = edit_and_tell(
+                session, channels, event_id=event_id, now=now, public_base_url=settings.public_base_url,
+                offers=offers, titles=_language_texts(titles, "--title-in"),
                 descriptions=_language_texts(descriptions, "--description-in"),
                 machine_translated=machine_translated, **changes,
             )
@@ -451,13 +448,6 @@ def events_edit(event_id: int, title, capacity, kind, ends, description, titles,
             raise click.ClickException(str(problem))
         except ValueError as problem:
             raise click.ClickException(f"not changed: {problem}")
-        if edited.promoted:
-            # The same notice as when a place is given back in the chat.
-            from bot.event_info import calendar_url
-            from bot.notify import tell_of_places
-
-            tell_of_places(session, channels, event_id=event_id, promoted=edited.promoted,
-                           calendar_url=calendar_url(settings.public_base_url, event_id), now=now)
         session.commit()
     given = f"; {len(edited.promoted)} on the waiting list now have a place and will be told" if edited.promoted else ""
     click.echo(f"event {event_id} changed{given}")
@@ -859,6 +849,63 @@ def staff_add(email: str, role: str, agency_slug, password) -> None:
         click.echo(f"added {user.email} ({user.role}{', ' + agency_slug if agency_slug else ''})")
     if generated:
         click.echo(f"password (shown once, not stored anywhere in clear): {password}")
+
+
+def _staff_account(session, email: str):
+    """The account for EMAIL, or a refusal (exit code 2) naming the address."""
+    from storage import staff as staff_store
+
+    user = staff_store.find_staff_by_email(session, email=email)
+    if user is None:
+        raise _Refused(f"there is no staff account for {email!r}: `safer-homes staff add` adds one")
+    return user
+
+
+def _set_staff_active(email: str, active: bool) -> None:
+    from storage import staff as staff_store
+    from storage.types import utcnow
+
+    with _session() as session:
+        user = _staff_account(session, email)
+        was_active = user.active
+        try:
+            staff_store.set_staff_active(session, staff_user_id=user.id, active=active, now=utcnow(),
+                                         by="command line")
+        except staff_store.AccountChangeRefused as problem:
+            raise _Refused(f"not turned off: {problem}")
+        session.commit()
+        if was_active == active:
+            click.echo(f"{user.email} was already {'on' if active else 'off'}; nothing changed")
+        else:
+            click.echo(f"{user.email} {'can sign in again' if active else 'is turned off and signed out'}")
+
+
+@staff.command("disable", help="Turn a staff account off: it cannot sign in and is signed out at its next click.")
+@click.argument("email")
+def staff_disable(email: str) -> None:
+    _set_staff_active(email, False)
+
+
+@staff.command("enable", help="Turn a staff account back on.")
+@click.argument("email")
+def staff_enable(email: str) -> None:
+    _set_staff_active(email, True)
+
+
+@staff.command("reset-password",
+               help="Give a staff account a new generated password, printed once; it must choose its own at its next "
+                    "sign-in, and is signed out everywhere until then.")
+@click.argument("email")
+def staff_reset_password(email: str) -> None:
+    from storage import staff as staff_store
+    from storage.types import utcnow
+
+    with _session() as session:
+        user = _staff_account(session, email)
+        _user, password = staff_store.reset_password(session, staff_user_id=user.id, now=utcnow(), by="command line")
+        session.commit()
+        click.echo(f"password reset for {user.email}; they choose their own at their next sign-in")
+    click.echo(f"password (shown once, not stored anywhere in clear): {password}")
 
 
 if __name__ == "__main__":

@@ -218,6 +218,19 @@ def list_upcoming_events(session: Session, *, now: datetime, include_cancelled: 
     return [(event, ward_name) for event, ward_name in session.execute(query).all()]
 
 
+def list_past_events(session: Session, *, now: datetime, limit: int = 50) -> list[tuple[Event, Optional[str]]]:
+    """Events that have started, cancelled ones too, most recent first, each with its ward's name (or None):
+    organisers look back at answers and feedback."""
+    query = (
+        select(Event, Ward.name)
+        .outerjoin(Ward, Ward.id == Event.ward_id)
+        .where(Event.starts_at <= now)
+        .order_by(Event.starts_at.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    return [(event, ward_name) for event, ward_name in session.execute(query).all()]
+
+
 def cancel_event(session: Session, *, event_id: int, now: datetime) -> Event:
     """Mark an event cancelled (kept, so people who look for it learn it was cancelled).
 
