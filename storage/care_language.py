@@ -49,8 +49,8 @@ def add_term(session: Session, *, term: str, suggestion: str, group: str, now: d
     """Put a term on the list; refuses an empty, over-long or duplicate term, a missing or over-long
     suggestion and an unknown group, writing nothing."""
     clean_term, clean_suggestion = _checked(session, term=term, suggestion=suggestion, group=group, term_id=None)
-    row = CareTerm(term=clean_term, suggestion=clean_suggestion, group=group, updated_at=now)
-    _flush_unique(session, row)
+    row = CareTerm()
+    _save_unique(session, row, term=clean_term, suggestion=clean_suggestion, group=group, updated_at=now)
     return row
 
 
@@ -63,8 +63,7 @@ def update_term(
         raise LookupError(f"there is no care-language term {term_id}")
     clean_term, clean_suggestion = _checked(session, term=term, suggestion=suggestion, group=group,
                                             term_id=term_id)
-    row.term, row.suggestion, row.group, row.updated_at = clean_term, clean_suggestion, group, now
-    _flush_unique(session, row)
+    _save_unique(session, row, term=clean_term, suggestion=clean_suggestion, group=group, updated_at=now)
     return row
 
 
@@ -113,14 +112,15 @@ def _checked(
     return clean_term, clean_suggestion
 
 
-def _flush_unique(session: Session, row: CareTerm) -> None:
-    # Two admins adding the same term at once: the unique constraint decides, and the loser is told it is
-    # a duplicate; the savepoint keeps the caller's transaction usable.
+def _save_unique(session: Session, row: CareTerm, **values) -> None:
+    # Two admins adding the same term at once both pass _checked: the unique constraint decides and the
+    # loser is told it is a duplicate. The values are set inside the savepoint (beginning one flushes
+    # what is pending), so a refusal rolls back only this change and the caller's transaction stays usable.
     try:
         with session.begin_nested():
+            for name, value in values.items():
+                setattr(row, name, value)
             session.add(row)
             session.flush()
     except IntegrityError:
-        if row.id is not None:
-            session.expire(row)  # the refused change must not reach the caller's commit
-        raise CareTermInputError("term_duplicate", f"{row.term!r} is already on the list") from None
+        raise CareTermInputError("term_duplicate", f"{values['term']!r} is already on the list") from None
