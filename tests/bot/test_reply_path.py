@@ -1,0 +1,176 @@
+"""The reply path end to end (issue 6, "How we will know"): a resident reports through the real webhooks, an
+officer sends a standard reply on the staff pages, the real worker delivers it, and the resident gets it in
+their own language at the fake provider API: Somali on WhatsApp (free-form inside the 24-hour window, the
+"status_update" template outside it), Bengali on Telegram."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.worker import run_due_work
+from flows import i18n
+from flows.report_notices import status_update_notice
+from flows.staff_replies import standard_reply_text
+from storage import staff
+from storage.database import new_session
+from storage.models import Contact, OutboxMessage, Report
+from storage.types import utcnow
+from tests.bot.test_telegram_webhook import NoWait, Resident as TelegramResident, _close, _telegram_app
+from tests.bot.test_twilio_webhooks import (
+    ACCOUNT_SID, AUTH_TOKEN, HODAN, PUBLIC_BASE_URL, TEMPLATE_SID, Resident as WhatsAppResident, _build, _dispose,
+    choice_number, walk_to_description,
+)
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.twilio_api import FakeTwilio
+
+REFERENCE = re.compile(r"TH-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+TOKEN = "123456:reply-path-token"
+PASSWORD = "a long enough passphrase"
+REPLY = "in_progress.looking"
+
+
+class Officer:
+    """A council officer on the staff pages of the same app (over https where the app's cookies need it)."""
+
+    def __init__(self, app, *, https: bool = False):
+        self.client = app.test_client()
+        base = PUBLIC_BASE_URL if https else "http://localhost"
+        self.options = {"base_url": base, "headers": {"Referer": base + "/staff/"}}
+        with new_session(app.extensions["safer_homes.engine"]) as session:
+            staff.add_staff(session, email="officer@council.example", role="officer", agency_slug="council",
+                            password=PASSWORD, now=utcnow())
+            session.commit()
+        response = self.client.post("/staff/login", data={"email": "officer@council.example", "password": PASSWORD,
+                                                          "csrf_token": self._token("/staff/login")}, **self.options)
+        assert response.status_code == 302, response.status_code
+
+    def _token(self, path: str) -> str:
+        page = self.client.get(path, **self.options)
+        assert page.status_code == 200, page.status_code
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+    def sends_standard_reply(self, reference: str, key: str, status: str) -> None:
+        data = {"csrf_token": self._token(f"/staff/reports/{reference}"), "status": status,
+                "reason": "Visit booked", "standard_reply": key}
+        response = self.client.post(f"/staff/reports/{reference}", data=data, **self.options)
+        assert response.status_code == 303, response.get_data(as_text=True)
+
+
+def _worker_pass(app) -> dict:
+    """What `safer-homes worker --once` does now, with the app's own channels and deliverer."""
+    deliverer = app.extensions["safer_homes.deliverer"]
+    return run_due_work(app.extensions["safer_homes.engine"], app.extensions["safer_homes.settings"],
+                        deliverer.channels, now=utcnow(), deliverer=deliverer)
+
+
+def _status_updates(app) -> list[OutboxMessage]:
+    with new_session(app.extensions["safer_homes.engine"]) as session:
+        rows = list(session.execute(select(OutboxMessage).where(OutboxMessage.kind == "status_update")).scalars())
+        session.expunge_all()
+        return rows
+
+
+def _expected(lang: str, reference: str) -> str:
+    """The notice as the catalogue renders it (the lead's translation pass fills the catalogues)."""
+    return status_update_notice(lang, reference=reference, status="in_progress", standard_reply=REPLY)
+
+
+# --- Somali on WhatsApp ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def twilio_app(database_url, tmp_path):
+    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake:
+        app = _build(database_url, fake, tmp_path)
+        yield app, fake, tmp_path
+        _dispose(app)
+
+
+def _somali_private_report_over_whatsapp(app, fake) -> tuple[WhatsAppResident, str]:
+    _ = i18n.translations("so").gettext
+    hodan = WhatsAppResident(app.test_client(), fake, HODAN)
+    hodan.send("Waxaan rabaa inaan soo sheego dhibaato")
+    hodan.send("3")  # Soomaali
+    walk_to_description(hodan, "so")
+    hodan.send("Nalalka jaranjarada ayaa dansan toddobaadyo")
+    hodan.send(choice_number(hodan.last, _("Private")))
+    hodan.send(choice_number(hodan.last, _("Done")))
+    acknowledgement = hodan.send(choice_number(hodan.last, _("Yes, send it")))
+    [reference] = set(REFERENCE.findall(acknowledgement))
+    return hodan, reference
+
+
+def test_a_somali_resident_gets_the_standard_reply_in_somali_on_whatsapp(twilio_app):
+    app, fake, _tmp = twilio_app
+    hodan, reference = _somali_private_report_over_whatsapp(app, fake)
+    before = len(fake.messages_to(HODAN))
+
+    Officer(app, https=True).sends_standard_reply(reference, REPLY, "in_progress")
+    [queued] = _status_updates(app)
+    assert (queued.status, queued.language, queued.channel) == ("pending", "so", "whatsapp")
+    assert len(fake.messages_to(HODAN)) == before  # queued with the change; the worker sends it
+
+    assert _worker_pass(app)["sent"] == 1
+    [sent] = fake.messages_to(HODAN)[before:]
+    assert sent.body == _expected("so", reference)
+    assert standard_reply_text(REPLY, "so") in sent.body and reference in sent.body
+    assert _worker_pass(app)["sent"] == 0  # nothing goes twice
+
+
+def test_outside_the_window_the_somali_reply_goes_as_the_status_update_template(twilio_app):
+    app, fake, tmp_path = twilio_app
+    (tmp_path / "templates.json").write_text(json.dumps({"status_update": {"so": TEMPLATE_SID}}))
+    hodan, reference = _somali_private_report_over_whatsapp(app, fake)
+    with new_session(app.extensions["safer_homes.engine"]) as session:
+        contact = session.execute(select(Contact).where(Contact.channel == "whatsapp")).scalar_one()
+        contact.last_inbound_at = utcnow() - timedelta(days=2)  # she last wrote two days ago
+        session.commit()
+    before = len(fake.messages_to(HODAN))
+
+    Officer(app, https=True).sends_standard_reply(reference, REPLY, "in_progress")
+    assert _worker_pass(app)["sent"] == 1
+    [sent] = fake.messages_to(HODAN)[before:]
+    assert sent.content_sid == TEMPLATE_SID
+    # The template's one variable holds the text on one line (bot/channels/twilio.py).
+    variable = json.loads(sent.content_variables)["1"]
+    assert standard_reply_text(REPLY, "so") in variable and reference in variable
+
+
+# --- Bengali on Telegram -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def telegram_app(database_url, tmp_path):
+    with FakeTelegramAPI(TOKEN) as api:
+        app = _telegram_app(database_url, api, tmp_path / "media", telegram_bot_token=TOKEN)
+        app.extensions["safer_homes.deliverer"].pacer = NoWait()
+        yield app, api
+        _close(app)
+
+
+def test_a_bengali_resident_gets_the_standard_reply_in_bengali_on_telegram(telegram_app):
+    app, api = telegram_app
+    resident = TelegramResident(app.test_client(), api, 6234567890, language_code="bn")
+    resident.says("হ্যালো")
+    for key in ("menu:report", "danger:no", "cat:noise"):
+        resident.taps_button(key)
+    resident.says("ব্রিক লেন, ব্লক সি")
+    resident.taps_button("when:today")
+    resident.says("রাত দুইটা পর্যন্ত খুব জোরে গান বাজছিল")
+    resident.taps_button("privacy:private")
+    resident.taps_button("done")
+    acknowledgement = "\n".join(message.plain for message in resident.taps_button("confirm:yes"))
+    reference = REFERENCE.search(acknowledgement).group(0)
+    with new_session(app.extensions["safer_homes.engine"]) as session:
+        report = session.execute(select(Report).where(Report.reference == reference)).scalar_one()
+        assert (report.channel, report.privacy, report.language) == ("telegram", "private", "bn")
+    before = len(api.messages_to(resident.chat_id))
+
+    Officer(app).sends_standard_reply(reference, REPLY, "in_progress")
+    assert _worker_pass(app)["sent"] == 1
+    [sent] = api.messages_to(resident.chat_id)[before:]
+    assert sent.plain == _expected("bn", reference)
+    assert standard_reply_text(REPLY, "bn") in sent.plain and sent.parse_mode == "HTML"
+    assert _worker_pass(app)["sent"] == 0
