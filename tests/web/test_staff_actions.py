@@ -395,3 +395,27 @@ def test_merging_closes_the_duplicate_and_tells_its_resident_their_reference_sti
     assert again.status_code == 400 and "merged into another" in again.get_data(as_text=True)
     bad = _post(client, {"into_reference": "not a reference"}, "/merge")
     assert bad.status_code == 400
+
+
+# --- the web chat: the reply arrives when the page asks ------------------------------------------------------
+
+def test_a_web_chat_resident_sees_the_reply_when_their_page_asks(app, client, clock):
+    resident = WebChat(app.test_client())
+    resident.send("hello")
+    resident.send(choice="lang:so")
+    for key in ("menu:report", "danger:no", "cat:noise", "skip", "when:now"):
+        resident.send(choice=key)
+    resident.send("Muusig aad u qaylo badan ayaa habeen walba ka yimaada dabaqa sare")
+    resident.send(choice="privacy:private")
+    resident.send(choice="done")
+    resident.send(choice="confirm:yes")
+    reference = re.search(r"TH-[0-9A-Z]{4}-[0-9A-Z]{4}", resident.text).group(0)
+
+    _signed_in(app, client)
+    assert _post(client, {"status": "in_progress", "reason": "Looking", "standard_reply": "in_progress.looking"},
+                 reference=reference).status_code == 303
+    answer = app.test_client().post("/chat/api/updates", json={"session": resident.session_id}).get_json()
+    [message] = answer["messages"]
+    shown = "\n".join(reply["text"] for reply in message["replies"])
+    assert standard_reply_text("in_progress.looking", "so") in shown and reference in shown
+    assert message["replies"][0]["lang"] == "so"
