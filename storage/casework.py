@@ -132,11 +132,17 @@ def report_sharing(session: Session, *, report_id: int) -> list[Sharing]:
     return sorted(sharing, key=lambda item: item.share.via != "resident")
 
 
-def report_history(session: Session, *, report_id: int) -> list[HistoryEntry]:
-    """The report's updates, oldest first, with who made each (account email, agency) and what it points at."""
+def report_history(session: Session, *, report_id: int, scope: StaffScope) -> list[HistoryEntry]:
+    """The report's updates, oldest first, with who made each (account email, agency) and what it points at;
+    the report it was merged into is named only if `scope`'s agency may see that one too."""
     by_agency, to_agency, merged = aliased(Agency), aliased(Agency), aliased(Report)
+    merged_visible = (
+        select(ReportAgency.report_id)
+        .where(ReportAgency.report_id == merged.id, ReportAgency.agency_id == scope.agency_id)
+        .exists()
+    )
     rows = session.execute(
-        select(ReportUpdate, StaffUser.email, by_agency, to_agency, merged.reference)
+        select(ReportUpdate, StaffUser.email, by_agency, to_agency, merged.reference, merged_visible)
         .outerjoin(StaffUser, StaffUser.id == ReportUpdate.staff_user_id)
         .outerjoin(by_agency, by_agency.id == ReportUpdate.agency_id)
         .outerjoin(to_agency, to_agency.id == ReportUpdate.to_agency_id)
@@ -146,9 +152,10 @@ def report_history(session: Session, *, report_id: int) -> list[HistoryEntry]:
     ).all()
     history = []
     previous = None
-    for update, email, agency, target, merged_reference in rows:
+    for update, email, agency, target, merged_reference, may_see_merged in rows:
         history.append(HistoryEntry(update=update, staff_email=email, agency=agency, to_agency=target,
-                                    merged_into_reference=merged_reference, previous_status=previous))
+                                    merged_into_reference=merged_reference if may_see_merged else None,
+                                    previous_status=previous))
         previous = update.status
     return history
 

@@ -174,7 +174,7 @@ def render_report_page(reference: str, *, status_code: int = 200, **action_conte
         "sharing": sharing,
         "ward": casework.ward_name(database, ward_id=report.ward_id),
         "media": casework.report_media(database, report_id=report.id),
-        "history": casework.report_history(database, report_id=report.id),
+        "history": casework.report_history(database, report_id=report.id, scope=scope),
         "merged_here": casework.merged_into_this(database, report_id=report.id, scope=scope),
         "merged_into": casework.merged_into(database, report=report, scope=scope),
         "clock": _response_clock(shared, own_agency, _now()),

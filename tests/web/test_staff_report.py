@@ -489,3 +489,25 @@ def test_the_media_route_serves_only_the_reports_own_files(app, trick):
     # A report it may not see, asked for that report's own file: the same 404 as no report at all.
     hidden = client.get(f"/staff/reports/TH-AAAA-0032/media/{'d' * 32}.jpg")
     assert hidden.status_code == 404 and hidden.data == not_found
+
+
+def test_a_merged_report_names_the_report_it_went_into_only_to_agencies_that_see_that_one(app):
+    with new_session(app.extensions["safer_homes.engine"]) as session:
+        root = _report(session, "TH-AAAA-0040", "private", ("council",))
+        duplicate = _report(session, "TH-AAAA-0041", "private", ("council", "housing"))
+        duplicate.duplicate_of_id, duplicate.status = root.id, "closed"
+        session.add(ReportUpdate(report_id=duplicate.id, status="closed", action="merge", merged_into_id=root.id,
+                                 created_at=NOW - timedelta(hours=1)))
+        session.commit()
+    _account(app, "officer@council.example", "officer", "council")
+    _account(app, "officer@housing.example", "officer", "housing")
+    council, housing = app.test_client(), app.test_client()
+    _login(council, "officer@council.example")
+    _login(housing, "officer@housing.example")
+    seen_by_council = council.get("/staff/reports/TH-AAAA-0041").get_data(as_text=True)
+    assert 'href="/staff/reports/TH-AAAA-0040' in seen_by_council
+    seen_by_housing = housing.get("/staff/reports/TH-AAAA-0041").get_data(as_text=True)
+    assert "TH-AAAA-0040" not in seen_by_housing
+    assert "merged into another report that is not shared with your agency" in seen_by_housing
+    assert "Merged as a duplicate" in seen_by_housing
+    assert 'href="/staff/reports/TH-AAAA-0041' in council.get("/staff/reports/TH-AAAA-0040").get_data(as_text=True)
