@@ -124,6 +124,12 @@ def _open_condition():
     return Report.status != "closed"
 
 
+def _not_merged():
+    # Not `duplicate_of_id IS NULL`: SQLite would take ix_report_duplicate_of_id for it (its statistics
+    # cannot tell that nearly every report matches) and sort the whole inbox instead of walking it in order.
+    return func.coalesce(Report.duplicate_of_id, 0) == 0
+
+
 def _visible_conditions(*, agency_id: int, filters: InboxFilters, now: datetime,
                         target: int) -> list:
     conditions = [ReportAgency.agency_id == agency_id]
@@ -133,7 +139,7 @@ def _visible_conditions(*, agency_id: int, filters: InboxFilters, now: datetime,
         conditions.append(Report.status == filters.status)
     if filters.status not in ("closed", "all"):
         # A report merged into another lives on in that one; it shows only to someone asking for closed ones.
-        conditions.append(Report.duplicate_of_id.is_(None))
+        conditions.append(_not_merged())
     if filters.ward:
         conditions.append(Report.ward_id == select(Ward.id).where(Ward.slug == filters.ward).scalar_subquery())
     if filters.category:
@@ -205,7 +211,7 @@ def inbox_summary(session: Session, *, agency_id: int, now: datetime) -> InboxSu
     """How many open reports the agency has, how many of them are overdue, and its target."""
     target = _target(session, agency_id)
     base = (select(func.count()).select_from(Report).join(ReportAgency, ReportAgency.report_id == Report.id)
-            .where(ReportAgency.agency_id == agency_id, _open_condition(), Report.duplicate_of_id.is_(None)))
+            .where(ReportAgency.agency_id == agency_id, _open_condition(), _not_merged()))
     open_count = session.execute(base).scalar_one()
     overdue_count = session.execute(base.where(ReportAgency.responded_at.is_(None),
                                                ReportAgency.shared_at < overdue_cutoff(now, target))).scalar_one()
