@@ -5,6 +5,7 @@ import logging
 from typing import Any, Mapping, Optional
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.channels.registry import configured_channels
 from bot.delivery import Deliverer
@@ -28,6 +29,11 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     settings = settings.with_overrides(**settings_fields)
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    if settings.trusted_proxy_count:
+        # Only the client's address (for the staff login's per-address limit), and only when configured:
+        # otherwise anyone could choose their address by sending X-Forwarded-For. Scheme and host still
+        # come from PUBLIC_BASE_URL, as the Twilio signature check expects.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_count, x_proto=0, x_host=0)
     # Nothing posted to this service is large (webhooks, chat messages); a body is never read past 1 MB.
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
     app.config.update(**overrides)

@@ -81,6 +81,14 @@ def _whole_number(environ, name: str, default: str) -> int:
     return int(value)
 
 
+def _proxy_count(environ) -> int:
+    value = (environ.get("TRUSTED_PROXY_COUNT") or "0").strip()
+    if not value.isdigit() or int(value) > 5:
+        raise ValueError(f"TRUSTED_PROXY_COUNT={environ.get('TRUSTED_PROXY_COUNT')!r} is not valid: use the number "
+                         f"of reverse proxies in front of this service (0 when none, usually 1)")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -105,8 +113,13 @@ class Settings:
     twilio_messages_per_second: float = 1.0
     # Message kind and language -> approved WhatsApp template Content SID (a JSON file, see docs/deploy.md).
     whatsapp_templates_file: str = "var/whatsapp-templates.json"
-    # Shared rate-limit counters for several workers (Redis); in-process counters otherwise.
+    # Shared rate-limit counters for several workers (Redis); in-process counters otherwise. The delivery
+    # pacing and the staff login limit (per address) both keep theirs here.
     rate_limit_storage_url: str = "memory://"
+    # How many reverse proxies in front of the web process append to X-Forwarded-For (TRUSTED_PROXY_COUNT):
+    # the client's address is read that many entries from the end. 0 (the default) trusts the header not
+    # at all, since anyone can send one; the address is then the connection's own.
+    trusted_proxy_count: int = 0
     delivery_max_attempts: int = 8
     # How long a claimed message stays with the worker that claimed it before another may take it over.
     delivery_lease_seconds: int = 60
@@ -144,6 +157,7 @@ class Settings:
             twilio_messages_per_second=float(environ.get("TWILIO_MESSAGES_PER_SECOND", "1")),
             whatsapp_templates_file=environ.get("WHATSAPP_TEMPLATES_FILE", cls.whatsapp_templates_file),
             rate_limit_storage_url=environ.get("RATE_LIMIT_STORAGE_URL", "memory://"),
+            trusted_proxy_count=_proxy_count(environ),
             delivery_max_attempts=int(environ.get("DELIVERY_MAX_ATTEMPTS", "8")),
             delivery_lease_seconds=int(environ.get("DELIVERY_LEASE_SECONDS", "60")),
             delivery_threads=int(environ.get("DELIVERY_THREADS", "8")),

@@ -59,7 +59,22 @@ class DuplicateStaff(StaffInputError):
 
 
 class WeakPassword(StaffInputError):
-    """A password too short, too common or too close to the email address."""
+    """A password too short, too common or too close to the email address. `reason` names which, so a
+    page can say it in the reader's language: "too_short", "too_long", "too_common", "contains_email"
+    or "unchanged"."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class AccountChangeRefused(StaffInputError):
+    """A change to an account that would leave the service worse off; `reason` says which rule:
+    "own_account" (an admin turning off their own account) or "last_admin"."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 # --- passwords -------------------------------------------------------------------------------------
@@ -77,15 +92,18 @@ def check_password_strength(password: str, *, email: str = "") -> None:
     """Refuse what would fall to a guess (NIST SP 800-63B: length and a list of common ones, no
     composition rules)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
+        raise WeakPassword(f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters",
+                           reason="too_short")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(f"the password is too long: use at most {MAX_PASSWORD_LENGTH} characters")
+        raise WeakPassword(f"the password is too long: use at most {MAX_PASSWORD_LENGTH} characters",
+                           reason="too_long")
     lowered = password.lower()
     if lowered in _COMMON_PASSWORDS or len(set(lowered)) < 4:
-        raise WeakPassword("the password is too easy to guess: leave --password out to have one generated")
+        raise WeakPassword("the password is too easy to guess: leave --password out to have one generated",
+                           reason="too_common")
     local_part = email.split("@", 1)[0].lower()
     if len(local_part) >= 4 and local_part in lowered:
-        raise WeakPassword("the password contains the email address: choose another")
+        raise WeakPassword("the password contains the email address: choose another", reason="contains_email")
 
 
 def normalise_email(email: str) -> str:
@@ -150,6 +168,107 @@ def has_admin(session: Session) -> bool:
     return session.execute(
         select(func.count()).select_from(StaffUser).where(StaffUser.role == "admin", StaffUser.active.is_(True))
     ).scalar_one() > 0
+
+
+def set_staff_active(
+    session: Session, *, staff_user_id: int, active: bool, now: datetime, by_staff_user_id: Optional[int] = None,
+    by: str = "admin page",
+) -> Optional[StaffUser]:
+    """Turn an account off (it is signed out at its next click) or back on, audited as staff_deactivated
+    or staff_reactivated. None when there is no such account; an account already as asked is returned
+    unchanged and nothing is recorded.
+
+    Refused with AccountChangeRefused, nothing changed: an admin turning off their own account, and
+    turning off the last active admin (either could leave nobody able to turn accounts on again from the
+    pages). The active admins' rows are locked first (PostgreSQL), so two admins turning each other off at
+    the same moment cannot both succeed."""
+    user = session.get(StaffUser, staff_user_id)
+    if user is None:
+        return None
+    if user.active == active:
+        return user
+    if not active:
+        if by_staff_user_id == user.id:
+            raise AccountChangeRefused("you cannot turn off your own account: ask another administrator",
+                                       reason="own_account")
+        if user.role == "admin":
+            admins = session.execute(
+                select(StaffUser.id).where(StaffUser.role == "admin", StaffUser.active.is_(True))
+                .order_by(StaffUser.id).with_for_update()
+            ).scalars().all()
+            if not set(admins) - {user.id}:
+                raise AccountChangeRefused(
+                    "this is the last active administrator: turn another administrator on or add one first",
+                    reason="last_admin")
+    user.active = active
+    session.add(user)
+    record_audit(session, action="staff_reactivated" if active else "staff_deactivated", now=now,
+                 staff_user_id=by_staff_user_id, account=user.id, by=by)
+    return user
+
+
+def reset_password(
+    session: Session, *, staff_user_id: int, now: datetime, by_staff_user_id: Optional[int] = None,
+    by: str = "admin page",
+) -> Optional[tuple[StaffUser, str]]:
+    """Give an account a new generated password, returned once for the admin to pass on privately; the
+    account must choose its own at its next sign-in (must_change_password), so the generated one is used
+    once only. The lockout counters start again (a locked-out person is the usual reason for a reset).
+    Audited as password_reset, without the password. None when there is no such account."""
+    user = session.get(StaffUser, staff_user_id)
+    if user is None:
+        return None
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
+    session.add(user)
+    record_audit(session, action="password_reset", now=now, staff_user_id=by_staff_user_id, account=user.id, by=by)
+    return user, password
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """What an attempt to change one's own password came to: reason "ok", "wrong_password" (counted
+    towards the lockout; `locked_now` when it locked the account) or "locked" (not even checked)."""
+
+    reason: str
+    locked_now: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.reason == "ok"
+
+
+def change_password(
+    session: Session, *, staff_user_id: int, current_password: str, new_password: str, now: datetime,
+) -> PasswordChange:
+    """Change one's own password, proving the current one first: a wrong current password counts towards
+    the lockout exactly as a wrong one at the login form does (an unlocked computer must not become a
+    way round it). A new password that add_staff would refuse, or the current one again, raises
+    WeakPassword and changes nothing. Audited as password_changed or password_change_failed."""
+    user = session.get(StaffUser, staff_user_id)
+    if user is None or not user.active:
+        raise StaffInputError("there is no such active account")
+    if is_locked(user, now=now):
+        record_audit(session, action="password_change_failed", now=now, staff_user_id=user.id, reason="locked")
+        return PasswordChange(reason="locked")
+    if not _password_matches(user.password_hash, current_password[:MAX_PASSWORD_LENGTH + 1]):
+        locked_now = record_failed_login(session, user=user, now=now)
+        detail: dict[str, Any] = {"reason": "wrong_password"}
+        if locked_now:
+            detail["locked_for_minutes"] = int(LOCKOUT_DURATION.total_seconds() // 60)
+        record_audit(session, action="password_change_failed", now=now, staff_user_id=user.id, **detail)
+        return PasswordChange(reason="wrong_password", locked_now=locked_now)
+    check_password_strength(new_password, email=user.email)
+    if new_password == current_password:
+        raise WeakPassword("the new password is the current one: choose another", reason="unchanged")
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.failed_logins, user.first_failed_at = 0, None
+    session.add(user)
+    record_audit(session, action="password_changed", now=now, staff_user_id=user.id)
+    return PasswordChange(reason="ok")
 
 
 # --- signing in and the lockout ------------------------------------------------------------------------

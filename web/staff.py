@@ -18,11 +18,18 @@ For the pages built on this (the inbox, a report, its actions):
 
 Sessions are Flask's signed cookie, via Flask-Login: HttpOnly, SameSite=Lax, Secure when PUBLIC_BASE_URL
 is https, lasting STAFF_SESSION_HOURS at most; signing in starts a new session (nothing from before it
-survives), so a session fixed by someone else before login is worth nothing.
+survives), so a session fixed by someone else before login is worth nothing. A session names the account
+and a fingerprint of its password hash, so a password reset or change signs out every other session.
+
+POST /staff/login is rate-limited per remote address (Flask-Limiter, LOGIN_RATE_LIMIT failed attempts) in
+front of the per-account lockout; nothing else in the app is limited. While an account must change its
+password (after an admin reset it), every staff page but that form and signing out leads to the form.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
@@ -32,6 +39,8 @@ from urllib.parse import urlsplit
 from babel.dates import format_datetime
 from flask import (Blueprint, abort, current_app, g, make_response, redirect, render_template, request, session,
                    url_for)
+from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -48,6 +57,18 @@ login_manager = LoginManager()
 
 # A working day's length: a staff session on a shared office computer should not outlive the shift.
 STAFF_SESSION_HOURS = 10
+
+# Failed sign-ins from one address (docs/staff.md): generous, because a whole office shares one address;
+# only failures count, so colleagues signing in each morning never meet it. The per-account lockout
+# (5 in 15 minutes) stops guessing one password; this stops one address trying many accounts.
+LOGIN_RATE_LIMIT = "20 per 10 minutes"
+
+# Only the limit decorated below applies (no default limits): the webhooks and the chat API are never
+# limited here. One fixed window per address; headers_enabled sends Retry-After with the 429. A rate
+# store that cannot be reached (Redis down) lets the sign-in through to the lockout rather than refusing
+# every sign-in. The store itself (memory or Redis) is set per app in install().
+limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="fixed-window", headers_enabled=True,
+                  swallow_errors=True)
 
 # Role names as staff read them, through the catalogue (marked here, translated in the page's language).
 ROLE_LABELS = {
@@ -72,9 +93,18 @@ class StaffIdentity(UserMixin):
     agency_id: Optional[int]
     agency_slug: Optional[str]
     agency_name: Optional[str]
+    must_change_password: bool = False
+    password_fingerprint: str = ""
 
     def get_id(self) -> str:
-        return str(self.id)
+        # What the session cookie keeps: a new password hash (reset or change) no longer matches.
+        return f"{self.id}:{self.password_fingerprint}"
+
+
+def _password_fingerprint(password_hash: str) -> str:
+    """A short digest of the (salted) hash: changes with every new password, and tells a cookie's reader
+    nothing about the password."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def install(app, settings) -> None:
@@ -92,6 +122,10 @@ def install(app, settings) -> None:
         REMEMBER_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
     )
     csrf.init_app(app)
+    # Memory (one process) unless RATE_LIMIT_STORAGE_URL names a shared store such as Redis, which the
+    # delivery pacing uses too; Flask-Limiter's keys have their own prefix there.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.rate_limit_storage_url)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
     login_manager.login_message = None  # the login page says what it needs to
@@ -102,19 +136,26 @@ def install(app, settings) -> None:
 
 
 @login_manager.user_loader
-def _load_identity(user_id: str) -> Optional[StaffIdentity]:
-    """The account behind the session cookie, re-read every request: a deactivated account is signed out
-    at its next click."""
+def _load_identity(session_id: str) -> Optional[StaffIdentity]:
+    """The account behind the session cookie, re-read every request: an account turned off, or whose
+    password was reset or changed since this session began, is signed out at its next click."""
+    user_id, _, fingerprint = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    database = staff_session()
-    user = staff_store.get_staff(database, staff_user_id=int(user_id))
-    if user is None or not user.active:
+    user = staff_store.get_staff(staff_session(), staff_user_id=int(user_id))
+    if user is None or not user.active or not secrets.compare_digest(
+            fingerprint, _password_fingerprint(user.password_hash)):
         return None
-    agency = database.get(Agency, user.agency_id) if user.agency_id else None
+    return _identity_of(user)
+
+
+def _identity_of(user) -> StaffIdentity:
+    agency = staff_session().get(Agency, user.agency_id) if user.agency_id else None
     return StaffIdentity(id=user.id, email=user.email, role=user.role, agency_id=user.agency_id,
                          agency_slug=agency.slug if agency else None,
-                         agency_name=agency.names.get("en") if agency else None)
+                         agency_name=agency.names.get("en") if agency else None,
+                         must_change_password=user.must_change_password,
+                         password_fingerprint=_password_fingerprint(user.password_hash))
 
 
 def staff_session():
@@ -176,12 +217,25 @@ def check_csrf() -> None:
     csrf.protect()  # only POST, PUT, PATCH and DELETE are checked; a refusal raises CSRFError (400)
 
 
+# What someone who must change their password may still do: change it, or leave.
+_OPEN_WHILE_CHANGING_PASSWORD = frozenset({"staff.change_password", "staff.logout", "staff.login"})
+
+
+@blueprint.before_request
+def send_to_change_password():
+    """After an admin reset, the generated password opens nothing but the form that replaces it."""
+    identity = current_staff()
+    if identity is not None and identity.must_change_password and request.endpoint not in _OPEN_WHILE_CHANGING_PASSWORD:
+        return redirect(url_for("staff.change_password", **_lang_query()))
+    return None
+
+
 @blueprint.after_request
 def protect_staff_pages(response):
     nonce = g.get("csp_nonce", "")
     # No scripts at all; only our own inline style; forms post only here; no framing (clickjacking).
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; base-uri 'none'; "
+        f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; media-src 'self'; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     )
     # Reports and accounts must not stay in a shared computer's cache or travel in a Referer.
@@ -217,6 +271,33 @@ def refuse_without_token(_error):
                        _N("Nothing was changed. Go back, reload the page and try again."))
 
 
+@blueprint.errorhandler(RateLimitExceeded)
+def refuse_too_many_logins(_error):
+    # Flask-Limiter's after_request adds Retry-After (seconds until this address's window ends).
+    # TRANSLATORS: title of the staff page shown when too many sign-ins failed from one internet address (an office's).
+    return _error_page(429, _N("Too many attempts to sign in"),
+                       # TRANSLATORS: on the staff pages, after too many failed sign-ins from one address (often a whole office).
+                       _N("Too many sign-ins failed from this network in the last few minutes. Wait 10 minutes and try "
+                          "again. If you have forgotten your password, ask your administrator to reset it."))
+
+
+def _failed_sign_in(response) -> bool:
+    """Only failures count against an address: a failed sign-in shows the form again (200), a success
+    redirects (302), and a refusal for the limit (429) is no attempt at all."""
+    return response.status_code not in (302, 429)
+
+
+def _audit_rate_limited(request_limit: RequestLimit) -> None:
+    """Audit the first refusal of each window only, so a flood of attempts cannot fill the audit log; no
+    address is kept (an office's address is no secret, but the log has no need of it)."""
+    seconds_left = max(1, int(request_limit.reset_at - time.time()))
+    if limiter.storage.incr(f"{request_limit.key}/audited", seconds_left) != 1:
+        return
+    staff_store.record_audit(staff_session(), action="login_rate_limited", now=_now(),
+                             limit=str(request_limit.limit))
+    staff_session().commit()
+
+
 @blueprint.errorhandler(403)
 def refuse_role(_error):
     # TRANSLATORS: title of the staff page shown when someone's role does not allow a page (e.g. a viewer opening the admin pages).
@@ -238,6 +319,8 @@ def _safe_next(target: Optional[str]) -> Optional[str]:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"], deduct_when=lambda response: _failed_sign_in(response),
+               on_breach=_audit_rate_limited)
 def login():
     if request.method == "GET":
         if current_staff() is not None:
@@ -255,7 +338,9 @@ def login():
     # A new session: nothing from before signing in (a planted session, an old CSRF token) carries over.
     session.clear()
     session.permanent = True
-    login_user(_load_identity(str(outcome.user.id)))
+    login_user(_identity_of(outcome.user))
+    if outcome.user.must_change_password:
+        return redirect(url_for("staff.change_password", **_lang_query()))
     return redirect(_safe_next(request.form.get("next")) or url_for("staff.home", **_lang_query()))
 
 
@@ -313,12 +398,135 @@ def admin_users():
     return page, status
 
 
+def _account_page(*, status: int = 200, **outcome):
+    """The accounts page after acting on one account: `done` (what changed, about `email`), `problem`
+    (why not), or `reset` (an email and its new password, shown this once)."""
+    page = render_template("staff/users.html", accounts=staff_store.list_staff(staff_session()), agencies=_agencies(),
+                           roles=STAFF_ROLES, form={"email": "", "role": "officer", "agency": ""}, problem=None,
+                           added=None, now=_now(), when=_when, account_outcome=outcome)
+    return page, status
+
+
+# Why an account could not be turned off, as the admin reads it.
+ACCOUNT_REFUSALS = {
+    # TRANSLATORS: on the staff accounts page when an administrator tries to turn off their own account.
+    "own_account": _N("You cannot turn off your own account. Ask another administrator to do it."),
+    # TRANSLATORS: on the staff accounts page when turning off this account would leave no administrator.
+    "last_admin": _N("This is the last active administrator. Add or turn on another administrator first."),
+}
+
+
+@blueprint.post("/admin/users/<int:staff_user_id>/active")
+@staff_required("admin")
+def admin_user_active(staff_user_id: int):
+    """Turn an account off (signed out at its next click) or back on; `active` is "0" or "1"."""
+    wanted = request.form.get("active", "")
+    if wanted not in ("0", "1"):
+        # TRANSLATORS: on the staff accounts page when the turn on/off form came without a valid choice.
+        return _account_page(status=400, problem=_N("Choose whether to turn the account on or off."))
+    database = staff_session()
+    try:
+        user = staff_store.set_staff_active(database, staff_user_id=staff_user_id, active=wanted == "1", now=_now(),
+                                            by_staff_user_id=current_staff().id)
+    except staff_store.AccountChangeRefused as refused:
+        database.rollback()
+        return _account_page(status=400, problem=ACCOUNT_REFUSALS[refused.reason])
+    if user is None:
+        abort(404)
+    database.commit()
+    if user.active:
+        # TRANSLATORS: on the staff accounts page after turning an account back on; %(email)s is its address.
+        return _account_page(done=_N("%(email)s can sign in again."), email=user.email)
+    # TRANSLATORS: on the staff accounts page after turning an account off; %(email)s is its address.
+    return _account_page(done=_N("%(email)s is turned off and signed out."), email=user.email)
+
+
+@blueprint.post("/admin/users/<int:staff_user_id>/reset-password")
+@staff_required("admin")
+def admin_user_reset(staff_user_id: int):
+    """A new generated password, shown once; the account must replace it at its next sign-in."""
+    database = staff_session()
+    outcome = staff_store.reset_password(database, staff_user_id=staff_user_id, now=_now(),
+                                         by_staff_user_id=current_staff().id)
+    if outcome is None:
+        abort(404)
+    database.commit()
+    user, password = outcome
+    return _account_page(reset={"email": user.email, "password": password})
+
+
 @blueprint.get("/admin/audit")
 @staff_required("admin")
 def admin_audit():
     before = request.args.get("before", type=int)
     entries = staff_store.list_audit(staff_session(), limit=200, before_id=before)
     return render_template("staff/audit.html", entries=entries, when=_when)
+
+
+# --- your own password ------------------------------------------------------------------------------
+
+# Why a new password was refused, as the person choosing it reads it (storage's WeakPassword.reason).
+WEAK_PASSWORD_REASONS = {
+    # TRANSLATORS: on the staff page for changing one's password; %(count)s is the minimum number of characters.
+    "too_short": _N("The new password is too short: use at least %(count)s characters."),
+    # TRANSLATORS: on the staff page for changing one's password; %(count)s is the maximum number of characters.
+    "too_long": _N("The new password is too long: use at most %(count)s characters."),
+    # TRANSLATORS: on the staff page for changing one's password, for a common or repetitive one such as "password1234".
+    "too_common": _N("The new password is too easy to guess. A few unrelated words make a strong one."),
+    # TRANSLATORS: on the staff page for changing one's password, when it contains the person's email address.
+    "contains_email": _N("The new password contains your email address. Choose another."),
+    # TRANSLATORS: on the staff page for changing one's password, when the new one is the same as the current one.
+    "unchanged": _N("The new password is the same as the current one. Choose another."),
+}
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@staff_required()
+def change_password():
+    """Change your own password: the current one first (wrong ones count towards the lockout)."""
+    identity = current_staff()
+    if request.method == "GET":
+        return _password_page()
+    current = request.form.get("current_password", "")
+    new = request.form.get("new_password", "")
+    problem, detail = None, {}
+    if not current or not new:
+        # TRANSLATORS: on the staff page for changing one's password, when a field was left empty.
+        problem = _N("Fill in your current password and the new one twice.")
+    elif new != request.form.get("new_password_again", ""):
+        # TRANSLATORS: on the staff page for changing one's password, when the two new passwords differ.
+        problem = _N("The two new passwords are not the same. Type the new one twice.")
+    else:
+        database = staff_session()
+        try:
+            outcome = staff_store.change_password(database, staff_user_id=identity.id, current_password=current,
+                                                  new_password=new, now=_now())
+        except staff_store.WeakPassword as weak:
+            database.rollback()
+            problem = WEAK_PASSWORD_REASONS[weak.reason]
+            limits = {"too_short": staff_store.MIN_PASSWORD_LENGTH, "too_long": staff_store.MAX_PASSWORD_LENGTH}
+            detail = {"count": limits[weak.reason]} if weak.reason in limits else {}
+        else:
+            database.commit()
+            if outcome.locked_now or outcome.reason == "locked":
+                # Whoever is at this screen could not prove the password: the session ends with the lock.
+                logout_user()
+                session.clear()
+                return redirect(url_for("staff.login", **_lang_query()))
+            if not outcome.changed:
+                # TRANSLATORS: on the staff page for changing one's password, when the current password was wrong.
+                problem = _N("Your current password was not right. After 5 wrong passwords your account is locked "
+                             "for 15 minutes.")
+            else:
+                # The new hash ends every other session; this one carries on under the new fingerprint.
+                login_user(_identity_of(staff_store.get_staff(database, staff_user_id=identity.id)))
+                return _password_page(changed=True)
+    return _password_page(problem=problem, problem_detail=detail), 400
+
+
+def _password_page(*, problem: Optional[str] = None, problem_detail: Optional[dict] = None, changed: bool = False):
+    return render_template("staff/account_password.html", problem=problem, problem_detail=problem_detail or {},
+                           changed=changed, min_length=staff_store.MIN_PASSWORD_LENGTH)
 
 
 def _when(moment) -> str:

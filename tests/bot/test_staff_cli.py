@@ -89,3 +89,52 @@ def test_script_server_runs_demo_data_where_its_output_is_seen():
     script = Path("script/server").read_text()
     demo_line = next(line for line in script.splitlines() if "demo-data" in line)
     assert ">" not in demo_line and "|" not in demo_line  # the admin password reaches the terminal
+
+
+def test_disable_and_enable_turn_an_account_off_and_on(database_url):
+    assert _run(database_url, "staff", "add", "admin@council.example", "--role", "admin").exit_code == 0
+    assert _run(database_url, "staff", "add", "officer@police.example", "--role", "officer", "--agency", "police",
+                "--password", "a long enough passphrase").exit_code == 0
+    off = _run(database_url, "staff", "disable", "Officer@Police.example")
+    assert off.exit_code == 0 and off.output == "officer@police.example is turned off and signed out\n"
+    assert _can_log_in(database_url, "officer@police.example", "a long enough passphrase") == "inactive"
+    again = _run(database_url, "staff", "disable", "officer@police.example")
+    assert again.exit_code == 0 and "already off; nothing changed" in again.output
+    on = _run(database_url, "staff", "enable", "officer@police.example")
+    assert on.exit_code == 0 and on.output == "officer@police.example can sign in again\n"
+    assert _can_log_in(database_url, "officer@police.example", "a long enough passphrase") == "ok"
+    actions = [row[3] for row in dump_every_table(database_url)["auditentry"]]
+    assert actions.count("staff_deactivated") == 1 and actions.count("staff_reactivated") == 1
+
+
+@pytest.mark.parametrize("command", ["disable", "enable", "reset-password"])
+def test_an_unknown_address_is_refused_with_exit_code_2(database_url, command):
+    before = dump_every_table(database_url)
+    result = _run(database_url, "staff", command, "nobody@council.example")
+    assert result.exit_code == 2, result.output
+    assert "there is no staff account for 'nobody@council.example'" in result.output and "Traceback" not in result.output
+    assert dump_every_table(database_url) == before
+
+
+def test_disable_refuses_the_last_active_admin(database_url):
+    assert _run(database_url, "staff", "add", "admin@council.example", "--role", "admin").exit_code == 0
+    before = dump_every_table(database_url)
+    result = _run(database_url, "staff", "disable", "admin@council.example")
+    assert result.exit_code == 2 and "not turned off: this is the last active administrator" in result.output
+    assert dump_every_table(database_url) == before
+
+
+def test_reset_password_prints_a_new_password_once_that_must_then_be_changed(database_url):
+    assert _run(database_url, "staff", "add", "officer@police.example", "--role", "officer", "--agency", "police",
+                "--password", "a long enough passphrase").exit_code == 0
+    result = _run(database_url, "staff", "reset-password", "officer@police.example")
+    assert result.exit_code == 0, result.output
+    password = re.search(r"password \(shown once, not stored anywhere in clear\): (\S+)$", result.output).group(1)
+    assert _can_log_in(database_url, "officer@police.example", "a long enough passphrase") == "wrong_password"
+    assert _can_log_in(database_url, "officer@police.example", password) == "ok"
+    dump = dump_every_table(database_url)
+    assert password not in repr(dump) and [row[3] for row in dump["auditentry"]][-1] == "password_reset"
+    engine = make_engine(database_url)
+    with new_session(engine) as session:
+        assert staff.find_staff_by_email(session, email="officer@police.example").must_change_password
+    engine.dispose()

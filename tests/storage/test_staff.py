@@ -164,3 +164,100 @@ def test_the_audit_log_pages_back_newest_first(engine):
         older = staff.list_audit(session, limit=2, before_id=first[-1][0].id)
         assert [entry.id for entry, _ in older] == [ids[2], ids[1]]
         assert session.get(AuditEntry, ids[0]).report_id == 0
+
+
+# --- turning accounts off, resets and changing one's own password ------------------------------------
+
+def test_turning_an_account_off_and_on_is_audited_once_per_change(engine):
+    with new_session(engine) as session:
+        admin = _add(session, email="admin@example.org", role="admin", agency_slug=None)
+        officer = _add(session)
+        session.commit()
+        assert staff.set_staff_active(session, staff_user_id=officer.id, active=False, now=NOW,
+                                      by_staff_user_id=admin.id) is officer
+        assert staff.set_staff_active(session, staff_user_id=officer.id, active=False, now=NOW) is officer  # no change
+        session.commit()
+        assert _login(session, PASSWORD, NOW).reason == "inactive"
+        staff.set_staff_active(session, staff_user_id=officer.id, active=True, now=NOW, by="command line")
+        session.commit()
+        assert _login(session, PASSWORD, NOW).reason == "ok"
+        assert staff.set_staff_active(session, staff_user_id=999, active=False, now=NOW) is None
+        entries = [(entry.action, entry.staff_user_id, entry.detail) for entry, _email in staff.list_audit(session)
+                   if entry.action.startswith("staff_")]
+    assert entries == [("staff_reactivated", None, {"account": officer.id, "by": "command line"}),
+                           ("staff_deactivated", admin.id, {"account": officer.id, "by": "admin page"})]
+
+
+def test_an_admin_cannot_turn_off_their_own_account_nor_anyone_the_last_active_admin(engine, database_url):
+    with new_session(engine) as session:
+        admin = _add(session, email="admin@example.org", role="admin", agency_slug=None)
+        other = _add(session, email="other.admin@example.org", role="admin", agency_slug=None)
+        other.active = False
+        session.commit()
+    before = dump_every_table(database_url)
+    with new_session(engine) as session:
+        with pytest.raises(staff.AccountChangeRefused, match="your own account") as own:
+            staff.set_staff_active(session, staff_user_id=admin.id, active=False, now=NOW, by_staff_user_id=admin.id)
+        assert own.value.reason == "own_account"
+        with pytest.raises(staff.AccountChangeRefused, match="last active administrator") as last:
+            staff.set_staff_active(session, staff_user_id=admin.id, active=False, now=NOW, by="command line")
+        assert last.value.reason == "last_admin"
+        session.commit()
+    assert dump_every_table(database_url) == before
+    with new_session(engine) as session:
+        staff.set_staff_active(session, staff_user_id=other.id, active=True, now=NOW)
+        assert not staff.set_staff_active(session, staff_user_id=admin.id, active=False, now=NOW).active
+        session.commit()
+        assert staff.has_admin(session)
+
+
+def test_a_reset_gives_a_new_password_that_must_be_changed_and_clears_the_lockout(engine, database_url):
+    with new_session(engine) as session:
+        user = _add(session)
+        session.commit()
+        for n in range(5):
+            _login(session, "wrong guess", NOW + timedelta(minutes=n))
+        assert staff.is_locked(user, now=NOW + timedelta(minutes=5))
+        reset_user, password = staff.reset_password(session, staff_user_id=user.id, now=NOW + timedelta(minutes=5))
+        session.commit()
+        assert reset_user is user and user.must_change_password and not staff.is_locked(user, now=NOW)
+        assert _login(session, PASSWORD, NOW + timedelta(minutes=6)).reason == "wrong_password"
+        assert _login(session, password, NOW + timedelta(minutes=7)).reason == "ok"
+        assert staff.reset_password(session, staff_user_id=999, now=NOW) is None
+        assert staff.list_audit(session, limit=3)[-1][0].detail == {"account": user.id, "by": "admin page"}
+    assert password not in repr(dump_every_table(database_url))
+
+
+def test_changing_ones_own_password(engine):
+    with new_session(engine) as session:
+        user = _add(session)
+        user.must_change_password = True
+        session.commit()
+        wrong = staff.change_password(session, staff_user_id=user.id, current_password="nope",
+                                      new_password="another long passphrase", now=NOW)
+        assert wrong.reason == "wrong_password" and not wrong.changed and user.failed_logins == 1
+        for new, reason in [("short", "too_short"), ("password1234", "too_common"), ("officer-2027-x", "contains_email"),
+                            (PASSWORD, "unchanged"), ("x" * 300, "too_long")]:
+            with pytest.raises(staff.WeakPassword) as weak:
+                staff.change_password(session, staff_user_id=user.id, current_password=PASSWORD, new_password=new,
+                                      now=NOW)
+            assert weak.value.reason == reason
+        changed = staff.change_password(session, staff_user_id=user.id, current_password=PASSWORD,
+                                        new_password="another long passphrase", now=NOW)
+        session.commit()
+        assert changed.changed and not user.must_change_password and user.failed_logins == 0
+        assert _login(session, PASSWORD, NOW).reason == "wrong_password"
+        assert _login(session, "another long passphrase", NOW).reason == "ok"
+
+
+def test_wrong_current_passwords_lock_the_account_like_wrong_logins(engine):
+    with new_session(engine) as session:
+        user = _add(session)
+        session.commit()
+        outcomes = [staff.change_password(session, staff_user_id=user.id, current_password="guess",
+                                          new_password="another long passphrase", now=NOW + timedelta(minutes=n))
+                    for n in range(6)]
+        session.commit()
+        assert [outcome.reason for outcome in outcomes] == ["wrong_password"] * 5 + ["locked"]
+        assert [outcome.locked_now for outcome in outcomes] == [False] * 4 + [True, False]
+        assert _login(session, PASSWORD, NOW + timedelta(minutes=6)).reason == "locked"
