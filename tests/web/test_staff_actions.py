@@ -419,3 +419,20 @@ def test_a_web_chat_resident_sees_the_reply_when_their_page_asks(app, client, cl
     shown = "\n".join(reply["text"] for reply in message["replies"])
     assert standard_reply_text("in_progress.looking", "so") in shown and reference in shown
     assert message["replies"][0]["lang"] == "so"
+
+
+def test_the_officers_page_offers_labelled_forms_with_each_standard_reply_in_english_and_the_residents_language(
+        app, client, clock):
+    _report(app, language="so")
+    _signed_in(app, client)
+    page = client.get(f"/staff/reports/{REFERENCE}").get_data(as_text=True)
+    assert "Act on this report" in page
+    for field in ("action-status", "action-reason", "action-message", "action-note", "refer-agency", "merge-into"):
+        assert f'<label for="{field}"' in page and f'id="{field}"' in page
+    assert 'value="in_progress.looking"' in page
+    assert STANDARD_REPLY_EN in page and standard_reply_text("in_progress.looking", "so") in page
+    assert "Soomaali" in page
+    assert 'value="police"' not in page  # never offered for a referral or share
+
+
+STANDARD_REPLY_EN = "We are looking into your report. We will tell you when there is news."
