@@ -9,6 +9,7 @@ and the suggestion, and decide.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -35,7 +36,19 @@ class CareFlag:
 def _pattern(term: str) -> re.Pattern:
     # Spaces and hyphens inside a phrase match any run of spaces or hyphens ("down and outs", "down-and-outs").
     words = [re.escape(word) for word in re.split(r"[\s\-]+", term.strip()) if word]
-    return re.compile(r"(?<!\w)" + r"[\s\-]+".join(words) + r"(?!\w)", re.IGNORECASE)
+    return re.compile(r"[\s\-]+".join(words), re.IGNORECASE)
+
+
+def _part_of_a_word(char: str) -> bool:
+    # \w alone misses combining marks: a Bengali or Arabic vowel sign continues the word it follows, so
+    # a listed term must not match the start of a longer word that goes on with one.
+    return char.isalnum() or char == "_" or unicodedata.category(char).startswith("M")
+
+
+def _whole_words(text: str, match: re.Match) -> bool:
+    before = text[match.start() - 1] if match.start() > 0 else ""
+    after = text[match.end()] if match.end() < len(text) else ""
+    return not (before and _part_of_a_word(before)) and not (after and _part_of_a_word(after))
 
 
 def find_stigmatising_terms(text: str, rules: Iterable[CareTermRule]) -> list[CareFlag]:
@@ -48,6 +61,8 @@ def find_stigmatising_terms(text: str, rules: Iterable[CareTermRule]) -> list[Ca
         if not rule.term.strip():
             continue
         for match in _pattern(rule.term).finditer(text):
+            if not _whole_words(text, match):
+                continue
             if any(flag.start < match.end() and match.start() < flag.end for flag in found):
                 continue
             found.append(CareFlag(found=match.group(0), start=match.start(), end=match.end(), rule=rule))

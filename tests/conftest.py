@@ -2,6 +2,7 @@
 and the Flask `app` and `client` on top of it (flaskr's conftest, once per backend)."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -65,6 +66,15 @@ def _seed(url: str) -> None:
     engine.dispose()
 
 
+def _migration_care_terms() -> list[tuple[str, str, str]]:
+    """The care-language starting list migration 0011 inserts (read from the migration, not copied)."""
+    path = migrate.MIGRATIONS_DIR / "versions" / "0011_staff_workspace.py"
+    spec = importlib.util.spec_from_file_location("migration_0011", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CARE_TERMS
+
+
 @pytest.fixture
 def database_url(backend, request, tmp_path) -> str:
     """A migrated, seeded, otherwise empty database for this test."""
@@ -80,6 +90,11 @@ def database_url(backend, request, tmp_path) -> str:
             text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename != 'alembic_version'")
         ).scalars().all()
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # The TRUNCATE also emptied what the migrations insert: put it back, as a new installation has it.
+        connection.execute(
+            text('INSERT INTO careterm (term, suggestion, "group", updated_at) VALUES (:term, :suggestion, :group, now())'),
+            [{"term": term, "suggestion": suggestion, "group": group} for term, suggestion, group in _migration_care_terms()],
+        )
     engine.dispose()
     _seed(url)
     return url

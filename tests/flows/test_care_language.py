@@ -189,3 +189,10 @@ def test_a_term_set_apart_by_spaces_is_always_flagged(before, rule, after):
     for first, second in zip(flags, flags[1:]):
         assert first.end <= second.start
     assert all(text[flag.start:flag.end] == flag.found for flag in flags)
+
+
+def test_a_term_in_another_script_does_not_match_the_start_of_a_longer_word_with_a_vowel_sign():
+    # Bengali vowel signs are combining marks, which \w-based boundaries took for the end of a word.
+    rules = [CareTermRule(term="নেশ", suggestion="x", group="addiction")]
+    assert find_stigmatising_terms("নেশা নেশাখোর", rules) == []
+    assert [flag.found for flag in find_stigmatising_terms("ওরা নেশ করে", rules)] == ["নেশ"]
