@@ -10,7 +10,7 @@ hand-written SQL through the bare DBAPI cursor, interleaved so machine noise fal
   - `p50_ms`, `p95_ms`: inbox_page's latency per filter and backend (target: p95 under 100 ms);
   - `orm_over_raw`: inbox_page's median time over the raw query's, per filter.
 
-    .venv/bin/python bench/inbox.py [--quick] [--database-url postgresql+psycopg://...] [--sqlite-only]
+    .venv/bin/python bench/inbox.py [--quick] [--database-url postgresql+psycopg://...] [--sqlite-only | --postgresql-only]
 
 The PostgreSQL part runs when --database-url (default TEST_DATABASE_URL, else the local test server) is
 reachable; its schema is dropped at the end, the SQLite file deleted. Timings are never asserted in
@@ -187,7 +187,7 @@ def raw_query(dialect: str, filters: InboxFilters, *, agency_id: int, target: in
         conditions.append(f"r.status = {mark}")
         params.append(filters.status)
     if filters.status not in ("closed", "all"):
-        conditions.append("coalesce(r.duplicate_of_id, 0) = 0")
+        conditions.append("coalesce(r.duplicate_of_id, 0) = 0" if dialect == "sqlite" else "r.duplicate_of_id IS NULL")
     for column, value in (("category", filters.category), ("language", filters.language),
                           ("channel", filters.channel)):
         if value:
@@ -287,13 +287,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 reports and fewer rounds")
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (a schema of its own is made)")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgresql-only", action="store_true")
     args = parser.parse_args()
     size = 100_000 if args.quick else 1_000_000
     rounds = 40 if args.quick else 100
     backends: dict = {}
     fills: dict = {}
-    with tempfile.TemporaryDirectory(prefix="bench-inbox-") as tmp:
-        backends["sqlite"], fills["sqlite"] = run_backend(f"sqlite:///{tmp}/inbox.db", size, rounds)
+    if not args.postgresql_only:
+        with tempfile.TemporaryDirectory(prefix="bench-inbox-") as tmp:
+            backends["sqlite"], fills["sqlite"] = run_backend(f"sqlite:///{tmp}/inbox.db", size, rounds)
     postgres = None if args.sqlite_only else _postgres_url(args.database_url)
     if postgres:
         url, drop = postgres_schema_of_its_own(postgres, prefix="bench")

@@ -124,13 +124,16 @@ def _open_condition():
     return Report.status != "closed"
 
 
-def _not_merged():
-    # Not `duplicate_of_id IS NULL`: SQLite would take ix_report_duplicate_of_id for it (its statistics
-    # cannot tell that nearly every report matches) and sort the whole inbox instead of walking it in order.
-    return func.coalesce(Report.duplicate_of_id, 0) == 0
+def _not_merged(dialect: str):
+    if dialect == "sqlite":
+        # SQLite would take ix_report_duplicate_of_id for `IS NULL` (its statistics cannot tell that nearly
+        # every report matches) and sort the whole inbox instead of walking it in order; it cannot use an
+        # index for this form. PostgreSQL knows the NULL fraction, and would misjudge this form instead.
+        return func.coalesce(Report.duplicate_of_id, 0) == 0
+    return Report.duplicate_of_id.is_(None)
 
 
-def _visible_conditions(*, agency_id: int, filters: InboxFilters, now: datetime,
+def _visible_conditions(*, dialect: str, agency_id: int, filters: InboxFilters, now: datetime,
                         target: int) -> list:
     conditions = [ReportAgency.agency_id == agency_id]
     if filters.status == "open":
@@ -139,7 +142,7 @@ def _visible_conditions(*, agency_id: int, filters: InboxFilters, now: datetime,
         conditions.append(Report.status == filters.status)
     if filters.status not in ("closed", "all"):
         # A report merged into another lives on in that one; it shows only to someone asking for closed ones.
-        conditions.append(_not_merged())
+        conditions.append(_not_merged(dialect))
     if filters.ward:
         conditions.append(Report.ward_id == select(Ward.id).where(Ward.slug == filters.ward).scalar_subquery())
     if filters.category:
@@ -170,7 +173,7 @@ def inbox_page(session: Session, *, agency_id: int, filters: InboxFilters, now: 
     """One page of the reports shared with `agency_id`, newest first, older than `before` when given."""
     target = _target(session, agency_id)
     merged_into = aliased(Report)
-    conditions = _visible_conditions(agency_id=agency_id, filters=filters, now=now, target=target)
+    conditions = _visible_conditions(dialect=session.get_bind().dialect.name, agency_id=agency_id, filters=filters, now=now, target=target)
     if before is not None:
         conditions.append(tuple_(Report.created_at, Report.id) < tuple_(*before))
     query = (
@@ -211,7 +214,8 @@ def inbox_summary(session: Session, *, agency_id: int, now: datetime) -> InboxSu
     """How many open reports the agency has, how many of them are overdue, and its target."""
     target = _target(session, agency_id)
     base = (select(func.count()).select_from(Report).join(ReportAgency, ReportAgency.report_id == Report.id)
-            .where(ReportAgency.agency_id == agency_id, _open_condition(), _not_merged()))
+            .where(ReportAgency.agency_id == agency_id, _open_condition(),
+                   _not_merged(session.get_bind().dialect.name)))
     open_count = session.execute(base).scalar_one()
     overdue_count = session.execute(base.where(ReportAgency.responded_at.is_(None),
                                                ReportAgency.shared_at < overdue_cutoff(now, target))).scalar_one()
