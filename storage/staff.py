@@ -8,6 +8,10 @@ The lockout (design.md, "Staff access") is per account, not per address, because
 wrong passwords are counted from the first one in a window of LOCKOUT_WINDOW; the LOCKOUT_THRESHOLD-th
 within it locks the account for LOCKOUT_DURATION, during which even the right password is refused.
 
+Accounts are turned off rather than deleted (set_staff_active), and an admin's reset (reset_password)
+makes the account choose its own password before anything else (must_change_password), through
+change_password, which counts a wrong current password towards the lockout like a wrong login.
+
 Every function takes the session first and keyword-only arguments, and never commits: the caller's
 transaction holds the login and its audit entry together.
 """

@@ -343,3 +343,12 @@ def test_workers_sharing_redis_share_the_count(database_url):
     finally:
         for app in apps:
             app.extensions["safer_homes.engine"].dispose()
+
+
+@pytest.mark.parametrize("value", ["one", "-1", "9"])
+def test_a_mistyped_trusted_proxy_count_stops_start_up_with_its_name(value):
+    from bot.settings import Settings
+
+    with pytest.raises(ValueError, match="TRUSTED_PROXY_COUNT="):
+        Settings.from_env({"TRUSTED_PROXY_COUNT": value, "SECRET_KEY": "x" * 32})
+    assert Settings.from_env({"SECRET_KEY": "x" * 32}).trusted_proxy_count == 0
