@@ -133,6 +133,7 @@ def install(app, settings) -> None:
     from web import staff_actions, staff_care, staff_events, staff_inbox, staff_report  # noqa: F401
 
     app.register_blueprint(blueprint)
+    app.register_error_handler(404, not_found)
 
 
 @login_manager.user_loader
@@ -304,6 +305,23 @@ def refuse_role(_error):
     return _error_page(403, _N("Not available to your account"),
                        # TRANSLATORS: on the staff pages, when a role does not allow a page.
                        _N("Your role does not include this page. Ask an administrator if you need it."))
+
+
+def not_found(_error=None):
+    """One page for a reference that does not exist, a report the agency may not see and a staff address
+    that leads nowhere (design.md): the same words and status, so the page never reveals that a report
+    exists. Registered for the whole app (see install) so a URL the router cannot match under /staff/
+    answers the same page too; anything outside /staff/ keeps Flask's own 404."""
+    if not request.path.startswith("/staff/"):
+        return _error
+    if "csp_nonce" not in g:  # the router failed before the blueprint's before_request ran
+        g.csp_nonce = secrets.token_urlsafe(16)
+    # TRANSLATORS: title of the staff page for an address that leads nowhere, or a report not shared with the officer's agency.
+    response = _error_page(404, _N("Page not found"),
+                           # TRANSLATORS: on the staff pages, for a missing page or a report the officer's agency cannot see.
+                           _N("There is nothing here, or it is not shared with your agency. Check the reference and "
+                              "try the inbox."))
+    return protect_staff_pages(response)
 
 
 # --- signing in and out ------------------------------------------------------------------------------

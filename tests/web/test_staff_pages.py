@@ -300,3 +300,15 @@ def test_pages_follow_the_language_asked_for(app, client, clock):
     assert 'action="/staff/login?lang=bn"' in page
     page = client.get("/staff/login", headers={"Accept-Language": "so, en;q=0.5"}).get_data(as_text=True)
     assert '<html lang="so"' in page
+
+
+def test_an_address_under_staff_that_leads_nowhere_gets_the_staff_pages_own_404(client):
+    # The same page as for a report the agency may not see (tests/web/test_staff_report.py), in the
+    # page's language and with the staff pages' headers; other addresses keep Flask's own 404.
+    response = client.get("/staff/no/such/page?lang=bn")
+    assert response.status_code == 404
+    assert 'lang="bn"' in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    elsewhere = client.get("/no/such/page")
+    assert elsewhere.status_code == 404 and "Cache-Control" not in elsewhere.headers
