@@ -177,7 +177,7 @@ def inbox():
     context = dict(options=options, filters=filters, problem=problem, category_labels=CATEGORY_LABELS,
                    status_labels=STATUS_FILTER_LABELS, channel_labels=CHANNEL_LABELS, age_labels=AGE_LABELS,
                    privacy_labels=PRIVACY_LABELS, via_labels=VIA_LABELS, language_name=language_name,
-                   languages=_language_options(options), channels=CHANNELS, statuses=STATUS_FILTERS,
+                   language_choices=_language_options(options), channels=CHANNELS, statuses=STATUS_FILTERS,
                    ages=AGE_FILTERS, when=_when, page=None, summary=None, next_url_args=None,
                    agency_label=_agency_label, rtl=lambda code: code in i18n.BY_CODE and i18n.BY_CODE[code].rtl)
     if me.agency_id is not None and problem is None:
