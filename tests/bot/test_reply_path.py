@@ -117,6 +117,8 @@ def test_a_somali_resident_gets_the_standard_reply_in_somali_on_whatsapp(twilio_
     [sent] = fake.messages_to(HODAN)[before:]
     assert sent.body == _expected("so", reference)
     assert standard_reply_text(REPLY, "so") in sent.body and reference in sent.body
+    # Somali words, not the English falling through a missing translation.
+    assert standard_reply_text(REPLY, "so") != standard_reply_text(REPLY, "en")
     assert _worker_pass(app)["sent"] == 0  # nothing goes twice
 
 
@@ -173,4 +175,5 @@ def test_a_bengali_resident_gets_the_standard_reply_in_bengali_on_telegram(teleg
     [sent] = api.messages_to(resident.chat_id)[before:]
     assert sent.plain == _expected("bn", reference)
     assert standard_reply_text(REPLY, "bn") in sent.plain and sent.parse_mode == "HTML"
+    assert standard_reply_text(REPLY, "bn") != standard_reply_text(REPLY, "en")
     assert _worker_pass(app)["sent"] == 0
