@@ -49,8 +49,11 @@ def change_status(
     if status not in STATUSES:
         raise ActionRefused("unknown_status", f"unknown status {status!r}")
     changes_status = status != report.status
-    if changes_status and not reason:
-        raise ActionRefused("reason_needed", "a status change needs a reason")
+    # Why it changed: the reason field, or else the officer's internal note or their reply to the resident,
+    # which say why as well. So a form with only design.md's fields (status, message, internal_note)
+    # still works, and a status never changes with no word of explanation.
+    if changes_status and not (reason or internal_note or public_message):
+        raise ActionRefused("reason_needed", "a status change needs a reason, a note or a reply")
     if standard_reply and not public_message:
         raise ActionRefused("standard_reply_text_needed", "a standard reply is stored with its English text")
     if not (changes_status or public_message or internal_note):

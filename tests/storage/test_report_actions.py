@@ -265,3 +265,16 @@ def test_police_are_never_offered_to_share_with(engine, council):
         report_id = session.execute(select(Report.id).where(Report.reference == "TH-AAAA-BBBB")).scalar_one()
         offered = [agency.slug for agency in report_actions.agencies_to_share_with(session, report_id=report_id)]
         assert "police" not in offered and "council" not in offered and "housing" in offered
+
+
+@pytest.mark.parametrize("explanation", [dict(public_message="We have asked the caretaker to fix the light."),
+                                         dict(internal_note="Caretaker booked for Tuesday.")])
+def test_a_reply_or_a_note_explains_a_status_change_without_a_reason_field(engine, council, explanation):
+    # design.md's update form has `status`, `message` and `internal_note` only: either words say why.
+    user_id, agency_id = council
+    with new_session(engine) as session:
+        update = report_actions.change_status(session, shared=_shared(session, agency_id=agency_id), status="in_progress",
+                                              reason=None, staff_user_id=user_id, agency_id=agency_id, now=AT,
+                                              **explanation)
+        session.commit()
+        assert (update.status, update.reason) == ("in_progress", None)
