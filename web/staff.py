@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 from typing import Any, Callable, Optional
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from babel.dates import format_datetime
 from flask import (Blueprint, abort, current_app, g, make_response, redirect, render_template, request, session,
@@ -218,6 +218,19 @@ def check_csrf() -> None:
     csrf.protect()  # only POST, PUT, PATCH and DELETE are checked; a refusal raises CSRFError (400)
 
 
+@blueprint.before_request
+def refuse_nul_characters():
+    """PostgreSQL cannot store a NUL character in text (it raises, so the page would answer 500), and no
+    person types one: refuse the whole request before anything reads it."""
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    if any("\x00" in name or "\x00" in value for name, value in fields):
+        # TRANSLATORS: title of the staff page shown when a form or address held characters that cannot be saved.
+        return _error_page(400, _N("The form could not be read"),
+                           # TRANSLATORS: on the staff pages, after a form was refused (the same words as for an expired form).
+                           _N("Nothing was changed. Go back, reload the page and try again."))
+    return None
+
+
 # What someone who must change their password may still do: change it, or leave.
 _OPEN_WHILE_CHANGING_PASSWORD = frozenset({"staff.change_password", "staff.logout", "staff.login"})
 
@@ -250,7 +263,13 @@ def protect_staff_pages(response):
 @blueprint.app_context_processor
 def staff_page_context() -> dict:
     return {"csp_nonce": g.get("csp_nonce", ""), "staff": current_staff(), "role_labels": ROLE_LABELS,
-            "lang_query": _lang_query()}
+            "lang_query": _lang_query(), "this_page_in": _this_page_in}
+
+
+def _this_page_in(language_code: str) -> str:
+    """This page's address in another language, keeping what else the address holds (the inbox's filters)."""
+    arguments = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
+    return request.path + "?" + urlencode(arguments + [("lang", language_code)])
 
 
 def _lang_query() -> dict:

@@ -312,3 +312,12 @@ def test_an_address_under_staff_that_leads_nowhere_gets_the_staff_pages_own_404(
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     elsewhere = client.get("/no/such/page")
     assert elsewhere.status_code == 404 and "Cache-Control" not in elsewhere.headers
+
+
+def test_the_language_links_keep_the_rest_of_the_address(app, client, clock):
+    # Switching language on a filtered inbox keeps the filters (and never repeats ?lang=).
+    _account(app, "officer@council.example", "officer", "council")
+    _login(client, "officer@council.example")
+    page = client.get("/staff/reports?language=so&status=open&lang=bn").get_data(as_text=True)
+    assert 'href="/staff/reports?language=so&amp;status=open&amp;lang=so"' in page
+    assert page.count("lang=bn&amp;") == 0
