@@ -106,8 +106,8 @@ class HistoryEntry:
 
 @dataclass(frozen=True)
 class RelatedReport:
-    """A report merged into this one, or the one this was merged into; `reference` only when the agency
-    may see it (a report it may not see is counted, never named)."""
+    """A report merged into this one (only those the agency may see), or the one this was merged into
+    (`reference` None when the agency may not see that one: this report's own fate, never its name)."""
 
     reference: Optional[str]
 
@@ -161,18 +161,20 @@ def report_history(session: Session, *, report_id: int, scope: StaffScope) -> li
 
 
 def merged_into_this(session: Session, *, report_id: int, scope: StaffScope) -> list[RelatedReport]:
-    """The duplicates merged into this report, oldest first; each named only if `scope`'s agency may see it."""
+    """The duplicates merged into this report that `scope`'s agency may see, oldest first. One it may not
+    see is left out altogether, not counted: even a line for it would tell an agency that a resident made
+    a report they did not give it (say, to the police alone)."""
     visible = (
         select(ReportAgency.report_id)
         .where(ReportAgency.report_id == Report.id, ReportAgency.agency_id == scope.agency_id)
         .exists()
     )
     rows = session.execute(
-        select(Report.reference, visible)
-        .where(Report.duplicate_of_id == report_id)
+        select(Report.reference)
+        .where(Report.duplicate_of_id == report_id, visible)
         .order_by(Report.created_at, Report.id)
-    ).all()
-    return [RelatedReport(reference=reference if may_see else None) for reference, may_see in rows]
+    ).scalars()
+    return [RelatedReport(reference=reference) for reference in rows]
 
 
 def merged_into(session: Session, *, report: Report, scope: StaffScope) -> Optional[RelatedReport]:

@@ -224,6 +224,9 @@ def report_media(reference: str, media_id: str):
         response.headers["Content-Disposition"] = "inline"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    # The file's own time is the moment the resident sent it: for an anonymous report a time finer than an
+    # hour that links it to a conversation (design.md), so it never leaves with the file.
+    response.headers.pop("Last-Modified", None)
     return response
 
 

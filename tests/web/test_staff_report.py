@@ -327,9 +327,9 @@ def test_the_page_shows_the_facts_sharing_clock_and_history(app):
                                            "Caretaker says the bulb was stolen")]
     assert order == sorted(order)
     assert "Machine-translated from:" in page and "Internal note (never sent)" in page
-    # The duplicate shared with the council is linked; the one only the police have is counted, not named.
+    # The duplicate shared with the council is linked; the one only the police have is neither named nor counted.
     assert 'href="/staff/reports/TH-AAAA-0010' in page
-    assert "TH-AAAA-0011" not in page and "A report not shared with your agency" in page
+    assert "TH-AAAA-0011" not in page and "A report not shared with your agency" not in page
     headings = re.findall(r"<h([1-6])", page)
     assert headings[0] == "1" and all(int(later) - int(earlier) <= 1 for earlier, later in zip(headings, headings[1:]))
     assert "media-src 'self'" in client.get("/staff/reports/TH-AAAA-0009").headers["Content-Security-Policy"]
