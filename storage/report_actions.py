@@ -5,13 +5,17 @@ Every function checks everything before it writes anything, and raises an `Actio
 `code` the pages translate) for input it will not take, so a refused action leaves the session untouched.
 Who may act is decided before these are called (storage/casework.py: the report as the acting agency
 sees it, and `StaffScope.may_act`); the caller commits, together with the resident's notice in the outbox.
+
+Each action holds the report's row until that commit and reads it afresh, so two officers acting at once
+take turns; given the `expected_update_id` their form was shown (`latest_update_id`), an action on a report
+that has changed since (another officer, or the same form sent twice) is refused ("report_changed").
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from storage.casework import SharedReport, StaffScope, may_share_with, shared_report
@@ -23,6 +27,10 @@ from storage.reports import STATUSES
 MAX_PUBLIC_MESSAGE = 800
 MAX_STAFF_TEXT = 4000  # reasons and internal notes: staff pages only
 SHARE_ROUTES = ("referral", "share")
+# Merges also take this PostgreSQL advisory lock (held to commit): two officers merging A into B and B into
+# A at once would otherwise each find the other not yet merged and leave a cycle. Any fixed number no other
+# advisory lock in the schema uses. SQLite needs none: BEGIN IMMEDIATE already serialises transactions.
+MERGE_LOCK_KEY = 0x5AFE0006
 
 
 class ActionRefused(ValueError):
@@ -37,7 +45,7 @@ def change_status(
     session: Session, *, shared: SharedReport, status: str, reason: Optional[str], staff_user_id: int,
     agency_id: int, now: datetime, public_message: Optional[str] = None, message_language: Optional[str] = None,
     standard_reply: Optional[str] = None, original_message: Optional[str] = None, machine_translated: bool = False,
-    internal_note: Optional[str] = None,
+    internal_note: Optional[str] = None, expected_update_id: Optional[int] = None,
 ) -> ReportUpdate:
     """One update to the report: a new status (with the reason why), a public reply, an internal note, or
     several at once. A standard reply is stored by its key with its English text as `public_message`
@@ -45,6 +53,7 @@ def change_status(
     when a machine translated them. The acting agency's clock stops at its first status change or reply."""
     report = shared.report
     reason, public_message, internal_note = _clean(reason), _clean(public_message), _clean(internal_note)
+    _hold(session, shared, expected_update_id)
     _refuse_if_merged(report)
     if status not in STATUSES:
         raise ActionRefused("unknown_status", f"unknown status {status!r}")
@@ -82,10 +91,11 @@ def change_status(
 
 
 def add_internal_note(session: Session, *, shared: SharedReport, note: str, staff_user_id: int, agency_id: int,
-                      now: datetime) -> ReportUpdate:
+                      now: datetime, expected_update_id: Optional[int] = None) -> ReportUpdate:
     """A note for staff only: never sent, never on the status check, and no response to the resident."""
     if not _clean(note):
         raise ActionRefused("empty_update", "an internal note needs some words")
+    _hold(session, shared, expected_update_id)
     return change_status(session, shared=shared, status=shared.report.status, reason=None, internal_note=note,
                          staff_user_id=staff_user_id, agency_id=agency_id, now=now)
 
@@ -93,13 +103,14 @@ def add_internal_note(session: Session, *, shared: SharedReport, note: str, staf
 def share_report(
     session: Session, *, shared: SharedReport, to_agency_slug: str, route: str, reason: Optional[str],
     staff_user_id: int, agency_id: int, now: datetime, public_message: Optional[str] = None,
-    standard_reply: Optional[str] = None,
+    standard_reply: Optional[str] = None, expected_update_id: Optional[int] = None,
 ) -> ReportUpdate:
     """Pass the report to another agency, keeping it here too (both see the whole history). A referral
     hands the work over and sets the status "referred" (the resident is told, with the standard reply the
     caller chose); a share only lets the other agency see it. Never the police (storage/casework.py)."""
     report = shared.report
     reason = _clean(reason)
+    _hold(session, shared, expected_update_id)
     _refuse_if_merged(report)
     if route not in SHARE_ROUTES:
         raise ActionRefused("unknown_route", f"unknown route {route!r}")
@@ -139,11 +150,15 @@ def share_report(
 def merge_report(
     session: Session, *, duplicate: SharedReport, into_reference: str, staff_user_id: int, agency_id: int,
     now: datetime, public_message: Optional[str] = None, standard_reply: Optional[str] = None,
+    expected_update_id: Optional[int] = None,
 ) -> ReportUpdate:
     """Close `duplicate` as a duplicate of the report `into_reference` names (or the one that one was
     itself merged into: duplicates always point at a report that is not one, so there are no chains).
     Both must be visible to the acting agency. The duplicate keeps its history and its reference."""
     report = duplicate.report
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MERGE_LOCK_KEY})
+    _hold(session, duplicate, expected_update_id)
     _refuse_if_merged(report)
     scope = StaffScope(agency_id=agency_id, role="officer")  # visibility depends on the agency alone
     target = shared_report(session, reference=(into_reference or "").strip().upper(), scope=scope)
@@ -196,6 +211,26 @@ def agencies_to_share_with(session: Session, *, report_id: int) -> list[Agency]:
     ).scalars().all()
     already = set(session.execute(select(ReportAgency.agency_id).where(ReportAgency.report_id == report_id)).scalars())
     return [agency for agency in candidates if agency.id not in already]
+
+
+def latest_update_id(session: Session, *, report_id: int) -> int:
+    """The id of the report's newest update: the version a staff form carries as `expected_update_id`."""
+    return session.execute(
+        select(func.max(ReportUpdate.id)).where(ReportUpdate.report_id == report_id)
+    ).scalar_one() or 0
+
+
+def _hold(session: Session, shared: SharedReport, expected_update_id: Optional[int]) -> None:
+    """Lock the report's row to commit and read it and the agency's sharing afresh (the page read them
+    before anyone waited); refuse if the report has had an update since the form was shown."""
+    # FOR NO KEY UPDATE: officers take turns, while rows that merely refer to the report are not held up.
+    session.execute(select(Report).where(Report.id == shared.report.id).with_for_update(key_share=True)
+                    .execution_options(populate_existing=True))
+    session.execute(select(ReportAgency).where(ReportAgency.report_id == shared.sharing.report_id,
+                                               ReportAgency.agency_id == shared.sharing.agency_id)
+                    .execution_options(populate_existing=True))
+    if expected_update_id is not None and latest_update_id(session, report_id=shared.report.id) != expected_update_id:
+        raise ActionRefused("report_changed", "the report has changed since the form was shown")
 
 
 def _responded(shared: SharedReport, now: datetime) -> None:

@@ -68,6 +68,9 @@ PROBLEMS = {
     "merge_same_report": _N("A report cannot be merged into itself."),
     # TRANSLATORS: on a staff report page, when the officer edited or did not tick the care-language prompt.
     "care_language": _N("Some words in the reply can make people feel judged. Change them, or tick “Send as written”."),
+    # TRANSLATORS: on a staff report page, when the form was sent twice or someone updated the report after the officer opened it.
+    "report_changed": _N("This report changed while you had it open: someone updated it, or the form was sent twice. "
+                         "Nothing more was saved. Check the history, then try again if it is still needed."),
 }
 PROBLEM_LIMITS = {"message_too_long": report_actions.MAX_PUBLIC_MESSAGE, "note_too_long": report_actions.MAX_STAFF_TEXT}
 
@@ -119,6 +122,27 @@ def _show(reference: str, status_code: int, **action_context):
     return render_report_page(reference, status_code=status_code, **action_context)
 
 
+def _expected_update_id() -> Optional[int]:
+    """The report's version the form was shown with (its newest update's id), so a form sent twice or
+    after another officer's change acts once only. None from a client that sends none (design.md's
+    fields do not include it): it acts on the report as it is."""
+    raw = request.form.get("expected_update_id")
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return -1  # no update has this id: a garbled version is treated as stale
+
+
+def _refused(reference: str, code: str, *, form: dict, form_key: str, problem_key: str, **context):
+    """The page again with the problem (400; 409 for a stale form, which is then shown with the report as
+    it is now, so sending it again after checking goes through)."""
+    stale = code == "report_changed"
+    form = {**form, "expected_update_id": ""} if stale else form
+    return _show(reference, 409 if stale else 400, **{form_key: form, problem_key: _problem(code)}, **context)
+
+
 def _done(reference: str, done: str):
     return redirect(url_for("staff.report", reference=reference, done=done, **_lang_query()), code=303)
 
@@ -155,7 +179,7 @@ def update_report(reference: str):
     report = shared.report
     reference = report.reference
     form = {name: (request.form.get(name) or "").strip()
-            for name in ("status", "reason", "standard_reply", "message", "internal_note")}
+            for name in ("status", "reason", "standard_reply", "message", "internal_note", "expected_update_id")}
     form["status"] = form["status"] or report.status
     form["care_confirmed"] = request.form.get("care_confirmed") == "yes"
     wants_preview = "preview" in request.form
@@ -199,9 +223,10 @@ def update_report(reference: str):
             agency_id=identity.agency_id, now=now, public_message=public_message, message_language=message_language,
             standard_reply=form["standard_reply"] or None, original_message=original_message,
             machine_translated=machine_translated, internal_note=form["internal_note"],
+            expected_update_id=_expected_update_id(),
         )
     except report_actions.ActionRefused as refused:
-        return _show(reference, 400, form=form, problem=_problem(refused.code))
+        return _refused(reference, refused.code, form=form, form_key="form", problem_key="problem")
     queued = notify_resident(database, channels=_channels(), report=report, update=update, now=now)
     audit("report_updated", report_id=report.id, update_id=update.id, change=update.action, status=update.status,
           standard_reply=update.standard_reply, machine_translated=update.machine_translated,
@@ -249,7 +274,8 @@ def refer_report(reference: str):
     shared = _acting_report(reference)
     report = shared.report
     reference = report.reference
-    form = {name: (request.form.get(name) or "").strip() for name in ("agency", "route", "reason")}
+    form = {name: (request.form.get(name) or "").strip()
+            for name in ("agency", "route", "reason", "expected_update_id")}
     database = staff_session()
     identity = current_staff()
     now = _now()
@@ -260,9 +286,10 @@ def refer_report(reference: str):
             database, shared=shared, to_agency_slug=form["agency"], route=form["route"], reason=form["reason"],
             staff_user_id=identity.id, agency_id=identity.agency_id, now=now,
             standard_reply=reply_key, public_message=STANDARD_REPLIES[reply_key].text if reply_key else None,
+            expected_update_id=_expected_update_id(),
         )
     except report_actions.ActionRefused as refused:
-        return _show(reference, 400, refer_form=form, refer_problem=_problem(refused.code))
+        return _refused(reference, refused.code, form=form, form_key="refer_form", problem_key="refer_problem")
     queued = notify_resident(database, channels=_channels(), report=report, update=update, now=now)
     audit("report_referred", report_id=report.id, update_id=update.id, route=update.action,
           to_agency_id=update.to_agency_id, status=report.status, notices_queued=len(queued))
@@ -279,7 +306,7 @@ def merge_report(reference: str):
     report = shared.report
     reference = report.reference
     typed = (request.form.get("into_reference") or "").strip()
-    form = {"into_reference": typed}
+    form = {"into_reference": typed, "expected_update_id": (request.form.get("expected_update_id") or "").strip()}
     into = normalise_reference(typed)
     if into is None:
         return _show(reference, 400, merge_form=form, merge_problem=_problem("merge_target_not_found"))
@@ -290,10 +317,10 @@ def merge_report(reference: str):
         update = report_actions.merge_report(
             database, duplicate=shared, into_reference=into, staff_user_id=identity.id,
             agency_id=identity.agency_id, now=now, standard_reply=MERGE_REPLY,
-            public_message=STANDARD_REPLIES[MERGE_REPLY].text,
+            public_message=STANDARD_REPLIES[MERGE_REPLY].text, expected_update_id=_expected_update_id(),
         )
     except report_actions.ActionRefused as refused:
-        return _show(reference, 400, merge_form=form, merge_problem=_problem(refused.code))
+        return _refused(reference, refused.code, form=form, form_key="merge_form", problem_key="merge_problem")
     queued = notify_resident(database, channels=_channels(), report=report, update=update, now=now)
     audit("report_merged", report_id=report.id, update_id=update.id, merged_into_id=update.merged_into_id,
           status=report.status, notices_queued=len(queued))
@@ -328,4 +355,5 @@ def report_action_choices(report) -> dict:
         "translator_name": translator.name,
         "notifies": report.privacy != "anonymous",
         "max_message": report_actions.MAX_PUBLIC_MESSAGE,
+        "expected_update_id": report_actions.latest_update_id(staff_session(), report_id=report.id),
     }
