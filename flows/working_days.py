@@ -100,6 +100,8 @@ def _previous_working_day(day: date) -> date:
     return day
 
 
+# Memoised (pure, and the inbox asks for the same few hundred days over and over, 50 rows a page).
+@lru_cache(maxsize=4096)
 def _step_working_days(day: date, days: int) -> date:
     """The working day `days` working days after (or, negative, before) the working day `day`."""
     step = _next_working_day if days >= 0 else _previous_working_day
@@ -108,6 +110,7 @@ def _step_working_days(day: date, days: int) -> date:
     return day
 
 
+@lru_cache(maxsize=4096)
 def _working_days_in(first: date, last: date) -> int:
     """How many working days from `first` to `last`, both included (0 when last < first)."""
     if last < first:

@@ -1,11 +1,12 @@
 """The inbox query: the reports shared with one agency, filtered, newest first, a page at a time, each with
 that agency's response clock (storage/casework.py's rule: a ReportAgency row for the agency, nothing else).
 
-Pages are keyset pages on (created_at, id) descending, so page 50 costs what page 1 costs and a report
-arriving meanwhile never shifts what the next page shows. The "overdue" filter is one range per agency
-(shared_at < flows.working_days.overdue_cutoff(now, target)) so the database can answer it from an index
-instead of computing every report's deadline; tests/flows/test_working_days.py proves the two agree.
-Indexes that make these queries fast on a million reports: migration 0012 (and bench/inbox.py measures).
+Pages are keyset pages, so page 50 costs what page 1 costs and a report arriving meanwhile never shifts
+what the next page shows: on (created_at, id) descending, or for the overdue filter the most overdue
+first, on the agency's (shared_at, report_id) ascending. "Overdue" is one range per agency (shared_at <
+flows.working_days.overdue_cutoff(now, target)) so the database answers it from an index instead of
+computing every report's deadline; tests/flows/test_working_days.py proves the two agree. Indexes that
+make these queries fast on a million reports: migration 0012 (and bench/inbox.py measures).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Optional
 
-from sqlalchemy import and_, exists, func, select, tuple_
+from sqlalchemy import and_, bindparam, exists, func, literal_column, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -70,11 +71,15 @@ class InboxRow:
     merged_into: Optional[str]  # the reference this report was merged into
 
 
+# Where a page ends, in the list's own order: (created_at, id) of its last row, or (shared_at, id) for the
+# overdue filter. Pass it back as `after` for the next page.
+Cursor = tuple[datetime, int]
+
+
 @dataclass(frozen=True)
 class InboxPage:
     rows: list[InboxRow]
-    # Pass as `before` for the next page; None on the last page.
-    next_before: Optional[tuple[datetime, int]]
+    next_cursor: Optional[Cursor]  # None on the last page
 
 
 @dataclass(frozen=True)
@@ -104,8 +109,14 @@ def excerpt_of(description: str, limit: int = EXCERPT_CHARACTERS) -> str:
     return cut.rstrip(" ,;:.") + "…"
 
 
+# Built once: building a statement (and an alias's columns) costs more than running it on SQLite.
+_TARGET = select(Agency.target_working_days).where(Agency.id == bindparam("agency_id"))
+_MERGED_INTO = aliased(Report, name="merged_into")
+_ALSO_SHARED = aliased(ReportAgency, name="also_shared")
+
+
 def _target(session: Session, agency_id: int) -> int:
-    return session.execute(select(Agency.target_working_days).where(Agency.id == agency_id)).scalar_one()
+    return session.connection().execute(_TARGET, {"agency_id": agency_id}).scalar_one()
 
 
 def _age_bounds(age: str, now: datetime) -> tuple[Optional[datetime], Optional[datetime]]:
@@ -120,8 +131,14 @@ def _age_bounds(age: str, now: datetime) -> tuple[Optional[datetime], Optional[d
     return None, now - timedelta(days=30)
 
 
+# "Open" and "not merged" are written with literal constants, exactly as the partial index ix_report_open
+# states them (migration 0012): a database uses a partial index only when the query's WHERE visibly implies
+# the index's, and a bound parameter (status != ?) proves nothing to SQLite.
+_ZERO = literal_column("0")
+
+
 def _open_condition():
-    return Report.status != "closed"
+    return Report.status != literal_column("'closed'")
 
 
 def _not_merged(dialect: str):
@@ -129,7 +146,7 @@ def _not_merged(dialect: str):
         # SQLite would take ix_report_duplicate_of_id for `IS NULL` (its statistics cannot tell that nearly
         # every report matches) and sort the whole inbox instead of walking it in order; it cannot use an
         # index for this form. PostgreSQL knows the NULL fraction, and would misjudge this form instead.
-        return func.coalesce(Report.duplicate_of_id, 0) == 0
+        return func.coalesce(Report.duplicate_of_id, _ZERO) == _ZERO
     return Report.duplicate_of_id.is_(None)
 
 
@@ -152,10 +169,10 @@ def _visible_conditions(*, dialect: str, agency_id: int, filters: InboxFilters, 
     if filters.channel:
         conditions.append(Report.channel == filters.channel)
     if filters.also_shared_with:
-        other = aliased(ReportAgency)
         conditions.append(exists().where(
-            other.report_id == Report.id,
-            other.agency_id == select(Agency.id).where(Agency.slug == filters.also_shared_with).scalar_subquery()))
+            _ALSO_SHARED.report_id == Report.id,
+            _ALSO_SHARED.agency_id == select(Agency.id).where(Agency.slug == filters.also_shared_with)
+            .scalar_subquery()))
     if filters.age:
         since, until = _age_bounds(filters.age, now)
         if since is not None:
@@ -169,31 +186,45 @@ def _visible_conditions(*, dialect: str, agency_id: int, filters: InboxFilters, 
 
 
 def inbox_page(session: Session, *, agency_id: int, filters: InboxFilters, now: datetime, page_size: int = 50,
-               before: Optional[tuple[datetime, int]] = None) -> InboxPage:
-    """One page of the reports shared with `agency_id`, newest first, older than `before` when given."""
+               after: Optional[Cursor] = None) -> InboxPage:
+    """One page of the reports shared with `agency_id`: newest first, or most overdue first with the overdue
+    filter; the page that follows `after` (an earlier page's next_cursor) when given."""
     target = _target(session, agency_id)
-    merged_into = aliased(Report)
-    conditions = _visible_conditions(dialect=session.get_bind().dialect.name, agency_id=agency_id, filters=filters, now=now, target=target)
-    if before is not None:
-        conditions.append(tuple_(Report.created_at, Report.id) < tuple_(*before))
+    conditions = _visible_conditions(dialect=session.get_bind().dialect.name, agency_id=agency_id,
+                                     filters=filters, now=now, target=target)
+    if filters.overdue:
+        # The agency's clock index (agency_id, responded_at, shared_at, report_id) holds these in this
+        # order. responded_at is NULL on every row here, so ordering by it changes nothing; it is spelled
+        # out because PostgreSQL does not count an IS NULL column as constant and would sort otherwise.
+        order = (ReportAgency.responded_at, ReportAgency.shared_at, ReportAgency.report_id)
+        if after is not None:
+            conditions.append(tuple_(ReportAgency.shared_at, ReportAgency.report_id) > tuple_(*after))
+    else:
+        order = (Report.created_at.desc(), Report.id.desc())
+        if after is not None:
+            conditions.append(tuple_(Report.created_at, Report.id) < tuple_(*after))
     query = (
         select(Report.id, Report.reference, Report.category, Ward.name, Report.created_at, Report.status,
                Report.language, Report.channel, Report.privacy, Report.danger_now,
                # Only the start is shown: no need to bring whole descriptions over the wire.
                func.substr(Report.description, 1, EXCERPT_CHARACTERS * 3),
-               ReportAgency.shared_at, ReportAgency.via, ReportAgency.responded_at, merged_into.reference)
+               ReportAgency.shared_at, ReportAgency.via, ReportAgency.responded_at, _MERGED_INTO.reference)
         .select_from(Report)
         .join(ReportAgency, ReportAgency.report_id == Report.id)
         .outerjoin(Ward, Ward.id == Report.ward_id)
-        .outerjoin(merged_into, merged_into.id == Report.duplicate_of_id)
+        .outerjoin(_MERGED_INTO, _MERGED_INTO.id == Report.duplicate_of_id)
         .where(and_(*conditions))
-        .order_by(Report.created_at.desc(), Report.id.desc())
+        .order_by(*order)
         .limit(page_size + 1)
     )
-    fetched = session.execute(query).all()
+    # Plain columns through the connection: the ORM's execution path adds nothing for tuples but time.
+    fetched = session.connection().execute(query).all()
     rows = [_row(values, now=now, target=target) for values in fetched[:page_size]]
-    next_before = (rows[-1].created_at, rows[-1].id) if len(fetched) > page_size else None
-    return InboxPage(rows=rows, next_before=next_before)
+    next_cursor = None
+    if len(fetched) > page_size:
+        last = rows[-1]
+        next_cursor = (last.shared_at, last.id) if filters.overdue else (last.created_at, last.id)
+    return InboxPage(rows=rows, next_cursor=next_cursor)
 
 
 def _row(values, *, now: datetime, target: int) -> InboxRow:
@@ -211,14 +242,21 @@ def _row(values, *, now: datetime, target: int) -> InboxRow:
 
 
 def inbox_summary(session: Session, *, agency_id: int, now: datetime) -> InboxSummary:
-    """How many open reports the agency has, how many of them are overdue, and its target."""
+    """How many open reports the agency has, how many of them are overdue, and its target.
+
+    Both counts read indexes only: the open, unmerged reports (the partial index ix_report_open, a tenth of
+    the table) each checked against the agency's sharing, and the overdue ones from the agency's clock
+    index. Counting open reports still costs in proportion to how many are open (tens of milliseconds for
+    100,000 on SQLite, more on PostgreSQL), so the page keeps the result a short while (web/staff_inbox.py).
+    """
     target = _target(session, agency_id)
+    connection = session.connection()
     base = (select(func.count()).select_from(Report).join(ReportAgency, ReportAgency.report_id == Report.id)
             .where(ReportAgency.agency_id == agency_id, _open_condition(),
                    _not_merged(session.get_bind().dialect.name)))
-    open_count = session.execute(base).scalar_one()
-    overdue_count = session.execute(base.where(ReportAgency.responded_at.is_(None),
-                                               ReportAgency.shared_at < overdue_cutoff(now, target))).scalar_one()
+    open_count = connection.execute(base).scalar_one()
+    overdue_count = connection.execute(base.where(ReportAgency.responded_at.is_(None),
+                                                  ReportAgency.shared_at < overdue_cutoff(now, target))).scalar_one()
     return InboxSummary(open=open_count, overdue=overdue_count, target_working_days=target)
 
 
@@ -241,5 +279,5 @@ def _languages_in_reports(session: Session) -> list[str]:
     return [code for code in session.execute(select(seen.c.code).where(seen.c.code.is_not(None))).scalars()]
 
 
-__all__ = ["AGE_FILTERS", "CHANNELS", "STATUS_FILTERS", "InboxFilters", "InboxOptions", "InboxPage", "InboxRow",
-           "InboxSummary", "excerpt_of", "inbox_options", "inbox_page", "inbox_summary"]
+__all__ = ["AGE_FILTERS", "CHANNELS", "STATUS_FILTERS", "Cursor", "InboxFilters", "InboxOptions", "InboxPage",
+           "InboxRow", "InboxSummary", "excerpt_of", "inbox_options", "inbox_page", "inbox_summary"]

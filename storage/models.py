@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -78,6 +78,11 @@ class Report(SQLModel, table=True):
         Index("ix_report_created_id", "created_at", "id"),
         Index("ix_report_ward_created", "ward_id", "created_at", "id"),
         Index("ix_report_language_created", "language", "created_at", "id"),
+        # Open, unmerged reports only (a tenth of the table): the default inbox walks it newest first and
+        # the header counts them from it. The WHERE matches storage/inbox.py's conditions word for word.
+        Index("ix_report_open", "created_at", "id", "status", "duplicate_of_id",
+              sqlite_where=text("status != 'closed' AND coalesce(duplicate_of_id, 0) = 0"),
+              postgresql_where=text("status <> 'closed' AND duplicate_of_id IS NULL")),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     reference: str = Field(max_length=12, unique=True)
@@ -108,8 +113,9 @@ class Report(SQLModel, table=True):
 class ReportAgency(SQLModel, table=True):
     """The agencies a report is shared with: the resident's choice, later referrals add to it."""
 
-    # An agency's unanswered reports by when its clock started: the inbox's overdue filter and counts.
-    __table_args__ = (Index("ix_reportagency_clock", "agency_id", "responded_at", "shared_at"),)
+    # An agency's unanswered reports by when its clock started (most overdue first): the inbox's overdue
+    # filter, its order and count.
+    __table_args__ = (Index("ix_reportagency_clock", "agency_id", "responded_at", "shared_at", "report_id"),)
     report_id: int = Field(foreign_key="report.id", primary_key=True, ondelete="CASCADE")
     agency_id: int = Field(foreign_key="agency.id", primary_key=True, index=True)
     shared_at: datetime = _when()

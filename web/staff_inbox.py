@@ -1,5 +1,5 @@
-"""The inbox: the reports shared with the signed-in account's agency, filtered, newest first, with each
-agency's response-time clock against its target (GET /staff/reports)."""
+"""The inbox: the reports shared with the signed-in account's agency, filtered, newest first (most overdue
+first with the overdue filter), with each agency's response-time clock against its target (GET /staff/reports)."""
 from __future__ import annotations
 
 import re
@@ -7,16 +7,22 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from babel import Locale, UnknownLocaleError
-from flask import g, render_template, request
+from babel.dates import format_time
+from flask import current_app, g, render_template, request
 
 from flows import i18n
 from flows.i18n import _N
 from flows.report import CATEGORIES
-from storage.inbox import (AGE_FILTERS, CHANNELS, STATUS_FILTERS, InboxFilters, inbox_options, inbox_page,
-                           inbox_summary)
+from flows.working_days import LONDON
+from storage.inbox import (AGE_FILTERS, CHANNELS, STATUS_FILTERS, Cursor, InboxFilters, InboxSummary,
+                           inbox_options, inbox_page, inbox_summary)
 from web.staff import _now, _when, blueprint, current_staff, staff_required, staff_session
 
 PAGE_SIZE = 50
+# The header's counts cost in proportion to how many reports are open (tens to hundreds of milliseconds
+# with 100,000 open: bench/inbox.py) and every page of the inbox shows them, so each worker process keeps
+# an agency's counts this long and the page says when they were counted. The list itself is always live.
+SUMMARY_FRESH_FOR = timedelta(seconds=60)
 
 # Category keys as stored ("noise"), with the report flow's own translated labels.
 CATEGORY_LABELS = {key.removeprefix("cat:"): label for key, label in CATEGORIES.items()}
@@ -106,7 +112,7 @@ def _choice(name: str, allowed) -> Optional[str]:
     return value
 
 
-def _read_filters(options) -> tuple[InboxFilters, Optional[tuple[datetime, int]]]:
+def _read_filters(options) -> tuple[InboxFilters, Optional[Cursor]]:
     languages = set(options.languages) | set(i18n.BY_CODE)
     overdue = request.args.get("overdue", "").strip()
     if overdue not in ("", "1"):
@@ -121,23 +127,39 @@ def _read_filters(options) -> tuple[InboxFilters, Optional[tuple[datetime, int]]
         age=_choice("age", AGE_FILTERS),
         overdue=overdue == "1",
     )
-    before = None
-    cursor = request.args.get("before", "").strip()
+    after = None
+    cursor = request.args.get("after", "").strip()
     if cursor:
         matched = _CURSOR.match(cursor)
         if not matched:
-            raise BadFilter("before")
+            raise BadFilter("after")
         try:
             moment = _EPOCH + timedelta(microseconds=int(matched.group(1)))
         except OverflowError:
-            raise BadFilter("before") from None
-        before = (moment, int(matched.group(2)))
-    return filters, before
+            raise BadFilter("after") from None
+        after = (moment, int(matched.group(2)))
+    return filters, after
 
 
-def _cursor(before: tuple[datetime, int]) -> str:
-    moment, report_id = before
+def _cursor(position: Cursor) -> str:
+    moment, report_id = position
     return f"{(moment - _EPOCH) // timedelta(microseconds=1)}-{report_id}"
+
+
+def _summary(database, *, agency_id: int, now: datetime) -> tuple[datetime, InboxSummary]:
+    """The agency's header counts and when they were counted: kept per app (so per worker process, and
+    never shared between test apps) for SUMMARY_FRESH_FOR."""
+    kept = current_app.extensions.setdefault("safer_homes.inbox_summaries", {})
+    counted = kept.get(agency_id)
+    if counted is None or not timedelta(0) <= now - counted[0] < SUMMARY_FRESH_FOR:
+        counted = kept[agency_id] = (now, inbox_summary(database, agency_id=agency_id, now=now))
+    return counted
+
+
+def _clock_time(moment: datetime) -> str:
+    """A time of day in London (14:05), in the page's language."""
+    language = g.get("lang", i18n.DEFAULT_LANGUAGE)
+    return format_time(moment.astimezone(LONDON), "short", locale=language.replace("-", "_"))
 
 
 FILTER_NAMES = {
@@ -158,7 +180,7 @@ FILTER_NAMES = {
     # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
     "overdue": _N("Overdue only"),
     # TRANSLATORS: in the inbox's message about a broken "next page" link: what was wrong.
-    "before": _N("Next page"),
+    "after": _N("Next page"),
 }
 
 
@@ -170,25 +192,26 @@ def inbox():
     options = inbox_options(database)
     problem = None
     try:
-        filters, before = _read_filters(options)
+        filters, after = _read_filters(options)
     except BadFilter as bad:
         problem = FILTER_NAMES[str(bad)]
-        filters, before = InboxFilters(), None
+        filters, after = InboxFilters(), None
     context = dict(options=options, filters=filters, problem=problem, category_labels=CATEGORY_LABELS,
                    status_labels=STATUS_FILTER_LABELS, channel_labels=CHANNEL_LABELS, age_labels=AGE_LABELS,
                    privacy_labels=PRIVACY_LABELS, via_labels=VIA_LABELS, language_name=language_name,
                    language_choices=_language_options(options), channels=CHANNELS, statuses=STATUS_FILTERS,
-                   ages=AGE_FILTERS, when=_when, page=None, summary=None, next_url_args=None,
+                   ages=AGE_FILTERS, when=_when, page=None, summary=None, counted_at=None, next_url_args=None,
                    agency_label=_agency_label, rtl=lambda code: code in i18n.BY_CODE and i18n.BY_CODE[code].rtl)
     if me.agency_id is not None and problem is None:
         now = _now()
-        context["summary"] = inbox_summary(database, agency_id=me.agency_id, now=now)
+        counted_at, context["summary"] = _summary(database, agency_id=me.agency_id, now=now)
+        context["counted_at"] = _clock_time(counted_at)
         page = inbox_page(database, agency_id=me.agency_id, filters=filters, now=now, page_size=PAGE_SIZE,
-                          before=before)
+                          after=after)
         context["page"] = page
-        if page.next_before is not None:
-            kept = {name: value for name, value in request.args.items() if value and name not in ("before",)}
-            context["next_url_args"] = {**kept, "before": _cursor(page.next_before)}
+        if page.next_cursor is not None:
+            kept = {name: value for name, value in request.args.items() if value and name != "after"}
+            context["next_url_args"] = {**kept, "after": _cursor(page.next_cursor)}
     return render_template("staff/inbox.html", **context), 400 if problem else 200
 
 

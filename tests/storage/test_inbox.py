@@ -53,11 +53,11 @@ def test_newest_first_in_keyset_pages_that_ignore_new_arrivals(engine):
         _report(session, 99, at=start + timedelta(days=1))  # arrives while the officer reads page 1
         session.commit()
         second = inbox_page(session, agency_id=council, filters=InboxFilters(), now=NOW, page_size=3,
-                            before=first.next_before)
+                            after=first.next_cursor)
         third = inbox_page(session, agency_id=council, filters=InboxFilters(), now=NOW, page_size=3,
-                           before=second.next_before)
+                           after=second.next_cursor)
         assert _references(second) == ["TH-AAAA-0003", "TH-AAAA-0002", "TH-AAAA-0001"]
-        assert _references(third) == ["TH-AAAA-0000"] and third.next_before is None
+        assert _references(third) == ["TH-AAAA-0000"] and third.next_cursor is None
 
 
 def test_an_agency_sees_only_what_was_shared_with_it(engine):
@@ -166,7 +166,58 @@ def test_the_overdue_filter_agrees_with_each_rows_clock(engine, hours):
         session.commit()
         now = BEFORE_EASTER + timedelta(hours=hours)
         every = _page(session, now=now, status="all").rows
-        assert _references(_page(session, now=now, overdue=True)) == [row.reference for row in every if row.overdue]
+        most_overdue_first = sorted((row for row in every if row.overdue), key=lambda row: (row.shared_at, row.id))
+        assert _references(_page(session, now=now, overdue=True)) == [row.reference for row in most_overdue_first]
+
+
+def test_overdue_reports_come_most_overdue_first_in_keyset_pages(engine):
+    """By when this agency's clock started, oldest first (ties on the report id), whatever order the
+    reports arrived in; a report answered meanwhile drops out without shifting the next page."""
+    start = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)  # Monday
+    now = datetime(2027, 3, 24, 12, 0, tzinfo=timezone.utc)
+    with new_session(engine) as session:
+        # Received in one order, shared with the council in another: the order that counts is the sharing.
+        shared_days = [4, 0, 9, 2, 2, 7, 11, 1]
+        for number, days in enumerate(shared_days):
+            _report(session, number, at=start + timedelta(hours=number))
+        session.flush()
+        council = _agency_id(session, "council")
+        for number, days in enumerate(shared_days):
+            reference = f"TH-AAAA-{number:04d}"
+            report_id = session.execute(select(Report.id).where(Report.reference == reference)).scalar_one()
+            session.execute(update(ReportAgency).where(ReportAgency.report_id == report_id,
+                                                       ReportAgency.agency_id == council)
+                            .values(shared_at=start + timedelta(days=days)))
+        # Shared Tuesday 23 March: due Thursday 25th, so not overdue on the 24th.
+        _report(session, 50, at=start + timedelta(days=22))
+        session.commit()
+        expected = ["TH-AAAA-0001", "TH-AAAA-0007", "TH-AAAA-0003", "TH-AAAA-0004", "TH-AAAA-0000",
+                    "TH-AAAA-0005", "TH-AAAA-0002", "TH-AAAA-0006"]  # days 0, 1, 2, 2 (ids), 4, 7, 9, 11
+        everything = inbox_page(session, agency_id=council, filters=InboxFilters(overdue=True), now=now)
+        assert _references(everything) == expected and everything.next_cursor is None
+        assert all(row.overdue for row in everything.rows)
+        assert [row.overdue_by for row in everything.rows] == sorted((row.overdue_by for row in everything.rows),
+                                                                    reverse=True)
+        first = inbox_page(session, agency_id=council, filters=InboxFilters(overdue=True), now=now, page_size=3)
+        assert _references(first) == expected[:3]
+        # Shared the same day as the last row of page 1: the tie on shared_at is broken by the id.
+        assert first.next_cursor == (first.rows[-1].shared_at, first.rows[-1].id)
+        reports.add_report_update(session, reference="TH-AAAA-0000", status="in_progress", at=now)
+        session.execute(update(ReportAgency).where(ReportAgency.agency_id == council,
+                                                   ReportAgency.report_id == everything.rows[4].id)
+                        .values(responded_at=now))
+        session.commit()
+        second = inbox_page(session, agency_id=council, filters=InboxFilters(overdue=True), now=now, page_size=3,
+                            after=first.next_cursor)
+        assert _references(second) == ["TH-AAAA-0004", "TH-AAAA-0005", "TH-AAAA-0002"]
+        third = inbox_page(session, agency_id=council, filters=InboxFilters(overdue=True), now=now, page_size=3,
+                           after=second.next_cursor)
+        assert _references(third) == ["TH-AAAA-0006"] and third.next_cursor is None
+        # Other filters keep this order and narrow it.
+        narrowed = inbox_page(session, agency_id=council, filters=InboxFilters(overdue=True, ward="weavers"),
+                              now=now)
+        assert _references(narrowed) == [reference for reference in expected if reference != "TH-AAAA-0000"]
+        assert inbox_summary(session, agency_id=council, now=now).overdue == 7
 
 
 def test_the_list_shows_the_start_of_the_residents_words_only():

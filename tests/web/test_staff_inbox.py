@@ -117,6 +117,44 @@ def test_overdue_reports_say_so_in_words(app, client, clock):
     assert _references(client.get("/staff/reports?overdue=1").get_data(as_text=True)) == ["TH-BBBB-0001"]
 
 
+def test_overdue_only_lists_the_most_overdue_first_page_by_page(app, client, clock, monkeypatch):
+    from web import staff_inbox
+
+    monkeypatch.setattr(staff_inbox, "PAGE_SIZE", 2)
+    _account(app, "officer@council.example", "officer", "council")
+    # Received (and shared) on these January days at 09:00; all overdue on Monday 18th but number 4.
+    for number, day in enumerate((6, 4, 12, 5, 15)):
+        _report(app, number, at=datetime(2027, 1, day, 9, 0, tzinfo=timezone.utc))
+    _login(client, "officer@council.example")
+    seen, url = [], "/staff/reports?overdue=1"
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        assert "most overdue first" in page and "newest first" not in page
+        seen += _references(page)
+        found = re.search(r'<a href="([^"]+)" rel="next">Next page \(less overdue\)</a>', page)
+        url = found.group(1).replace("&amp;", "&") if found else None
+        if url:
+            assert "overdue=1" in url and "after=" in url
+    assert seen == ["TH-BBBB-0001", "TH-BBBB-0003", "TH-BBBB-0000", "TH-BBBB-0002"]
+
+
+def test_the_header_counts_are_kept_a_minute_and_say_when_they_were_counted(app, client, clock):
+    _account(app, "officer@council.example", "officer", "council")
+    _report(app, 1)
+    _login(client, "officer@council.example")
+    page = client.get("/staff/reports").get_data(as_text=True)
+    assert re.search(r"Open reports</dt><dd>1</dd>", page) and "Counted at 10:00" in page
+    _report(app, 2)
+    clock.now = NOW + timedelta(seconds=59)
+    page = client.get("/staff/reports").get_data(as_text=True)
+    # The list is live; the counts are a minute old at most, and say so.
+    assert _references(page) == ["TH-BBBB-0002", "TH-BBBB-0001"]
+    assert re.search(r"Open reports</dt><dd>1</dd>", page) and "Counted at 10:00" in page
+    clock.now = NOW + timedelta(seconds=60)
+    page = client.get("/staff/reports").get_data(as_text=True)
+    assert re.search(r"Open reports</dt><dd>2</dd>", page) and "Counted at 10:01" in page
+
+
 def test_next_page_link_keeps_the_filters(app, client, clock, monkeypatch):
     from web import staff_inbox
 
@@ -138,8 +176,8 @@ def test_next_page_link_keeps_the_filters(app, client, clock, monkeypatch):
 
 
 @pytest.mark.parametrize("query", ["ward=atlantis", "category=spam", "status=lost", "agency=mi5", "language=xx",
-                                   "channel=pigeon", "age=ancient", "overdue=maybe", "before=yesterday",
-                                   "before=99999999999999999-1"])
+                                   "channel=pigeon", "age=ancient", "overdue=maybe", "after=yesterday",
+                                   "after=99999999999999999-1"])
 def test_a_bad_filter_value_is_refused_clearly_and_changes_nothing(app, client, clock, database_url, query):
     _account(app, "officer@council.example", "officer", "council")
     _report(app, 1)
