@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Optional
 
 from sqlalchemy import func, select
@@ -270,6 +270,9 @@ def move_event(session: Session, *, event_id: int, starts_at: datetime, now: dat
         raise ValueError(f"the place must be at most {MAX_PLACE_LENGTH} characters")
     # A new place given as text replaces a space from the directory too.
     new_space_id = event.space_id if place is None else None
+    # Compared in UTC: Python finds no London time in the hour the clocks repeat or skip equal to any UTC
+    # time (PEP 495), so the same move sent twice for 01:30 on the October change went through again.
+    starts_at = starts_at.astimezone(timezone.utc)
     if starts_at == event.starts_at and (new_place, new_space_id) == (event.place, event.space_id):
         raise ValueError(f"event {event_id} already starts then, at that place: nothing to change")
     if event.ends_at is not None:
