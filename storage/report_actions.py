@@ -95,6 +95,8 @@ def add_internal_note(session: Session, *, shared: SharedReport, note: str, staf
     """A note for staff only: never sent, never on the status check, and no response to the resident."""
     if not _clean(note):
         raise ActionRefused("empty_update", "an internal note needs some words")
+    # Held first, so the status it keeps is the one the report has now, not the one the page read: a note
+    # must never undo a colleague's status change made meanwhile.
     _hold(session, shared, expected_update_id)
     return change_status(session, shared=shared, status=shared.report.status, reason=None, internal_note=note,
                          staff_user_id=staff_user_id, agency_id=agency_id, now=now)
