@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Optional
 
-from sqlalchemy import and_, bindparam, exists, func, literal_column, select, tuple_
+from sqlalchemy import and_, bindparam, case, exists, func, literal_column, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -112,6 +112,7 @@ def excerpt_of(description: str, limit: int = EXCERPT_CHARACTERS) -> str:
 # Built once: building a statement (and an alias's columns) costs more than running it on SQLite.
 _TARGET = select(Agency.target_working_days).where(Agency.id == bindparam("agency_id"))
 _MERGED_INTO = aliased(Report, name="merged_into")
+_MERGED_TARGET_SHARING = aliased(ReportAgency, name="merged_target_sharing")
 _ALSO_SHARED = aliased(ReportAgency, name="also_shared")
 
 
@@ -208,7 +209,10 @@ def inbox_page(session: Session, *, agency_id: int, filters: InboxFilters, now: 
                Report.language, Report.channel, Report.privacy, Report.danger_now,
                # Only the start is shown: no need to bring whole descriptions over the wire.
                func.substr(Report.description, 1, EXCERPT_CHARACTERS * 3),
-               ReportAgency.shared_at, ReportAgency.via, ReportAgency.responded_at, _MERGED_INTO.reference)
+               ReportAgency.shared_at, ReportAgency.via, ReportAgency.responded_at,
+               # The report it was merged into is named only if this agency may see that one too: its
+               # reference would otherwise tell that a report went to another agency (storage/casework.py).
+               case((_merge_target_shared_with(agency_id), _MERGED_INTO.reference), else_=None))
         .select_from(Report)
         .join(ReportAgency, ReportAgency.report_id == Report.id)
         .outerjoin(Ward, Ward.id == Report.ward_id)
@@ -225,6 +229,11 @@ def inbox_page(session: Session, *, agency_id: int, filters: InboxFilters, now: 
         last = rows[-1]
         next_cursor = (last.shared_at, last.id) if filters.overdue else (last.created_at, last.id)
     return InboxPage(rows=rows, next_cursor=next_cursor)
+
+
+def _merge_target_shared_with(agency_id: int):
+    return exists().where(_MERGED_TARGET_SHARING.report_id == _MERGED_INTO.id,
+                          _MERGED_TARGET_SHARING.agency_id == agency_id)
 
 
 def _row(values, *, now: datetime, target: int) -> InboxRow:
@@ -260,12 +269,23 @@ def inbox_summary(session: Session, *, agency_id: int, now: datetime) -> InboxSu
     return InboxSummary(open=open_count, overdue=overdue_count, target_working_days=target)
 
 
-def inbox_options(session: Session) -> InboxOptions:
-    """Wards, agencies and the languages reports are written in, for the filter form."""
+def inbox_options(session: Session, *, agency_id: Optional[int]) -> InboxOptions:
+    """Wards, agencies and the languages of the reports shared with this agency, for the filter form.
+
+    Only this agency's languages: a language nobody else writes in, offered because one report in it went
+    to another agency, would tell this one that it exists."""
     wards = [(slug, name) for slug, name in session.execute(select(Ward.slug, Ward.name).order_by(Ward.name))]
     agencies = [(slug, names) for slug, names in
                 session.execute(select(Agency.slug, Agency.names).where(Agency.active).order_by(Agency.slug))]
-    return InboxOptions(wards=wards, agencies=agencies, languages=_languages_in_reports(session))
+    languages = []
+    if agency_id is not None:
+        # Each language found in any report (a loose index scan), kept if one is shared with this agency:
+        # one EXISTS per language, which stops at the first match along ix_report_language_created.
+        for code in _languages_in_reports(session):
+            shared = exists().where(ReportAgency.report_id == Report.id, ReportAgency.agency_id == agency_id)
+            if session.execute(select(Report.id).where(Report.language == code, shared).limit(1)).first():
+                languages.append(code)
+    return InboxOptions(wards=wards, agencies=agencies, languages=languages)
 
 
 def _languages_in_reports(session: Session) -> list[str]:

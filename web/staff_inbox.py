@@ -189,7 +189,7 @@ FILTER_NAMES = {
 def inbox():
     me = current_staff()
     database = staff_session()
-    options = inbox_options(database)
+    options = inbox_options(database, agency_id=me.agency_id)
     problem = None
     try:
         filters, after = _read_filters(options)

@@ -96,7 +96,7 @@ def test_each_filter(engine):
         assert _references(_page(session, now=now, age="week")) == ["TH-AAAA-0004", "TH-AAAA-0003"]
         assert _references(_page(session, now=now, age="month")) == ["TH-AAAA-0004", "TH-AAAA-0003", "TH-AAAA-0002"]
         assert _references(_page(session, now=now, age="older")) == ["TH-AAAA-0001"]
-        assert inbox_options(session).languages == ["bn", "en", "so"]
+        assert inbox_options(session, agency_id=_agency_id(session, "council")).languages == ["bn", "en", "so"]
 
 
 def test_closed_and_merged_reports(engine):
@@ -114,6 +114,22 @@ def test_closed_and_merged_reports(engine):
         assert _references(closed) == ["TH-AAAA-0003", "TH-AAAA-0002"]
         assert [row.merged_into for row in closed.rows] == [None, "TH-AAAA-0001"]
         assert _references(_page(session, status="all")) == ["TH-AAAA-0003", "TH-AAAA-0002", "TH-AAAA-0001"]
+
+
+def test_another_agencys_reports_show_neither_their_language_nor_a_merge_target(engine):
+    # Found in review: the filter offered every language in any report, and a merged report named the
+    # report it joined even when that one was not shared with the agency reading the inbox.
+    with new_session(engine) as session:
+        target = _report(session, 1, at=BEFORE_EASTER, agencies=("council",), language="so")
+        merged = _report(session, 2, at=BEFORE_EASTER + timedelta(hours=1), agencies=("council", "housing"))
+        session.flush()
+        session.execute(update(Report).where(Report.id == merged.id).values(duplicate_of_id=target.id, status="closed"))
+        session.commit()
+        assert inbox_options(session, agency_id=_agency_id(session, "housing")).languages == ["en"]
+        assert inbox_options(session, agency_id=_agency_id(session, "council")).languages == ["en", "so"]
+        assert [row.merged_into for row in _page(session, agency="housing", status="closed").rows] == [None]
+        assert [row.merged_into for row in _page(session, agency="council", status="closed").rows] == ["TH-AAAA-0001"]
+        assert inbox_options(session, agency_id=None).languages == []
 
 
 def test_the_clock_across_easter_and_a_weekend(engine):
