@@ -83,6 +83,33 @@ ROLE_LABELS = {
 }
 
 
+# How every staff page names a report's channel and status (the inbox, the report page, its forms).
+CHANNEL_LABELS = {
+    # TRANSLATORS: on the staff pages, the channel a report came through (a messaging app's name).
+    "telegram": _N("Telegram"),
+    # TRANSLATORS: on the staff pages, the channel a report came through (a messaging app's name).
+    "whatsapp": _N("WhatsApp"),
+    # TRANSLATORS: on the staff pages, the channel a report came through (text messages).
+    "sms": _N("SMS"),
+    # TRANSLATORS: on the staff pages, the channel a report came through (the chat on our website).
+    "webchat": _N("Web chat"),
+}
+
+# Report statuses as staff read them.
+STATUS_LABELS = {
+    # TRANSLATORS: a report's status on the staff pages.
+    "received": _N("Received"),
+    # TRANSLATORS: a report's status on the staff pages.
+    "in_progress": _N("In progress"),
+    # TRANSLATORS: a report's status on the staff pages.
+    "action_taken": _N("Action taken"),
+    # TRANSLATORS: a report's status on the staff pages.
+    "referred": _N("Referred"),
+    # TRANSLATORS: a report's status on the staff pages.
+    "closed": _N("Closed"),
+}
+
+
 @dataclass(frozen=True)
 class StaffIdentity(UserMixin):
     """The signed-in account as the pages need it: plain values, loaded once per request."""

@@ -16,7 +16,8 @@ from flows.report import CATEGORIES
 from flows.working_days import LONDON
 from storage.inbox import (AGE_FILTERS, CHANNELS, STATUS_FILTERS, Cursor, InboxFilters, InboxSummary,
                            inbox_options, inbox_page, inbox_summary)
-from web.staff import _now, _when, blueprint, current_staff, staff_required, staff_session
+from web.staff import (CHANNEL_LABELS, STATUS_LABELS, _now, _when, blueprint, current_staff, staff_required,
+                       staff_session)
 
 PAGE_SIZE = 50
 # The header's counts cost in proportion to how many reports are open (tens to hundreds of milliseconds
@@ -32,27 +33,7 @@ STATUS_FILTER_LABELS = {
     "open": _N("Open (not closed)"),
     # TRANSLATORS: an option of the inbox's status filter: every report, closed ones included.
     "all": _N("Any status"),
-    # TRANSLATORS: a report's status on the staff pages: it has arrived and nobody has acted yet.
-    "received": _N("Received"),
-    # TRANSLATORS: a report's status on the staff pages.
-    "in_progress": _N("In progress"),
-    # TRANSLATORS: a report's status on the staff pages.
-    "action_taken": _N("Action taken"),
-    # TRANSLATORS: a report's status on the staff pages: passed to another agency.
-    "referred": _N("Referred"),
-    # TRANSLATORS: a report's status on the staff pages.
-    "closed": _N("Closed"),
-}
-
-CHANNEL_LABELS = {
-    # TRANSLATORS: the channel a report came by (a messaging app's name).
-    "telegram": _N("Telegram"),
-    # TRANSLATORS: the channel a report came by (a messaging app's name).
-    "whatsapp": _N("WhatsApp"),
-    # TRANSLATORS: the channel a report came by: a text message.
-    "sms": _N("SMS"),
-    # TRANSLATORS: the channel a report came by: the chat on the service's own web page.
-    "webchat": _N("Web chat"),
+    **STATUS_LABELS,
 }
 
 AGE_LABELS = {

@@ -28,7 +28,8 @@ from flows.working_days import add_working_days
 from flows.report import CATEGORIES, WHEN
 from storage import casework, report_translation
 from storage.crypto import Sealer
-from web.staff import _now, _when, audit, blueprint, current_staff, staff_required, staff_session
+from web.staff import (CHANNEL_LABELS, STATUS_LABELS, _now, _when, audit, blueprint, current_staff, staff_required,
+                       staff_session)
 
 log = logging.getLogger(__name__)
 
@@ -59,30 +60,6 @@ PRIVACY_EXPLAINED = {
     "named": _N("Named: the resident shared their name and a way to reach them with the agencies they chose."),
 }
 
-CHANNEL_LABELS = {
-    # TRANSLATORS: on a staff report page, the channel a report came through.
-    "telegram": _N("Telegram"),
-    # TRANSLATORS: on a staff report page, the channel a report came through.
-    "whatsapp": _N("WhatsApp"),
-    # TRANSLATORS: on a staff report page, the channel a report came through (text messages).
-    "sms": _N("SMS"),
-    # TRANSLATORS: on a staff report page, the channel a report came through (the chat on our website).
-    "webchat": _N("Web chat"),
-}
-
-# Report statuses as staff read them.
-STATUS_LABELS = {
-    # TRANSLATORS: a report's status on the staff pages.
-    "received": _N("Received"),
-    # TRANSLATORS: a report's status on the staff pages.
-    "in_progress": _N("In progress"),
-    # TRANSLATORS: a report's status on the staff pages.
-    "action_taken": _N("Action taken"),
-    # TRANSLATORS: a report's status on the staff pages.
-    "referred": _N("Referred"),
-    # TRANSLATORS: a report's status on the staff pages.
-    "closed": _N("Closed"),
-}
 
 
 def _language_of(code: str) -> dict:
