@@ -434,6 +434,9 @@ class StaffUser(SQLModel, table=True):
     locked_until: Optional[datetime] = _when(default=None)
     created_at: datetime = _when(default_factory=utcnow)
     last_login_at: Optional[datetime] = _when(default=None)
+    # When the person last signed out: every session that began before it is over, on any computer (the
+    # session is a signed cookie, so without this a copied cookie would outlive signing out).
+    signed_out_at: Optional[datetime] = _when(default=None)
     # Set when an admin resets the password: the next sign-in must choose a new one first.
     must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 

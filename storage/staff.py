@@ -322,6 +322,14 @@ class LoginOutcome:
 _DUMMY_HASH: list[str] = []
 
 
+def record_sign_out(session: Session, *, staff_user_id: int, now: datetime) -> None:
+    """End every session of this account that began before `now` (web/staff.py checks it each request)."""
+    user = session.get(StaffUser, staff_user_id)
+    if user is not None:
+        user.signed_out_at = now
+        session.flush()
+
+
 def _password_matches(password_hash: str, password: str) -> bool:
     try:
         return PASSWORD_HASHER.verify(password_hash, password)

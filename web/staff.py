@@ -174,7 +174,21 @@ def _load_identity(session_id: str) -> Optional[StaffIdentity]:
     if user is None or not user.active or not secrets.compare_digest(
             fingerprint, _password_fingerprint(user.password_hash)):
         return None
+    if not _session_still_valid(user):
+        return None
     return _identity_of(user)
+
+
+def _session_still_valid(user) -> bool:
+    """A session lasts STAFF_SESSION_HOURS from signing in, however busy (the cookie's own lifetime starts
+    again with each request), and ends when its account signs out anywhere."""
+    signed_in_at = session.get("signed_in_at")
+    if not isinstance(signed_in_at, (int, float)):
+        return False
+    now = _now().timestamp()
+    if now - signed_in_at > STAFF_SESSION_HOURS * 3600:
+        return False
+    return user.signed_out_at is None or signed_in_at >= user.signed_out_at.timestamp()
 
 
 def _identity_of(user) -> StaffIdentity:
@@ -402,6 +416,7 @@ def login():
     # A new session: nothing from before signing in (a planted session, an old CSRF token) carries over.
     session.clear()
     session.permanent = True
+    session["signed_in_at"] = _now().timestamp()
     login_user(_identity_of(outcome.user))
     if outcome.user.must_change_password:
         return redirect(url_for("staff.change_password", **_lang_query()))
@@ -413,6 +428,7 @@ def logout():
     identity = current_staff()
     if identity is not None:
         audit("logout")
+        staff_store.record_sign_out(staff_session(), staff_user_id=identity.id, now=_now())
         staff_session().commit()
     logout_user()
     session.clear()

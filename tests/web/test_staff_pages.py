@@ -321,3 +321,30 @@ def test_the_language_links_keep_the_rest_of_the_address(app, client, clock):
     page = client.get("/staff/reports?language=so&status=open&lang=bn").get_data(as_text=True)
     assert 'href="/staff/reports?language=so&amp;status=open&amp;lang=so"' in page
     assert page.count("lang=bn&amp;") == 0
+
+
+def test_signing_out_ends_a_copied_session_cookie_too(app, client, clock):
+    # The session is a signed cookie: without a record of signing out, a copy kept from before would
+    # still open the pages afterwards (found in review).
+    _account(app, "officer@council.example", "officer", "council")
+    _login(client, "officer@council.example")
+    copied = client.get_cookie("session").value
+    clock.now += timedelta(minutes=5)
+    token = _token(client, "/staff/")
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302
+    other = app.test_client()
+    other.set_cookie("session", copied)
+    assert other.get("/staff/").status_code == 302  # to the sign-in page
+    clock.now += timedelta(minutes=1)
+    _login(client, "officer@council.example")
+    assert client.get("/staff/").status_code == 200  # a new session after signing out works
+
+
+def test_a_session_in_use_still_ends_after_the_working_day(app, client, clock):
+    _account(app, "officer@council.example", "officer", "council")
+    _login(client, "officer@council.example")
+    for _hour in range(9):
+        clock.now += timedelta(hours=1)
+        assert client.get("/staff/").status_code == 200
+    clock.now += timedelta(hours=1, minutes=1)
+    assert client.get("/staff/").status_code == 302

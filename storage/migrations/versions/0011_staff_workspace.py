@@ -106,10 +106,12 @@ def upgrade() -> None:
 
     with op.batch_alter_table('staffuser', schema=None) as batch_op:
         batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('signed_out_at', storage.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('staffuser', schema=None) as batch_op:
+        batch_op.drop_column('signed_out_at')
         batch_op.drop_column('must_change_password')
 
     with op.batch_alter_table('reportupdate', schema=None) as batch_op:
