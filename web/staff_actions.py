@@ -114,6 +114,12 @@ def resident_language(report) -> str:
     return i18n.shipped_or_default((contact.language if contact else None) or report.language)
 
 
+def care_digest(message: str) -> str:
+    """What the "Send as written" tick carries: it names the exact words the officer kept, so a tick
+    carried through a preview does not cover words changed after it (a prompt, not a secret)."""
+    return hashlib.sha256(message.encode("utf-8")).hexdigest()[:16]
+
+
 def _show(reference: str, status_code: int, **action_context):
     # Imported here: web.staff_report imports this module's blueprint neighbours at app start-up.
     from web.staff_report import render_report_page
@@ -181,7 +187,8 @@ def update_report(reference: str):
     form = {name: (request.form.get(name) or "").strip()
             for name in ("status", "reason", "standard_reply", "message", "internal_note", "expected_update_id")}
     form["status"] = form["status"] or report.status
-    form["care_confirmed"] = request.form.get("care_confirmed") == "yes"
+    # The tick holds for the words it was given for: edited words are checked again.
+    form["care_confirmed"] = bool(form["message"]) and request.form.get("care_confirmed") == care_digest(form["message"])
     wants_preview = "preview" in request.form
 
     code = _form_problem(form)
@@ -332,7 +339,7 @@ def merge_report(reference: str):
 
 @blueprint.app_context_processor
 def _report_action_choices() -> dict:
-    return {"report_action_choices": report_action_choices}
+    return {"report_action_choices": report_action_choices, "care_digest": care_digest}
 
 
 def report_action_choices(report) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from flows import i18n
 from flows.staff_replies import standard_reply_text
 from flows.status import STATUS_LABELS
+from web.staff_actions import care_digest
 from storage import contacts, reports
 from storage.database import new_session
 from storage.models import AuditEntry, OutboxMessage, Report, ReportAgency, ReportUpdate
@@ -348,7 +349,13 @@ def test_a_stigmatising_word_is_flagged_until_confirmed_or_edited(app, client, c
     assert _without_audit(database_url) == before
 
     assert _post(client, {"message": "We spoke to the young people."}, token=token).status_code == 303
-    assert _post(client, {"message": "We moved the yobs on.", "care_confirmed": "yes"}, token=token).status_code == 303
+    # The tick names the words it was given for: a tick for other words (or a bare "yes") is no tick.
+    assert _post(client, {"message": "We moved the yobs on.", "care_confirmed": "yes"}, token=token).status_code == 400
+    kept_for_other_words = care_digest("We moved the yobs on quickly.")
+    assert _post(client, {"message": "We moved the yobs on.", "care_confirmed": kept_for_other_words},
+                 token=token).status_code == 400
+    assert _post(client, {"message": "We moved the yobs on.", "care_confirmed": care_digest("We moved the yobs on.")},
+                 token=token).status_code == 303
     assert [_notice_text(message).count("young people") + _notice_text(message).count("yobs")
             for message in _outbox(app)] == [1, 1]
 
