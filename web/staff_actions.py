@@ -33,6 +33,7 @@ from storage import casework, report_actions
 from storage.reports import STATUSES
 from web.staff import _lang_query, _now, audit, blueprint, current_staff, staff_required, staff_session
 from web.staff_care import care_flags_for
+from web.staff_report import find_report, render_report_page
 
 # What each refusal from storage/report_actions.py (its `code`) tells the officer.
 PROBLEMS = {
@@ -96,12 +97,7 @@ def _channels():
 def _acting_report(reference: str) -> casework.SharedReport:
     """The report if the account's agency may see it (404 otherwise, before anything else), and the account
     may act on it (403 otherwise)."""
-    identity = current_staff()
-    scope = casework.StaffScope(agency_id=identity.agency_id, role=identity.role)
-    normalised = normalise_reference(reference or "")
-    shared = casework.shared_report(staff_session(), reference=normalised, scope=scope) if normalised else None
-    if shared is None:
-        abort(404)
+    shared, scope = find_report(reference)
     if not scope.may_act:
         abort(403)
     return shared
@@ -121,9 +117,6 @@ def care_digest(message: str) -> str:
 
 
 def _show(reference: str, status_code: int, **action_context):
-    # Imported here: web.staff_report imports this module's blueprint neighbours at app start-up.
-    from web.staff_report import render_report_page
-
     staff_session().rollback()  # render_report_page commits its audit entry: nothing of ours goes with it
     return render_report_page(reference, status_code=status_code, **action_context)
 

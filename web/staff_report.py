@@ -120,7 +120,7 @@ def _reporter_name(shared: casework.SharedReport) -> Optional[str]:
         return None
 
 
-def _find_report(reference: str) -> tuple[casework.SharedReport, casework.StaffScope]:
+def find_report(reference: str) -> tuple[casework.SharedReport, casework.StaffScope]:
     """The report if the signed-in account's agency may see it; 404 (the same page as for no such
     report) otherwise."""
     identity = current_staff()
@@ -138,7 +138,7 @@ def _find_report(reference: str) -> tuple[casework.SharedReport, casework.StaffS
 
 def render_report_page(reference: str, *, status_code: int = 200, **action_context):
     """The report page for the signed-in account (see the module docstring); 404 if hidden."""
-    shared, scope = _find_report(reference)
+    shared, scope = find_report(reference)
     report = shared.report
     database = staff_session()
     named = casework.may_see_named_details(shared, scope)
@@ -182,7 +182,7 @@ def report(reference: str):
 def report_media(reference: str, media_id: str):
     """A photo, voice note or file of a report the account may see; 404 otherwise, and for any name that
     is not one of the report's own files."""
-    shared, _scope = _find_report(reference)
+    shared, _scope = find_report(reference)
     if not _MEDIA_NAME.fullmatch(media_id):  # never a path, a NUL (PostgreSQL refuses it) or an over-long name
         abort(404)
     kept = casework.media_of_report(staff_session(), report_id=shared.report.id, media_id=media_id)
