@@ -10,7 +10,7 @@ as the "status_update" template for the language, or is held until the resident 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Mapping
+from typing import Mapping, Optional
 
 from sqlmodel import Session
 
@@ -19,7 +19,7 @@ from bot.notify import queue_notice
 from flows import i18n
 from flows.report_notices import merged_notice, status_update_notice
 from flows.types import Reply
-from storage.models import Report, ReportUpdate
+from storage.models import Contact, Report, ReportUpdate
 from storage.report_actions import report_contact
 
 STATUS_UPDATE = "status_update"
@@ -36,7 +36,7 @@ def notify_resident(session: Session, *, channels: Mapping[str, Channel], report
     contact = report_contact(session, report_id=report.id)
     if contact is None or contact.unreachable:
         return []
-    lang = i18n.shipped_or_default(contact.language or report.language)
+    lang = notice_language(contact, report)
     if update.action == "merge":
         text = merged_notice(lang, reference=report.reference)
     else:
@@ -47,3 +47,9 @@ def notify_resident(session: Session, *, channels: Mapping[str, Channel], report
         )
     return queue_notice(session, channels=channels, contact_id=contact.id, channel=contact.channel,
                         replies=[Reply(text=text, lang=lang)], kind=STATUS_UPDATE, now=now)
+
+
+def notice_language(contact: Optional[Contact], report: Report) -> str:
+    """The one language a resident's notice is written in (the whole notice, so the officer's preview uses
+    it too): their contact's, else the report's; English for a language not shipped."""
+    return i18n.shipped_or_default((contact.language if contact else None) or report.language)

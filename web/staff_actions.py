@@ -22,7 +22,7 @@ from typing import Optional
 
 from flask import abort, current_app, redirect, request, url_for
 
-from bot.report_notify import notify_resident
+from bot.report_notify import notice_language, notify_resident
 from bot.translator import translator_from_settings
 from flows import i18n
 from flows.i18n import _N
@@ -104,10 +104,8 @@ def _acting_report(reference: str) -> casework.SharedReport:
 
 
 def resident_language(report) -> str:
-    """The language the resident is written to in: their contact's, else the report's; a language not
-    shipped gets English (the whole notice is in one language)."""
-    contact = report_actions.report_contact(staff_session(), report_id=report.id)
-    return i18n.shipped_or_default((contact.language if contact else None) or report.language)
+    """The language the resident's notice goes in (the preview shows it in the same one)."""
+    return notice_language(report_actions.report_contact(staff_session(), report_id=report.id), report)
 
 
 def care_digest(message: str) -> str:
