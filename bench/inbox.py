@@ -21,7 +21,6 @@ tests. The last line is JSON.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
