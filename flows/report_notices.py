@@ -5,18 +5,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flows import i18n
+from flows.notices import _Words
 from flows.staff_replies import public_reply_for
 from flows.status import STATUS_LABELS, STATUS_WORD
-
-
-class _Words:
-    def __init__(self, lang: str):
-        self.lang = i18n.shipped_or_default(lang)
-
-    def _(self, msgid: str, /, **params) -> str:
-        text = i18n.translations(self.lang).gettext(msgid)
-        return text % params if params else text
 
 
 def status_update_notice(lang: str, *, reference: str, status: str, standard_reply: Optional[str] = None,
