@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot.channels.registry import configured_channels
 from bot.delivery import Deliverer
 from bot.settings import Settings
+from bot.translator import translator_from_settings
 from storage.database import make_engine
 from storage.types import utcnow
 
@@ -44,6 +45,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.extensions["safer_homes.deliverer"] = Deliverer(
         app.extensions["safer_homes.engine"], settings, configured_channels(settings)
     )
+    # The staff pages' machine translation (TRANSLATOR): one per app, as the settings it comes from.
+    app.extensions["safer_homes.translator"] = translator_from_settings(settings)
 
     page_languages.install(app)
     app.register_blueprint(webchat.blueprint)

@@ -23,7 +23,6 @@ from typing import Optional
 from flask import abort, current_app, redirect, request, url_for
 
 from bot.report_notify import notice_language, notify_resident
-from bot.translator import translator_from_settings
 from flows import i18n
 from flows.i18n import _N
 from flows.report_notices import status_update_notice
@@ -87,6 +86,11 @@ def _problem(code: str) -> dict:
 
 def _settings():
     return current_app.extensions["safer_homes.settings"]
+
+
+def _translator():
+    # Built once per app (webhook.create_app).
+    return current_app.extensions["safer_homes.translator"]
 
 
 def _channels():
@@ -197,7 +201,7 @@ def update_report(reference: str):
         public_message, message_language = STANDARD_REPLIES[form["standard_reply"]].text, "en"
     elif form["message"]:
         public_message, message_language = form["message"], "en"
-        translator = translator_from_settings(_settings())
+        translator = _translator()
         if language != "en" and translator.enabled:
             carried = None if wants_preview else _previewed_translation(reference, form["message"], language)
             if carried is None:
@@ -260,7 +264,7 @@ def _preview(reference: str, form: dict, language: str, *, translated: str, engi
     preview = {"notice": notice, "language": language, "translated": translated, "engine": engine,
                "signature": signature, "machine_translated": machine,
                "translation_failed": bool(form["message"]) and not translated and language != "en"
-               and translator_from_settings(_settings()).enabled}
+               and _translator().enabled}
     return _show(reference, 200, form=form, preview=preview, care_flags=care_flags)
 
 
@@ -337,7 +341,7 @@ def report_action_choices(report) -> dict:
     """The choices the forms offer for `report`: statuses, standard replies per status (English, and in the
     resident's language), agencies it may be referred or shared with, and the resident's language."""
     language = resident_language(report)
-    translator = translator_from_settings(_settings())
+    translator = _translator()
     return {
         "statuses": STATUSES,
         "replies": [

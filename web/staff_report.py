@@ -21,7 +21,6 @@ from cryptography.fernet import InvalidToken
 from flask import abort, current_app, g, make_response, render_template, send_from_directory
 from werkzeug.security import safe_join
 
-from bot.translator import translator_from_settings
 from flows import i18n
 from flows.i18n import _N
 from flows.working_days import add_working_days
@@ -93,7 +92,7 @@ def _translation(report) -> dict:
     cached = report_translation.cached_translation(database, report_id=report.id)
     if cached is not None:
         return {"state": "ready", "text": cached.text, "engine": cached.engine}
-    translator = translator_from_settings(current_app.extensions["safer_homes.settings"])
+    translator = current_app.extensions["safer_homes.translator"]
     if not translator.enabled:
         return {"state": "not_configured"}
     database.commit()  # nothing pending but the view's audit entry; ends the transaction before the wait
