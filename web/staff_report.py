@@ -156,7 +156,6 @@ def render_report_page(reference: str, *, status_code: int = 200, **action_conte
         "clock": _response_clock(shared, own_agency, _now()),
         "reporter_name": _reporter_name(shared) if named else None,
         "named": named,
-        "own_agency": own_agency,
     }
     # Every view is recorded; a named resident's details are what the audit log exists for (design.md).
     audit("report_viewed", report_id=report.id, named=named)
