@@ -110,6 +110,12 @@ STATUS_LABELS = {
 }
 
 
+
+def agency_label(names: dict) -> str:
+    """An agency's name (Agency.names) in the page's language, else in English."""
+    return names.get(g.get("lang", i18n.DEFAULT_LANGUAGE)) or names.get("en") or ""
+
+
 @dataclass(frozen=True)
 class StaffIdentity(UserMixin):
     """The signed-in account as the pages need it: plain values, loaded once per request."""

@@ -16,8 +16,8 @@ from flows.report import CATEGORIES
 from flows.working_days import LONDON
 from storage.inbox import (AGE_FILTERS, CHANNELS, STATUS_FILTERS, Cursor, InboxFilters, InboxSummary,
                            inbox_options, inbox_page, inbox_summary)
-from web.staff import (CHANNEL_LABELS, STATUS_LABELS, _now, _when, blueprint, current_staff, staff_required,
-                       staff_session)
+from web.staff import (CHANNEL_LABELS, STATUS_LABELS, _now, _when, agency_label, blueprint, current_staff,
+                       staff_required, staff_session)
 
 PAGE_SIZE = 50
 # The header's counts cost in proportion to how many reports are open (tens to hundreds of milliseconds
@@ -182,7 +182,7 @@ def inbox():
                    privacy_labels=PRIVACY_LABELS, via_labels=VIA_LABELS, language_name=language_name,
                    language_choices=_language_options(options), channels=CHANNELS, statuses=STATUS_FILTERS,
                    ages=AGE_FILTERS, when=_when, page=None, summary=None, counted_at=None, next_url_args=None,
-                   agency_label=_agency_label, rtl=lambda code: code in i18n.BY_CODE and i18n.BY_CODE[code].rtl)
+                   agency_label=agency_label, rtl=lambda code: code in i18n.BY_CODE and i18n.BY_CODE[code].rtl)
     if me.agency_id is not None and problem is None:
         now = _now()
         counted_at, context["summary"] = _summary(database, agency_id=me.agency_id, now=now)
@@ -199,7 +199,3 @@ def inbox():
 def _language_options(options) -> list[str]:
     shipped = [language.code for language in i18n.LANGUAGES]
     return shipped + sorted(set(options.languages) - set(shipped), key=language_name)
-
-
-def _agency_label(names: dict) -> str:
-    return names.get(g.get("lang", i18n.DEFAULT_LANGUAGE)) or names.get("en") or ""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from cryptography.fernet import InvalidToken
-from flask import abort, current_app, g, make_response, render_template, send_from_directory
+from flask import abort, current_app, make_response, render_template, send_from_directory
 from werkzeug.security import safe_join
 
 from flows import i18n
@@ -27,8 +27,8 @@ from flows.working_days import add_working_days
 from flows.report import CATEGORIES, WHEN
 from storage import casework, report_translation
 from storage.crypto import Sealer
-from web.staff import (CHANNEL_LABELS, STATUS_LABELS, _now, _when, audit, blueprint, current_staff, staff_required,
-                       staff_session)
+from web.staff import (CHANNEL_LABELS, STATUS_LABELS, _now, _when, agency_label, audit, blueprint, current_staff,
+                       staff_required, staff_session)
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _language_of(code: str) -> dict:
 def _agency_name(agency) -> str:
     if agency is None:
         return ""
-    return agency.names.get(g.get("lang", i18n.DEFAULT_LANGUAGE)) or agency.names.get("en") or agency.slug
+    return agency_label(agency.names) or agency.slug
 
 
 def _response_clock(sharing: casework.SharedReport, agency, now: datetime) -> dict:
