@@ -34,12 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from flows.working_days import overdue_cutoff  # noqa: E402
 from storage.database import make_engine, new_session  # noqa: E402
 from storage.inbox import EXCERPT_CHARACTERS, InboxFilters, inbox_page, inbox_summary  # noqa: E402
-from storage.seed import CATEGORIES, postgres_schema_of_its_own, prepare_database  # noqa: E402
+from storage.seed import CATEGORIES, postgres_reachable, postgres_schema_of_its_own, prepare_database  # noqa: E402
 
 NOW = datetime(2027, 1, 20, 11, 0, tzinfo=timezone.utc)  # a Wednesday
 SPAN = timedelta(days=3 * 365)
@@ -297,14 +297,7 @@ def measure(engine, rounds: int) -> dict:
 
 def _postgres_url(given: str | None) -> str | None:
     url = given or os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    try:
-        probe = create_engine(url, connect_args={"connect_timeout": 3})
-        with probe.connect() as connection:
-            connection.execute(text("select 1"))
-        probe.dispose()
-        return url
-    except Exception:
-        return None
+    return url if postgres_reachable(url) else None
 
 
 def run_backend(url: str, size: int, rounds: int) -> tuple[dict, float]:

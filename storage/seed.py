@@ -146,6 +146,21 @@ def prepare_database(database_url: str) -> None:
     engine.dispose()
 
 
+def postgres_reachable(database_url: str) -> bool:
+    """Whether a PostgreSQL answers at `database_url` within a few seconds (tests and benchmarks run on it
+    as well as SQLite when it does)."""
+    from sqlalchemy import create_engine, text
+
+    try:
+        probe = create_engine(database_url, connect_args={"connect_timeout": 3})
+        with probe.connect() as connection:
+            connection.execute(text("select 1"))
+        probe.dispose()
+        return True
+    except Exception:
+        return False
+
+
 def postgres_schema_of_its_own(database_url: str, *, prefix: str) -> tuple[str, Callable[[], None]]:
     """A new, empty schema on the PostgreSQL at `database_url`, so runs at the same time never collide (tests
     and benchmarks use it): a URL whose connections use only that schema, and how to drop it with all in it."""

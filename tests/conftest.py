@@ -13,24 +13,13 @@ from sqlalchemy import create_engine, text
 
 from storage import migrate
 from storage.database import make_engine, new_session
-from storage.seed import postgres_schema_of_its_own, prepare_database, seed_reference_data
+from storage.seed import postgres_reachable, postgres_schema_of_its_own, prepare_database, seed_reference_data
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def _postgres_reachable() -> bool:
-    try:
-        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(text("select 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
-POSTGRES_AVAILABLE = _postgres_reachable()
+POSTGRES_AVAILABLE = postgres_reachable(POSTGRES_URL)
 if os.environ.get("CI") and not POSTGRES_AVAILABLE:
     # CI has PostgreSQL; losing it silently would turn half the storage suite into nothing.
     raise RuntimeError(f"CI=true but PostgreSQL is not reachable at {POSTGRES_URL}")
