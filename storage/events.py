@@ -28,7 +28,14 @@ UNCHANGED = object()
 
 
 class EventDetails(ValueError):
-    """Input an organiser gave that cannot become an event (the message says what to change)."""
+    """Input an organiser gave that cannot become an event (the message says what to change, in English
+    for the command line). `code` names the refusals the staff pages can reach past their own form checks,
+    so they say it in the page's language (web/staff_events.py); `count` goes with "places_given"."""
+
+    def __init__(self, message: str, *, code: Optional[str] = None, count: Optional[int] = None):
+        super().__init__(message)
+        self.code = code
+        self.count = count
 
 
 def _language_texts(texts: Optional[dict], what: str, limit: int) -> dict:
@@ -161,7 +168,7 @@ def update_event(
     if event is None:
         raise LookupError(f"there is no event {event_id}")
     if event.cancelled_at is not None:
-        raise EventDetails(f"event {event_id} is cancelled")
+        raise EventDetails(f"event {event_id} is cancelled", code="cancelled")
     # Checked on a copy first, so a refused edit leaves the loaded event (and the session) untouched.
     draft = Event(**{column: getattr(event, column) for column in Event.model_fields})
     if title is not UNCHANGED:
@@ -184,11 +191,12 @@ def update_event(
     if draft.capacity != event.capacity and event.starts_at <= now:
         # Its places were settled when it began: a place given now would come too late to use, and the
         # resident would then be asked how an event they could not go to went.
-        raise EventDetails(f"event {event_id} has started; its capacity can no longer change")
+        raise EventDetails(f"event {event_id} has started; its capacity can no longer change", code="started")
     if draft.capacity is not None and draft.capacity != event.capacity:
         given = count_attending(session, event_id=event_id)
         if draft.capacity < given:
-            raise EventDetails(f"{given} people already have a place; the capacity cannot go below that")
+            raise EventDetails(f"{given} people already have a place; the capacity cannot go below that",
+                               code="places_given", count=given)
     for column in ("title", "kind", "ends_at", "description", "capacity", "offers", "decision_makers", "titles",
                    "descriptions", "machine_translated"):
         setattr(event, column, getattr(draft, column))
@@ -260,11 +268,11 @@ def move_event(session: Session, *, event_id: int, starts_at: datetime, now: dat
     if event is None:
         raise LookupError(f"there is no event {event_id}")
     if event.cancelled_at is not None:
-        raise ValueError(f"event {event_id} is cancelled; add a new event instead")
+        raise EventDetails(f"event {event_id} is cancelled; add a new event instead", code="cancelled")
     if event.starts_at <= now:
-        raise ValueError(f"event {event_id} has already started")
+        raise EventDetails(f"event {event_id} has already started", code="started")
     if starts_at <= now:
-        raise ValueError("the new time must be in the future")
+        raise EventDetails("the new time must be in the future", code="time_gone_by")
     new_place = event.place if place is None else (place.strip() or None)
     if new_place is not None and len(new_place) > MAX_PLACE_LENGTH:
         raise ValueError(f"the place must be at most {MAX_PLACE_LENGTH} characters")
@@ -274,7 +282,8 @@ def move_event(session: Session, *, event_id: int, starts_at: datetime, now: dat
     # time (PEP 495), so the same move sent twice for 01:30 on the October change went through again.
     starts_at = starts_at.astimezone(timezone.utc)
     if starts_at == event.starts_at and (new_place, new_space_id) == (event.place, event.space_id):
-        raise ValueError(f"event {event_id} already starts then, at that place: nothing to change")
+        raise EventDetails(f"event {event_id} already starts then, at that place: nothing to change",
+                           code="nothing_to_change")
     if event.ends_at is not None:
         event.ends_at = event.ends_at + (starts_at - event.starts_at)
     event.starts_at, event.place, event.space_id = starts_at, new_place, new_space_id

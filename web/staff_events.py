@@ -93,6 +93,36 @@ def _(msgid: str, **params) -> str:
     return text % params if params else text
 
 
+def ngettext(singular: str, plural: str, num: int, **params) -> str:
+    """The plural form for `num` in the page's language, filled in with `num` and `params`."""
+    text = i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).ngettext(singular, plural, num)
+    return text % {"num": num, **params}
+
+
+def _refusal(refused: ValueError) -> str:
+    """What storage refused, in the page's language where the page can reach it past its own checks; any
+    other refusal (one the form's checks should have caught first) in storage's own English words."""
+    code = getattr(refused, "code", None)
+    if code == "cancelled":
+        # TRANSLATORS: on the staff event page, when an organiser tries to change or move a cancelled event.
+        return _("This event is cancelled, so it cannot change. Add a new event instead.")
+    if code == "started":
+        # TRANSLATORS: on the staff event page, when an organiser tries to change or move an event that has begun.
+        return _("This event has already started, so its time, place and number of places can no longer change.")
+    if code == "time_gone_by":
+        # TRANSLATORS: on the staff event page, when the new time for a moved event is already past.
+        return _("That time has gone by. Choose a day and time still to come.")
+    if code == "nothing_to_change":
+        # TRANSLATORS: on the staff event page, when "move" gives the time and place the event already has (a form sent twice, say).
+        return _("The event already starts then, at that place: nothing was changed and nobody was told again.")
+    if code == "places_given":
+        # TRANSLATORS: on the staff event page, when the new number of places is below the places already given; %(num)d is how many have one.
+        return ngettext("%(num)d person already has a place: the number of places cannot be lower than that.",
+                        "%(num)d people already have a place: the number of places cannot be lower than that.",
+                        refused.count or 0)
+    return str(refused)
+
+
 def _london(moment: Optional[datetime], pattern: str = "EEEE d MMMM y, HH:mm") -> str:
     """A stored UTC time as London time in the page's language and digits."""
     return london_datetime(g.get("lang", i18n.DEFAULT_LANGUAGE), moment, pattern) if moment else ""
@@ -403,7 +433,7 @@ def event_new():
                 decision_makers=form.decision_makers)
         except (event_store.EventDetails, UnknownChoice, ValueError) as refused:
             database.rollback()
-            form.problems["form"] = str(refused)
+            form.problems["form"] = _refusal(refused)
         else:
             audit("event_added", event=added.id)
             database.commit()
@@ -432,7 +462,7 @@ def event_edit(event_id: int):
             decision_makers=form.decision_makers)
     except (event_store.EventDetails, ValueError) as refused:
         database.rollback()
-        return _event_page(event_id, status=400, edit_form=form.values, edit_problems={"form": str(refused)})
+        return _event_page(event_id, status=400, edit_form=form.values, edit_problems={"form": _refusal(refused)})
     audit("event_changed", event=event_id, given_places=len(change.promoted))
     database.commit()
     return _to_event(event_id, done="changed", told=change.told)
@@ -460,7 +490,7 @@ def event_move(event_id: int):
     except ValueError as refused:
         # The same move sent twice lands here too ("already starts then"): nothing changes, nobody is told again.
         database.rollback()
-        return _event_page(event_id, status=400, move_form=values, move_problems={"form": str(refused)})
+        return _event_page(event_id, status=400, move_form=values, move_problems={"form": _refusal(refused)})
     audit("event_moved", event=event_id, told=change.told)
     database.commit()
     return _to_event(event_id, done="moved", told=change.told)

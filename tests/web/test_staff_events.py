@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from flows import i18n
 from storage import agenda, events as event_store, feedback
 from storage.crypto import keyed_hash
 from storage.database import new_session
@@ -428,3 +429,28 @@ def test_a_flagged_word_in_an_edit_holds_the_change(app, client, clock, care_ter
                            data={"csrf_token": token, **_form(description="What to do about the junkies")})
     assert response.status_code == 400 and "people who use drugs" in response.get_data(as_text=True)
     assert _stored(app, event_id).description is None
+
+
+def test_what_storage_refuses_is_said_in_the_pages_language(app, client, clock):
+    # A repeated move and a capacity below the places given reach storage past the form's own checks; the
+    # page says why in its own language, not in storage's English.
+    event_id = _event(app, capacity=5)
+    _resident(app, event_id, "coming")
+    _resident(app, event_id, "also coming")
+    _organiser(app, client)
+    token = _token_from(client, f"/staff/events/{event_id}?lang=so")
+    move = {"csrf_token": token, "starts_date": "2027-02-05", "starts_time": "19:00"}
+    assert client.post(f"/staff/events/{event_id}/move?lang=so", data=move).status_code == 303
+    again = client.post(f"/staff/events/{event_id}/move?lang=so", data=move)
+    somali = i18n.translations("so").gettext(
+        "The event already starts then, at that place: nothing was changed and nobody was told again.")
+    assert again.status_code == 400 and somali in again.get_data(as_text=True)
+    assert "nothing to change" not in again.get_data(as_text=True)
+
+    form = {"csrf_token": token, **_form(capacity="1", ends_time="20:30")}
+    below = client.post(f"/staff/events/{event_id}/edit?lang=bn", data=form)
+    bengali = i18n.translations("bn").ngettext(
+        "%(num)d person already has a place: the number of places cannot be lower than that.",
+        "%(num)d people already have a place: the number of places cannot be lower than that.", 2) % {"num": 2}
+    assert below.status_code == 400 and bengali in below.get_data(as_text=True)
+    assert _stored(app, event_id).capacity == 5
