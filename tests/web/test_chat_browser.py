@@ -10,18 +10,17 @@ import gzip
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, create_engine, select
 
 from flows import i18n
 from flows.status import STATUS_LABELS
 from storage.models import Report
+from tests.web.browser_checks import serious_axe_violations
 from web.chat import QUICK_EXIT_URL
 
 REFERENCE = re.compile(r"TH-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 PHONE = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-AXE_RULE_SETS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 FIRST_CONTACT_LANGS = [language.code for language in i18n.LANGUAGES]
 MIN_TAP_TARGET = 44  # px, WCAG 2.5.5 (AAA) and the GOV.UK / NHS guidance for touch
 
@@ -282,31 +281,20 @@ def test_a_reload_keeps_the_conversation_in_this_tab_only(new_context, live_serv
 
 # --- accessibility -----------------------------------------------------------------------------------
 
-def _serious_axe_violations(page: Page) -> list[str]:
-    """axe-core (shipped inside the axe-playwright-python wheel, so nothing is fetched at run time)."""
-    results = Axe().run(page, options={"resultTypes": ["violations"], "runOnly": AXE_RULE_SETS})
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(str(node["target"]) for node in violation["nodes"])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.browser
 def test_axe_finds_no_serious_problems(new_context, live_server):
     page = new_context(**PHONE).new_page()
     open_chat(page, f"{live_server}/chat")
-    assert _serious_axe_violations(page) == []
+    assert serious_axe_violations(page) == []
 
     tap(page, "lang:so")
     tap(page, "menu:report")
     tap(page, "danger:no")
     tap(page, "cat:noise")  # the longest list: twenty wards
-    assert _serious_axe_violations(page) == []
+    assert serious_axe_violations(page) == []
     type_message(page, "Mile End Road")
     tap(page, "when:now")
-    assert _serious_axe_violations(page) == []  # free-text step, no choices shown
+    assert serious_axe_violations(page) == []  # free-text step, no choices shown
 
 
 @pytest.mark.browser

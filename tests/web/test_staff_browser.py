@@ -3,29 +3,14 @@ keyboard alone and lands on their account page; axe-core finds nothing serious o
 admin pages. Screenshots: tests/artifacts/."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from storage import staff
-from storage.database import make_engine, new_session
+from tests.web.browser_checks import PASSWORD, SMALL_PHONE, add_staff_account, serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
-SMALL_PHONE = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-AXE_RULE_SETS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-PASSWORD = "a long enough passphrase"
-
-
-def _account(database_url, email, role, agency=None) -> None:
-    engine = make_engine(database_url)
-    with new_session(engine) as session:
-        staff.add_staff(session, email=email, role=role, agency_slug=agency, password=PASSWORD,
-                        now=datetime.now(timezone.utc))
-        session.commit()
-    engine.dispose()
 
 
 def _tab_to(page: Page, element_id: str, presses: int = 25) -> None:
@@ -38,19 +23,13 @@ def _tab_to(page: Page, element_id: str, presses: int = 25) -> None:
     pytest.fail(f"Tab never reached #{element_id}")
 
 
-def _serious_axe_violations(page: Page) -> list[str]:
-    results = Axe().run(page, options={"resultTypes": ["violations"], "runOnly": AXE_RULE_SETS})
-    return [f"{violation['id']} ({violation['impact']}): {violation['help']}"
-            for violation in results.response["violations"] if violation["impact"] in ("serious", "critical")]
-
-
 def test_an_officer_signs_in_at_320px_with_the_keyboard_alone(new_context, live_server, live_database_url, artifacts):
-    _account(live_database_url, "officer@police.example", "officer", "police")
+    add_staff_account(live_database_url, "officer@police.example", "officer", "police")
     page = new_context(**SMALL_PHONE).new_page()
     page.goto(f"{live_server}/staff/login")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320  # no sideways scrolling
     assert page.get_by_label("Email address").count() == 1 and page.get_by_label("Password").count() == 1
-    assert _serious_axe_violations(page) == []
+    assert serious_axe_violations(page) == []
 
     _tab_to(page, "email")
     page.keyboard.type("officer@police.example")
@@ -69,7 +48,7 @@ def test_an_officer_signs_in_at_320px_with_the_keyboard_alone(new_context, live_
     text = page.locator("main").inner_text()
     assert "officer@police.example" in text and "Officer" in text and "police" in text.lower()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    assert _serious_axe_violations(page) == []
+    assert serious_axe_violations(page) == []
     page.screenshot(path=artifacts / "staff-signed-in-320.png", full_page=True)
 
     # Signing out is a button in the header, reached by keyboard too.
@@ -80,7 +59,7 @@ def test_an_officer_signs_in_at_320px_with_the_keyboard_alone(new_context, live_
 
 def test_the_admin_pages_have_no_serious_accessibility_problems(new_context, live_server, live_database_url,
                                                                artifacts):
-    _account(live_database_url, "admin@example.org", "admin")
+    add_staff_account(live_database_url, "admin@example.org", "admin")
     page = new_context(**SMALL_PHONE).new_page()
     page.goto(f"{live_server}/staff/login?lang=bn")
     page.fill("#email", "admin@example.org")
@@ -90,6 +69,6 @@ def test_the_admin_pages_have_no_serious_accessibility_problems(new_context, liv
     assert page.locator("html").get_attribute("lang") == "bn"
     for path in ("/staff/admin/users", "/staff/admin/audit"):
         page.goto(f"{live_server}{path}")
-        assert _serious_axe_violations(page) == [], path
+        assert serious_axe_violations(page) == [], path
     page.goto(f"{live_server}/staff/admin/users")
     page.screenshot(path=artifacts / "staff-admin-users-320.png", full_page=True)

@@ -3,34 +3,12 @@ sentence, opens a word's change form and removes a word with the keyboard alone;
 and axe-core finds nothing serious. Screenshots: tests/artifacts/."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
-from storage import staff
-from storage.database import make_engine, new_session
+from tests.web.browser_checks import PASSWORD, SMALL_PHONE, add_staff_account, serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
-SMALL_PHONE = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-AXE_RULE_SETS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-PASSWORD = "a long enough passphrase"
-
-
-def _account(database_url, email, role, agency=None) -> None:
-    engine = make_engine(database_url)
-    with new_session(engine) as session:
-        staff.add_staff(session, email=email, role=role, agency_slug=agency, password=PASSWORD,
-                        now=datetime.now(timezone.utc))
-        session.commit()
-    engine.dispose()
-
-
-def _serious_axe_violations(page) -> list[str]:
-    results = Axe().run(page, options={"resultTypes": ["violations"], "runOnly": AXE_RULE_SETS})
-    return [f"{violation['id']} ({violation['impact']}): {violation['help']}"
-            for violation in results.response["violations"] if violation["impact"] in ("serious", "critical")]
 
 
 def _focus_reaches(page, selector: str, presses: int = 200) -> None:
@@ -43,7 +21,7 @@ def _focus_reaches(page, selector: str, presses: int = 200) -> None:
 
 
 def test_an_admin_works_the_list_at_320px_with_the_keyboard(new_context, live_server, live_database_url, artifacts):
-    _account(live_database_url, "admin@example.org", "admin")
+    add_staff_account(live_database_url, "admin@example.org", "admin")
     page = new_context(**SMALL_PHONE).new_page()
     page.goto(f"{live_server}/staff/login")
     page.fill("#email", "admin@example.org")
@@ -53,7 +31,7 @@ def test_an_admin_works_the_list_at_320px_with_the_keyboard(new_context, live_se
 
     page.goto(f"{live_server}/staff/admin/care-words")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    assert _serious_axe_violations(page) == []
+    assert serious_axe_violations(page) == []
     for label in ("Sentence to check", "Word or phrase to flag", "What to write instead", "Who it is about"):
         assert page.get_by_label(label).count() >= 1, label
 
@@ -67,7 +45,7 @@ def test_an_admin_works_the_list_at_320px_with_the_keyboard(new_context, live_se
     assert flags == ["“yobs” — write “young people” instead (about young people)",
                      "“Gang of Youths” — write “group of young people” instead (about young people)"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    assert _serious_axe_violations(page) == []
+    assert serious_axe_violations(page) == []
     page.locator("#try-result").screenshot(path=artifacts / "staff-care-words-try-320.png")
 
     # A word's change form opens from the keyboard (a <details>), and saves.

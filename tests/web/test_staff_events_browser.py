@@ -10,7 +10,7 @@ import pytest
 from storage import agenda
 from storage.database import make_engine, new_session
 from storage.models import Event
-from tests.web.test_staff_browser import PASSWORD, SMALL_PHONE, _account, _serious_axe_violations
+from tests.web.browser_checks import PASSWORD, SMALL_PHONE, add_staff_account, serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def _upcoming_event_with_an_item(database_url) -> int:
 
 
 def test_an_organiser_uses_the_events_pages_at_320px(new_context, live_server, live_database_url, artifacts):
-    _account(live_database_url, "organiser@council.example", "organiser", "council")
+    add_staff_account(live_database_url, "organiser@council.example", "organiser", "council")
     event_id = _upcoming_event_with_an_item(live_database_url)
     page = new_context(**SMALL_PHONE).new_page()
     page.goto(f"{live_server}/staff/login")
@@ -45,7 +45,7 @@ def test_an_organiser_uses_the_events_pages_at_320px(new_context, live_server, l
     for path in ("/staff/events", f"/staff/events/{event_id}", "/staff/events/new"):
         page.goto(f"{live_server}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path  # no sideways scrolling
-        assert _serious_axe_violations(page) == [], path
+        assert serious_axe_violations(page) == [], path
     page.screenshot(path=str(artifacts / "staff-event-new-320.png"), full_page=True)
 
     # Every field has its label; the start is a native date and time picker on a phone.

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 from sqlalchemy import select
 
@@ -24,14 +23,13 @@ from storage.models import Contact, OutboxMessage, ReportUpdate
 from storage.reports import create_report
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.twilio_api import FakeTwilio
-from tests.web.test_staff_browser import AXE_RULE_SETS, SMALL_PHONE
+from tests.web.browser_checks import PASSWORD, SMALL_PHONE, serious_axe_violations
 from tests.web.test_staff_events_browser import _upcoming_event_with_an_item
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 OFFICER = "officer@council.example"
-PASSWORD = "a long enough passphrase"
 ACCOUNT_SID = "AC" + "d" * 32
 AUTH_TOKEN = "fake-twilio-auth-token"
 HODAN = "+447700900456"
@@ -131,17 +129,6 @@ def _sign_in_with_the_keyboard(page: Page, base: str) -> None:
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "password"
     page.keyboard.type(PASSWORD)
-
-
-def _serious_axe_violations(page: Page) -> list[str]:
-    """axe-core's serious and critical findings, each with the elements it found them on; and a name given
-    where ARIA forbids one (axe-core leaves that "to review" when the element has text of its own, but a
-    screen reader never says that name)."""
-    results = Axe().run(page, options={"resultTypes": ["violations", "incomplete"], "runOnly": AXE_RULE_SETS})
-    found = [violation for violation in results.response["violations"] if violation["impact"] in ("serious", "critical")]
-    found += [review for review in results.response["incomplete"] if review["id"] == "aria-prohibited-attr"]
-    return [f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-            + ", ".join(node["html"][:160] for node in violation["nodes"]) for violation in found]
 
 
 def _no_sideways_scrolling(page: Page) -> bool:
@@ -313,7 +300,7 @@ def test_the_staff_pages_at_320px_in_each_language(new_context, live_server, liv
         assert page.evaluate("document.documentElement.lang") == lang, where
         assert page.locator("h1").count() == 1, where
         assert _no_sideways_scrolling(page), where
-        assert _serious_axe_violations(page) == [], where
+        assert serious_axe_violations(page, also_failing_reviews=("aria-prohibited-attr",)) == [], where
         # The language menu offers every shipped language by its own name (a page's variables must not hide it).
         switcher = page.locator("nav.languages a")
         assert {link.get_attribute("hreflang") for link in switcher.all()} >= {"en", "bn", "so"}, where
@@ -321,7 +308,7 @@ def test_the_staff_pages_at_320px_in_each_language(new_context, live_server, liv
         controls, unnamed = _unnamed_controls(page)
         assert unnamed == [], where
         assert controls >= least_controls, where  # the check saw the forms
-        if path.startswith(f"/staff/reports/"):
+        if path.startswith("/staff/reports/"):
             assert page.locator("#action-status").count() == 1, where  # the action forms are there
             assert page.locator(f"a[href*='lang={lang}']").count() > 0, where  # links keep the language
             if lang != "en":

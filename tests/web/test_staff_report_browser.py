@@ -9,7 +9,6 @@ import zlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from storage import staff
 from storage.crypto import Sealer
@@ -17,12 +16,10 @@ from storage.database import make_engine, new_session
 from storage.models import Contact
 from storage.reports import create_report
 from tests.conftest import TEST_SECRET_KEY
+from tests.web.browser_checks import PASSWORD, SMALL_PHONE, serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
-SMALL_PHONE = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-AXE_RULE_SETS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-PASSWORD = "a long enough passphrase"
 WORDS = "রাতে সিঁড়িতে আলো নেই, বাচ্চারা ভয় পায়। " * 6
 
 
@@ -76,8 +73,5 @@ def test_a_bengali_report_with_a_photo_and_a_voice_note_at_320px(new_context, li
     assert page.locator("audio[controls][aria-label='Voice note 2 sent by the resident']").count() == 1
     assert page.locator("div.words[lang=bn]").inner_text().strip() == WORDS.strip()
     assert "Overdue" in page.locator("main").inner_text()
-    results = Axe().run(page, options={"resultTypes": ["violations"], "runOnly": AXE_RULE_SETS})
-    serious = [f"{violation['id']} ({violation['impact']}): {violation['help']}"
-               for violation in results.response["violations"] if violation["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert serious_axe_violations(page) == []
     page.screenshot(path=artifacts / "staff-report-320.png", full_page=True)
