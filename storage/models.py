@@ -2,7 +2,7 @@
 with who and when; a ReportLink is the sealed link to the sender that anonymous reports never get."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
@@ -105,6 +105,21 @@ class Report(SQLModel, table=True):
     translation_engine: Optional[str] = Field(default=None, max_length=32)
     # Merged by staff into an earlier report about the same thing: this one is closed and points there.
     duplicate_of_id: Optional[int] = Field(default=None, foreign_key="report.id", index=True)
+    # When it was last closed (None while open): the clock for time to close, and for "was this sorted?".
+    closed_at: Optional[datetime] = _when(default=None)
+    # Staff judged it not a genuine report (a test, nonsense, abuse): left out of every public figure, as
+    # duplicates are (design.md, "HTTP surface").
+    spam_at: Optional[datetime] = _when(default=None)
+    # Unsafe places (rec 10, a night-safety strategy co-designed with women): when the place feels unsafe,
+    # one of TIMES_OF_DAY, and True only when the resident chose to say they are a woman or girl (None when
+    # they did not say: never recorded as "no").
+    time_of_day: Optional[str] = Field(default=None, max_length=16)
+    woman_or_girl: Optional[bool] = Field(default=None)
+    # Words about this report that may be published (public pages, Open311): staff write or redact them
+    # from the resident's and approve them; nothing else a resident wrote is ever published.
+    public_summary: Optional[str] = Field(default=None, sa_type=Text)
+    public_summary_approved_at: Optional[datetime] = _when(default=None)
+    public_summary_staff_id: Optional[int] = Field(default=None, foreign_key="staffuser.id")
     # For anonymous reports this is rounded down to the hour, so no finer time links it to a chat.
     created_at: datetime = _when()
     updated_at: datetime = _when()
@@ -125,6 +140,10 @@ class ReportAgency(SQLModel, table=True):
     # This agency's first response (a status change or a public reply by its staff): stops its clock
     # against Agency.target_working_days.
     responded_at: Optional[datetime] = _when(default=None)
+    # Working days (flows/working_days.py) from shared_at to responded_at, and to the report's closing:
+    # counted once when it happens (storage/report_clock.py), so public figures are small GROUP BYs.
+    response_working_days: Optional[int] = None
+    close_working_days: Optional[int] = None
 
 
 class ReportUpdate(SQLModel, table=True):
@@ -159,7 +178,12 @@ class ReportUpdate(SQLModel, table=True):
 
 
 # What a ReportUpdate did. "received" is the report arriving; the rest are staff actions.
-UPDATE_ACTIONS = ("received", "status", "reply", "note", "referral", "share", "merge")
+# "sorted" is the resident's answer to "was this sorted?"; "reopen" an answer of "no" reopening it; "spam"
+# and "publish" staff marking it not genuine or approving its public summary.
+UPDATE_ACTIONS = ("received", "status", "reply", "note", "referral", "share", "merge", "sorted", "reopen",
+                  "spam", "publish")
+# When an unsafe place feels unsafe (Report.time_of_day).
+TIMES_OF_DAY = ("morning", "afternoon", "evening", "night")
 # How a report reached an agency (ReportAgency.via).
 SHARE_ROUTES = ("resident", "referral", "share")
 
@@ -472,3 +496,100 @@ class CareTerm(SQLModel, table=True):
 
 
 CARE_GROUPS = ("young_people", "rough_sleeping", "addiction", "other")
+
+
+# --- public accountability (issue 7) -----------------------------------------------------------------
+
+SORTED_ANSWERS = ("yes", "partly", "no")
+
+
+class SortedCheck(SQLModel, table=True):
+    """"Was this sorted?" about one closing of a report (a report reopened and closed again is asked
+    again). Asked by the worker for private and named reports; an anonymous resident answers through the
+    status check, which makes the row when they answer. `comment` is the resident's words: staff read it,
+    and it is never published."""
+
+    __table_args__ = (UniqueConstraint("report_id", "closed_at", name="uq_sortedcheck_report_closed"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    closed_at: datetime = _when()  # the Report.closed_at it asks about
+    asked_at: Optional[datetime] = _when(default=None)
+    answer: Optional[str] = Field(default=None, max_length=8)  # one of SORTED_ANSWERS
+    comment: Optional[str] = Field(default=None, sa_type=Text)
+    comment_language: Optional[str] = Field(default=None, max_length=16)
+    # To the hour: no finer time links an anonymous answer to a conversation.
+    answered_at: Optional[datetime] = _when(default=None, index=True)
+    via: Optional[str] = Field(default=None, max_length=16)  # "question" | "status_check"
+
+
+PUBLIC_ENTRY_STATES = ("draft", "published", "withdrawn")
+
+
+class PublicEntry(SQLModel, table=True):
+    """A "You said, we did" entry: what residents raised and what was done, written by staff for the
+    public pages (the care-language check applies). For a ward, or the whole borough when ward_id is None."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ward_id: Optional[int] = Field(default=None, foreign_key="ward.id", index=True)
+    category: Optional[str] = Field(default=None, max_length=32)  # a report category key, when it is about one
+    agency_id: Optional[int] = Field(default=None, foreign_key="agency.id")  # who acted
+    # The report it is about, if one (never shown publicly unless its public summary is approved).
+    report_id: Optional[int] = Field(default=None, foreign_key="report.id", ondelete="SET NULL")
+    you_said: str = Field(sa_type=Text)  # as staff wrote it (English)
+    we_did: str = Field(sa_type=Text)
+    # Other languages: code -> {"you_said": ..., "we_did": ...}; `machine_translated` the codes a machine wrote.
+    translations: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    machine_translated: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    state: str = Field(default="draft", max_length=16)  # one of PUBLIC_ENTRY_STATES
+    published_at: Optional[datetime] = _when(default=None, index=True)
+    staff_user_id: Optional[int] = Field(default=None, foreign_key="staffuser.id")
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+# What a success measure counts (rec 10: measured against what residents agreed):
+# first_response / close: reports answered / closed within `working_days`; sorted: residents answering
+# "yes" or "partly" to "was this sorted?".
+TARGET_MEASURES = ("first_response", "close", "sorted")
+
+
+class SuccessTarget(SQLModel, table=True):
+    """A target or success measure agreed with residents, with when and with whom ("first response within
+    2 working days, agreed at the Weavers ward panel, March 2026"). Never edited in place once public:
+    a new agreement retires the old one (`retired_on`), so the pages show each over its own time."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    measure: str = Field(max_length=32)  # one of TARGET_MEASURES
+    agency_id: Optional[int] = Field(default=None, foreign_key="agency.id", index=True)  # None: every agency
+    ward_id: Optional[int] = Field(default=None, foreign_key="ward.id", index=True)  # None: the borough
+    working_days: Optional[int] = None  # for first_response and close
+    share_percent: Optional[int] = None  # the share that should meet it (e.g. 90), if agreed
+    agreed_with: str = Field(max_length=200)  # "Weavers ward panel"
+    agreed_on: date
+    effective_from: date
+    retired_on: Optional[date] = None
+    note: Optional[str] = Field(default=None, max_length=500)
+    staff_user_id: Optional[int] = Field(default=None, foreign_key="staffuser.id")
+    created_at: datetime = _when()
+
+
+class DigestSend(SQLModel, table=True):
+    """The ward panel digest's link, sent once to the residents who said they are coming to the meeting:
+    the primary key makes a second send (a double click, two organisers, a retry) a no-op."""
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    sent_at: datetime = _when()
+    staff_user_id: Optional[int] = Field(default=None, foreign_key="staffuser.id")
+    queued: int = Field(default=0)
+
+
+class ApiKey(SQLModel, table=True):
+    """A council system's key for Open311 POST requests. Only a hash is kept; the key is shown once."""
+
+    __table_args__ = (UniqueConstraint("key_hash", name="uq_apikey_key_hash"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)  # whose system: "Council CRM"
+    key_hash: str = Field(max_length=64)  # SHA-256 hex of the key (keys are long random strings)
+    created_at: datetime = _when()
+    revoked_at: Optional[datetime] = _when(default=None)
+    last_used_at: Optional[datetime] = _when(default=None)

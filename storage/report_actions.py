@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from storage.casework import SharedReport, StaffScope, may_share_with, shared_report
 from storage.models import Agency, Contact, Report, ReportAgency, ReportLink, ReportUpdate
+from storage.report_clock import record_response, set_status
 from storage.reports import STATUSES
 
 # Long enough for a few plain sentences; short enough that the whole notice fits one WhatsApp template
@@ -84,8 +85,7 @@ def change_status(
     session.add(entry)
     if changes_status or public_message:
         _responded(shared, now)
-    report.status = status
-    report.updated_at = now
+    set_status(session, report=report, status=status, now=now)
     session.flush()
     return entry
 
@@ -143,8 +143,7 @@ def share_report(
     session.add(entry)
     if referral:
         _responded(shared, now)
-        report.status = "referred"
-        report.updated_at = now
+        set_status(session, report=report, status="referred", now=now)
     session.flush()
     return entry
 
@@ -187,9 +186,8 @@ def merge_report(
     )
     session.add(entry)
     _responded(duplicate, now)
-    report.status = "closed"
+    set_status(session, report=report, status="closed", now=now)
     report.duplicate_of_id = root.id
-    report.updated_at = now
     session.flush()
     return entry
 
@@ -236,8 +234,7 @@ def _hold(session: Session, shared: SharedReport, expected_update_id: Optional[i
 
 
 def _responded(shared: SharedReport, now: datetime) -> None:
-    if shared.sharing.responded_at is None:
-        shared.sharing.responded_at = now
+    record_response(shared.sharing, now)
 
 
 def _refuse_if_merged(report: Report) -> None:

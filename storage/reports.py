@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from storage.models import Agency, Report, ReportAgency, ReportLink, ReportMedia, ReportUpdate, Ward
+from storage.report_clock import set_status
 
 PRIVACY_LEVELS = ("anonymous", "private", "named")
 STATUSES = ("received", "in_progress", "action_taken", "referred", "closed")
@@ -159,8 +160,7 @@ def add_report_update(
         author=author,
         created_at=at,
     )
-    report.status = status
-    report.updated_at = at
+    set_status(session, report=report, status=status, now=at)
     session.add(update)
     session.flush()
     return update
