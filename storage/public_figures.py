@@ -6,16 +6,39 @@ Suppression happens here, not in the pages: a count under SUPPRESS_BELOW comes o
 median of three response times, a share of four answers). No page, download or API can show a small number
 it was never given. Reports staff marked as spam or merged as duplicates are never counted.
 
-(Issue 7 skeleton: the dataclasses are the contract between storage, the pages, the downloads and the
-digest; the functions are filled in by storage's owner.)
+How the figures are worked out (docs/public-data.md says the same for readers of the downloads):
+
+- The period is the `months` calendar months (Europe/London) up to and including the current one. A report
+  belongs to the month of its London creation date; a sharing (first response, close, agency targets) to
+  the month it reached the agency (ReportAgency.shared_at); an answer to "was this sorted?" to the month it
+  was given (the latest answer per report only).
+- Percentiles are nearest-rank: the p-th percentile of n values is the ceil(p * n / 100)-th smallest, so
+  the median and the 90th percentile are always a time someone actually waited, in whole working days.
+- Secondary suppression, one rule: wherever a shown total is the sum of parts, never exactly one of its
+  parts is hidden. If one is, the smallest shown part (the first in key order on a tie) is hidden too, and
+  this repeats across every such sum (a month's categories, a category's months, ...) until none is left
+  with exactly one hidden part. Parts that are never published (reports with no ward, no time of day)
+  count as hidden, because a reader cannot subtract them either.
+- Every query is a GROUP BY returning a few hundred rows at most; percentiles and suppression are worked
+  out here from those counts, so a page costs the same on a million reports as the queries themselves
+  (bench/public.py measures it).
 """
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Optional
+from datetime import date, datetime, timedelta, timezone
+from typing import Callable, Hashable, Iterable, Optional, Sequence
 
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlmodel import Session
+
+from flows.working_days import LONDON, overdue_cutoff
+from storage.models import (TIMES_OF_DAY, Agency, PublicEntry, Report, ReportAgency, SortedCheck, SuccessTarget,
+                            Ward)
+from storage.reports import STATUSES
+from storage.seed import CATEGORIES
 
 # Counts under this are never shown (design.md, "HTTP surface").
 SUPPRESS_BELOW = 5
@@ -130,7 +153,468 @@ class PublicFigures:
     entries: tuple[PublishedEntry, ...]
 
 
+
+# Shares (within target, met, responded) are given to one decimal place.
+_PERCENT_PLACES = 1
+# "Was this sorted?" answers a target of the `sorted` measure counts as met.
+_SORTED_MET = ("yes", "partly")
+ENTRIES_SHOWN = 50
+
+
 def public_figures(session: Session, *, ward_slug: Optional[str], now: datetime, months: int = 12) -> PublicFigures:
     """The figures for one ward (by slug) or, for None, the borough, over the `months` calendar months up
     to and including the current one. Raises LookupError for a ward slug that does not exist."""
-    raise NotImplementedError
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    ward = None
+    if ward_slug is not None:
+        ward = session.execute(select(Ward).where(Ward.slug == ward_slug)).scalar_one_or_none()
+        if ward is None:
+            raise LookupError(f"unknown ward {ward_slug!r}")
+    period = _Period.ending(now, months)
+    ward_id = ward.id if ward is not None else None
+    wards = {row.id: row for row in session.execute(select(Ward).order_by(Ward.name)).scalars()}
+    agencies = {row.id: row for row in session.execute(select(Agency).order_by(Agency.id)).scalars()}
+
+    totals, by_category, by_status, month_counts, unsafe_places = _report_counts(session, period=period, ward_id=ward_id)
+    night_rows = _night_safety(session, period=period, ward_id=ward_id, wards=wards,
+                               unsafe_places=unsafe_places)
+    return PublicFigures(
+        ward_slug=ward.slug if ward else None,
+        ward_name=ward.name if ward else None,
+        period_start=period.first_day,
+        period_end=period.last_day,
+        counted_at=now,
+        total=totals,
+        by_category=by_category,
+        by_status=by_status,
+        months=month_counts,
+        agencies=_agency_times(session, period=period, ward_id=ward_id, agencies=agencies),
+        satisfaction=_satisfaction(session, period=period, ward_id=ward_id),
+        targets=_targets(session, period=period, ward_id=ward_id, now=now, agencies=agencies, wards=wards),
+        night_safety=night_rows,
+        entries=_entries(session, ward_id=ward_id, borough=ward is None, agencies=agencies, wards=wards),
+    )
+
+
+# --- the cache ---------------------------------------------------------------------------------------
+
+CACHE_SECONDS = 60
+_cache: dict[tuple, tuple[float, object, PublicFigures]] = {}
+_cache_lock = threading.Lock()
+
+
+def cached_public_figures(session: Session, *, ward_slug: Optional[str], now: datetime, months: int = 12,
+                          clock: Callable[[], float] = time.monotonic) -> PublicFigures:
+    """public_figures, kept for at most CACHE_SECONDS per process, for the pages and downloads.
+
+    Why this stays correct: design.md lets public pages be up to 60 seconds old, and every figure is an
+    aggregate over months, so one more report or answer changing a number a minute late misleads no one.
+    An entry is keyed by the database (the engine, held so its id cannot be reused while the entry lives),
+    the ward, the months and the minute of `now`, and is never served more than CACHE_SECONDS after it was
+    counted, whatever `now` says. Nothing personal is ever in it: only what the public pages show anyway.
+    Each process has its own (several web processes may each count once a minute). Raises LookupError
+    for an unknown ward, as public_figures does (not cached: an unknown slug costs one indexed lookup).
+    """
+    engine = session.get_bind()
+    minute = now.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    key = (id(engine), ward_slug, months, minute)
+    moment = clock()
+    with _cache_lock:
+        held = _cache.get(key)
+        if held is not None and moment - held[0] < CACHE_SECONDS:
+            return held[2]
+    figures = public_figures(session, ward_slug=ward_slug, now=now, months=months)
+    with _cache_lock:
+        for stale in [k for k, (counted, _e, _f) in _cache.items() if moment - counted >= CACHE_SECONDS]:
+            del _cache[stale]
+        _cache[key] = (moment, engine, figures)
+    return figures
+
+
+def clear_public_figures_cache() -> None:
+    """Forget every cached figure (tests; an operator never needs it: entries expire within a minute)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+# --- the period --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Period:
+    """Calendar months in London, with the UTC moment each begins (the last is the end of the period)."""
+
+    firsts: tuple[date, ...]  # the first day of each month, oldest first
+    bounds: tuple[datetime, ...]  # len(firsts) + 1 UTC instants
+    last_day: date
+
+    @classmethod
+    def ending(cls, now: datetime, months: int) -> "_Period":
+        today = now.astimezone(LONDON).date()
+        firsts = [today.replace(day=1)]
+        for _ in range(months - 1):
+            firsts.insert(0, (firsts[0] - timedelta(days=1)).replace(day=1))
+        following = (firsts[-1] + timedelta(days=32)).replace(day=1)
+        bounds = tuple(_london_midnight(day) for day in (*firsts, following))
+        return cls(firsts=tuple(firsts), bounds=bounds, last_day=today)
+
+    @property
+    def first_day(self) -> date:
+        return self.firsts[0]
+
+    @property
+    def start(self) -> datetime:
+        return self.bounds[0]
+
+    @property
+    def end(self) -> datetime:
+        return self.bounds[-1]
+
+
+def _london_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def _month_index(column, bounds: Sequence[datetime]):
+    """0, 1, ... for the interval of `bounds` the column falls in (the WHERE keeps it inside them)."""
+    return case(*[(column < bound, index) for index, bound in enumerate(bounds[1:])], else_=len(bounds) - 2)
+
+
+def _counted(ward_id: Optional[int]) -> list:
+    """Reports public figures count: not spam, not merged into another; in the ward, for a ward page."""
+    conditions = [Report.spam_at.is_(None), Report.duplicate_of_id.is_(None)]
+    if ward_id is not None:
+        conditions.append(Report.ward_id == ward_id)
+    return conditions
+
+
+# --- suppression -------------------------------------------------------------------------------------
+
+def shown(count: Optional[int]) -> Optional[int]:
+    """A count as it may be published: None under SUPPRESS_BELOW (0 included)."""
+    return count if count is not None and count >= SUPPRESS_BELOW else None
+
+
+def suppress(values: dict[Hashable, int], sums: Iterable[tuple[Hashable, Sequence[Hashable]]],
+             unpublished: Iterable[Hashable] = ()) -> dict[Hashable, Optional[int]]:
+    """Primary and secondary suppression of related counts (the module docstring's rule).
+
+    `values` holds every cell, `sums` says which cell is the total of which parts, `unpublished` names
+    cells that are never shown (they count as hidden). Returns the published cells, hidden ones None."""
+    sums = [(total, list(parts)) for total, parts in sums]
+    hidden = {key for key, value in values.items() if value < SUPPRESS_BELOW} | set(unpublished)
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in sums:
+            hidden_parts = [part for part in parts if part in hidden]
+            visible_parts = [part for part in parts if part not in hidden]
+            if not visible_parts:
+                continue
+            # A shown total with one hidden part gives it away by subtraction; so does a hidden total whose
+            # parts are all shown (by addition).
+            if (total not in hidden and len(hidden_parts) == 1) or (total in hidden and not hidden_parts):
+                hidden.add(min(visible_parts, key=lambda part: values[part]))
+                changed = True
+    unpublished = set(unpublished)
+    return {key: (None if key in hidden else value) for key, value in values.items() if key not in unpublished}
+
+
+def nearest_rank(counts: dict[int, int], percent: int) -> Optional[float]:
+    """The `percent`-th percentile by nearest rank of values given as {value: how many}, or None when
+    fewer than SUPPRESS_BELOW values are given."""
+    size = sum(counts.values())
+    if size < SUPPRESS_BELOW:
+        return None
+    rank = -(-percent * size // 100)  # ceil(percent * size / 100), in whole numbers
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return float(value)
+    raise AssertionError("unreachable: rank <= size")
+
+
+def share(part: int, whole: int) -> Optional[float]:
+    """part / whole as a percentage, or None when worked out from fewer than SUPPRESS_BELOW items."""
+    if whole < SUPPRESS_BELOW:
+        return None
+    return round(100 * part / whole, _PERCENT_PLACES)
+
+
+# --- the figures -------------------------------------------------------------------------------------
+
+def _report_counts(session: Session, *, period: _Period, ward_id: Optional[int]):
+    """Reports by month, category and status now, suppressed together; and the period's unsafe-place
+    count (the night-safety rows are parts of it)."""
+    month_of = _month_index(Report.created_at, period.bounds).label("month")
+    inner = (select(month_of, Report.category, Report.status)
+             .where(*_counted(ward_id), Report.created_at >= period.start, Report.created_at < period.end)
+             .subquery())
+    rows = session.execute(select(inner.c.month, inner.c.category, inner.c.status, func.count())
+                           .group_by(inner.c.month, inner.c.category, inner.c.status)).all()
+    categories = list(CATEGORIES) + sorted({row[1] for row in rows} - set(CATEGORIES))
+    statuses = list(STATUSES) + sorted({row[2] for row in rows} - set(STATUSES))
+    month_numbers = range(len(period.firsts))
+    values: dict[tuple, int] = {("total",): 0}
+    for key in categories:
+        values[("category", key)] = 0
+    for key in statuses:
+        values[("status", key)] = 0
+    for month in month_numbers:
+        values[("month", month)] = 0
+        for key in categories:
+            values[("month", month, "category", key)] = 0
+        for key in statuses:
+            values[("month", month, "status", key)] = 0
+    for month, category, status, count in rows:
+        for cell in (("total",), ("category", category), ("status", status), ("month", month),
+                     ("month", month, "category", category), ("month", month, "status", status)):
+            values[cell] += count
+    sums = [(("total",), [("category", key) for key in categories]),
+            (("total",), [("status", key) for key in statuses]),
+            (("total",), [("month", month) for month in month_numbers])]
+    for month in month_numbers:
+        sums.append((("month", month), [("month", month, "category", key) for key in categories]))
+        sums.append((("month", month), [("month", month, "status", key) for key in statuses]))
+    for key in categories:
+        sums.append((("category", key), [("month", month, "category", key) for month in month_numbers]))
+    for key in statuses:
+        sums.append((("status", key), [("month", month, "status", key) for month in month_numbers]))
+    published = suppress(values, sums)
+    month_counts = tuple(
+        MonthCounts(month=period.firsts[month], total=published[("month", month)],
+                    by_category={key: published[("month", month, "category", key)] for key in categories},
+                    by_status={key: published[("month", month, "status", key)] for key in statuses})
+        for month in month_numbers)
+    return (published[("total",)], {key: published[("category", key)] for key in categories},
+            {key: published[("status", key)] for key in statuses}, month_counts,
+            (values[("category", "unsafe_place")], published.get(("category", "unsafe_place"))))
+
+
+def _agency_times(session: Session, *, period: _Period, ward_id: Optional[int],
+                  agencies: dict[int, Agency]) -> tuple[AgencyTimes, ...]:
+    """Per agency: reports that reached it in the period, and its response and close times (one GROUP BY
+    by agency and the two clocks: a few thousand rows at most, whatever the number of reports)."""
+    rows = session.execute(
+        select(ReportAgency.agency_id, ReportAgency.response_working_days, ReportAgency.close_working_days,
+               func.count())
+        .join(Report, Report.id == ReportAgency.report_id)
+        .where(*_counted(ward_id), ReportAgency.shared_at >= period.start, ReportAgency.shared_at < period.end)
+        .group_by(ReportAgency.agency_id, ReportAgency.response_working_days, ReportAgency.close_working_days)
+    ).all()
+    reports: dict[int, int] = {}
+    responses: dict[int, dict[int, int]] = {}
+    closings: dict[int, dict[int, int]] = {}
+    for agency_id, response_days, close_days, count in rows:
+        reports[agency_id] = reports.get(agency_id, 0) + count
+        if response_days is not None:
+            counts = responses.setdefault(agency_id, {})
+            counts[response_days] = counts.get(response_days, 0) + count
+        if close_days is not None:
+            counts = closings.setdefault(agency_id, {})
+            counts[close_days] = counts.get(close_days, 0) + count
+    shown_agencies = [agency for agency in agencies.values()
+                      if agency.id in reports or (agency.active and agency.offered_to_residents)]
+    result = []
+    for agency in shown_agencies:
+        answered = responses.get(agency.id, {})
+        closed = closings.get(agency.id, {})
+        responded = sum(answered.values())
+        within = sum(count for days, count in answered.items() if days <= agency.target_working_days)
+        result.append(AgencyTimes(
+            agency_slug=agency.slug,
+            agency_names=dict(agency.names),
+            reports=shown(reports.get(agency.id, 0)),
+            target_working_days=agency.target_working_days,
+            responded=shown(responded),
+            first_response_median=nearest_rank(answered, 50),
+            first_response_p90=nearest_rank(answered, 90),
+            within_target_percent=share(within, responded),
+            closed=shown(sum(closed.values())),
+            close_median=nearest_rank(closed, 50),
+            close_p90=nearest_rank(closed, 90),
+        ))
+    return tuple(result)
+
+
+_Answer = SortedCheck.__table__.alias("answer")
+
+
+def _latest_answers_core(ward_id: Optional[int], start: datetime, end: datetime, *extra) -> list:
+    """Conditions (on _Answer joined to Report) for the latest answer to "was this sorted?" of each counted
+    report, when that answer was given in [start, end): a resident who said "no", saw it reopened and
+    then said "yes" is counted once, as "yes"."""
+    later = SortedCheck.__table__.alias("later")
+    newer = select(later.c.id).where(
+        later.c.report_id == _Answer.c.report_id, later.c.answer.is_not(None),
+        or_(later.c.answered_at > _Answer.c.answered_at,
+            and_(later.c.answered_at == _Answer.c.answered_at, later.c.id > _Answer.c.id)))
+    return [_Answer.c.answer.is_not(None), _Answer.c.answered_at >= start, _Answer.c.answered_at < end,
+            ~exists(newer), *_counted(ward_id), *extra]
+
+
+def _satisfaction(session: Session, *, period: _Period, ward_id: Optional[int]) -> Satisfaction:
+    rows = dict(session.execute(
+        select(_Answer.c.answer, func.count())
+        .join(Report, Report.id == _Answer.c.report_id)
+        .where(*_latest_answers_core(ward_id, period.start, period.end))
+        .group_by(_Answer.c.answer)
+    ).all())
+    values = {"answers": sum(rows.values()), **{answer: rows.get(answer, 0) for answer in ("yes", "partly", "no")}}
+    published = suppress(values, [("answers", ["yes", "partly", "no"])])
+    return Satisfaction(**published)
+
+
+def _targets(session: Session, *, period: _Period, ward_id: Optional[int], now: datetime,
+             agencies: dict[int, Agency], wards: dict[int, Ward]) -> tuple[TargetSeries, ...]:
+    """Each agreed target in force at some time in the period (the borough's, and the ward's own on a ward
+    page), month by month over the page's own reports."""
+    in_scope = SuccessTarget.ward_id.is_(None)
+    if ward_id is not None:
+        in_scope = or_(in_scope, SuccessTarget.ward_id == ward_id)
+    targets = session.execute(
+        select(SuccessTarget).where(in_scope, SuccessTarget.effective_from <= period.last_day,
+                                    or_(SuccessTarget.retired_on.is_(None),
+                                        SuccessTarget.retired_on > period.first_day))
+        .order_by(SuccessTarget.ward_id.is_not(None), SuccessTarget.measure, SuccessTarget.effective_from,
+                  SuccessTarget.id)
+    ).scalars().all()
+    series = []
+    for target in targets:
+        agency = agencies.get(target.agency_id) if target.agency_id is not None else None
+        ward = wards.get(target.ward_id) if target.ward_id is not None else None
+        series.append(TargetSeries(
+            target_id=target.id, measure=target.measure,
+            agency_slug=agency.slug if agency else None, agency_names=dict(agency.names) if agency else {},
+            ward_slug=ward.slug if ward else None, working_days=target.working_days,
+            share_percent=target.share_percent, agreed_with=target.agreed_with, agreed_on=target.agreed_on,
+            effective_from=target.effective_from, retired_on=target.retired_on,
+            points=_target_points(session, target=target, period=period, ward_id=ward_id, now=now),
+        ))
+    return tuple(series)
+
+
+def _target_points(session: Session, *, target: SuccessTarget, period: _Period, ward_id: Optional[int],
+                   now: datetime) -> tuple[TargetPoint, ...]:
+    """The months of the period the target was in force (from effective_from, until retired_on, which is
+    its first day no longer in force), each counted over just those days.
+
+    first_response / close count each sharing of a report with the agency (every agency, for a target of
+    no agency) that reached it in the month: met when its clock stopped within `working_days`; missed
+    when it stopped later, or has not stopped yet but already ran past (a target is not flattered by
+    leaving the hardest reports unanswered); those still inside their time are not counted yet. sorted
+    counts the latest answers given in the month: met when "yes" or "partly"."""
+    begins = _london_midnight(target.effective_from)
+    ends = _london_midnight(target.retired_on) if target.retired_on is not None else period.end
+    months = [index for index in range(len(period.firsts))
+              if period.bounds[index] < ends and period.bounds[index + 1] > begins]
+    if not months:
+        return ()
+    bounds = [max(period.bounds[months[0]], begins), *period.bounds[months[0] + 1:months[-1] + 1],
+              min(period.bounds[months[-1] + 1], ends)]
+    if target.measure == "sorted":
+        extra = []
+        if target.agency_id is not None:
+            extra.append(exists(select(ReportAgency.report_id).where(
+                ReportAgency.report_id == _Answer.c.report_id, ReportAgency.agency_id == target.agency_id)))
+        inner = (select(_month_index(_Answer.c.answered_at, bounds).label("month"),
+                        case((_Answer.c.answer.in_(_SORTED_MET), 1), else_=0).label("met"),
+                        case((_Answer.c.answer.is_not(None), 1), else_=0).label("decided"))
+                 .join(Report, Report.id == _Answer.c.report_id)
+                 .where(*_latest_answers_core(ward_id, bounds[0], bounds[-1], *extra)))
+    elif target.working_days is None:
+        return tuple(TargetPoint(month=period.firsts[index], counted=None, met_percent=None) for index in months)
+    else:
+        clock = (ReportAgency.response_working_days if target.measure == "first_response"
+                 else ReportAgency.close_working_days)
+        # Unstopped clocks past this were not stopped within working_days (overdue by one more whole
+        # working day, flows/working_days.overdue_cutoff): a miss whatever happens next.
+        missed_by = overdue_cutoff(now, target.working_days + 1)
+        conditions = [*_counted(ward_id), ReportAgency.shared_at >= bounds[0], ReportAgency.shared_at < bounds[-1]]
+        if target.agency_id is not None:
+            conditions.append(ReportAgency.agency_id == target.agency_id)
+        inner = (select(_month_index(ReportAgency.shared_at, bounds).label("month"),
+                        case((clock <= target.working_days, 1), else_=0).label("met"),
+                        case((or_(clock.is_not(None), ReportAgency.shared_at < missed_by), 1), else_=0).label("decided"))
+                 .join(Report, Report.id == ReportAgency.report_id)
+                 .where(*conditions))
+    inner = inner.subquery()
+    rows = {month: (int(met or 0), int(decided or 0)) for month, met, decided in session.execute(
+        select(inner.c.month, func.sum(inner.c.met), func.sum(inner.c.decided)).group_by(inner.c.month))}
+    points = []
+    for position, index in enumerate(months):
+        met, decided = rows.get(position, (0, 0))
+        points.append(TargetPoint(month=period.firsts[index], counted=shown(decided), met_percent=share(met, decided)))
+    return tuple(points)
+
+
+def _night_safety(session: Session, *, period: _Period, ward_id: Optional[int], wards: dict[int, Ward],
+                  unsafe_places: tuple[int, Optional[int]]) -> tuple[NightSafetyRow, ...]:
+    """Unsafe-place reports per ward and time of day, and the part from residents who chose to say they
+    are a woman or girl, suppressed as parts of the page's unsafe-place count."""
+    responded = exists(select(ReportAgency.report_id).where(ReportAgency.report_id == Report.id,
+                                                            ReportAgency.responded_at.is_not(None)))
+    inner = (select(Report.ward_id, Report.time_of_day, Report.woman_or_girl,
+                    case((responded, 1), else_=0).label("responded"))
+             .where(*_counted(ward_id), Report.category == "unsafe_place",
+                    Report.created_at >= period.start, Report.created_at < period.end)
+             .subquery())
+    rows = session.execute(
+        select(inner.c.ward_id, inner.c.time_of_day, inner.c.woman_or_girl, inner.c.responded, func.count())
+        .group_by(inner.c.ward_id, inner.c.time_of_day, inner.c.woman_or_girl, inner.c.responded)).all()
+    row_wards = [ward_id] if ward_id is not None else list(wards)  # wards is in name order
+    unknown_times = "not_said"  # a time of day the resident did not give (never published)
+    values: dict[tuple, int] = {("unsafe_places",): unsafe_places[0]}
+    unpublished: set[tuple] = set() if unsafe_places[1] is not None else {("unsafe_places",)}
+    for row_ward in row_wards:
+        for time_of_day in (*TIMES_OF_DAY, unknown_times):
+            values[("all", row_ward, time_of_day)] = 0
+            values[("women", row_ward, time_of_day)] = 0
+        unpublished |= {("all", row_ward, unknown_times), ("women", row_ward, unknown_times)}
+    values[("all", None, unknown_times)] = 0  # reports with no ward, on the borough page
+    unpublished.add(("all", None, unknown_times))
+    totals: dict[Optional[int], int] = {}
+    answered: dict[Optional[int], int] = {}
+    for report_ward, time_of_day, woman_or_girl, was_answered, count in rows:
+        if report_ward not in row_wards:
+            report_ward, time_of_day = None, unknown_times
+        time_of_day = time_of_day if time_of_day in TIMES_OF_DAY else unknown_times
+        values[("all", report_ward, time_of_day)] += count
+        if woman_or_girl and report_ward is not None:
+            values[("women", report_ward, time_of_day)] += count
+        totals[report_ward] = totals.get(report_ward, 0) + count
+        answered[report_ward] = answered.get(report_ward, 0) + (count if was_answered else 0)
+    parts = [key for key in values if key[0] == "all"]
+    published = suppress(values, [(("unsafe_places",), parts)], unpublished)
+    return tuple(
+        NightSafetyRow(
+            ward_slug=wards[row_ward].slug, ward_name=wards[row_ward].name,
+            by_time_of_day={key: published[("all", row_ward, key)] for key in TIMES_OF_DAY},
+            women_and_girls_by_time_of_day={key: published[("women", row_ward, key)] for key in TIMES_OF_DAY},
+            responded_percent=share(answered.get(row_ward, 0), totals.get(row_ward, 0)),
+        )
+        for row_ward in row_wards)
+
+
+def _entries(session: Session, *, ward_id: Optional[int], borough: bool, agencies: dict[int, Agency],
+             wards: dict[int, Ward]) -> tuple[PublishedEntry, ...]:
+    """Published "You said, we did" entries, newest first: all of them on the borough page; the ward's own
+    and the borough-wide ones on a ward page."""
+    query = select(PublicEntry).where(PublicEntry.state == "published", PublicEntry.published_at.is_not(None))
+    if not borough:
+        query = query.where(or_(PublicEntry.ward_id == ward_id, PublicEntry.ward_id.is_(None)))
+    entries = session.execute(
+        query.order_by(PublicEntry.published_at.desc(), PublicEntry.id.desc()).limit(ENTRIES_SHOWN)).scalars()
+    return tuple(
+        PublishedEntry(
+            entry_id=entry.id,
+            ward_slug=wards[entry.ward_id].slug if entry.ward_id in wards else None,
+            category=entry.category,
+            agency_slug=agencies[entry.agency_id].slug if entry.agency_id in agencies else None,
+            you_said=entry.you_said, we_did=entry.we_did,
+            translations={code: dict(words) for code, words in (entry.translations or {}).items()},
+            machine_translated=tuple(entry.machine_translated or ()),
+            published_at=entry.published_at,
+        )
+        for entry in entries)
