@@ -23,6 +23,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     from web import chat, events as event_pages, health
     from web import staff as staff_pages
     from web import i18n as page_languages
+    from web import public_downloads
 
     settings = Settings.from_env()
     overrides = dict(config or {})
@@ -55,6 +56,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(chat.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(event_pages.blueprint)
+    app.register_blueprint(public_downloads.blueprint)
     staff_pages.install(app, settings)
     logging.getLogger("bot").setLevel(logging.INFO)
     return app
