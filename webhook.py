@@ -23,7 +23,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     from web import chat, events as event_pages, health
     from web import staff as staff_pages
     from web import i18n as page_languages
+    from web import open311 as open311_api
+    from web import public as public_pages
     from web import public_downloads
+    from web import digest as digest_pages
 
     settings = Settings.from_env()
     overrides = dict(config or {})
@@ -56,7 +59,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(chat.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(event_pages.blueprint)
+    app.register_blueprint(open311_api.blueprint)
+    app.register_blueprint(public_pages.blueprint)
     app.register_blueprint(public_downloads.blueprint)
+    app.register_blueprint(digest_pages.blueprint)
     staff_pages.install(app, settings)
     logging.getLogger("bot").setLevel(logging.INFO)
     return app

@@ -1,0 +1,366 @@
+"""The public "You said, we did" pages: GET /public (the borough) and /public/wards/<slug> (one ward).
+
+Anyone may open them, in any shipped language (?lang=, else Accept-Language). They show only what
+storage.public_figures gives them, already suppressed: a count or a figure worked out from fewer than 5
+reports arrives as None and is written as the words "fewer than 5" (`fewer_than_five`, the one place that
+says it). No resident's words are shown: the only free text is the "You said, we did" entries staff wrote
+and published. Approved public summaries of single reports are not shown here either (they belong to
+Open311, a report at a time; a ward page is about patterns, and a single report's words add nothing).
+
+Other public pages (the ward panel digest) extend templates/public/base.html: they call
+`begin_public_page()` before rendering and `public_page_headers(response)` on the way out.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date
+from typing import Optional
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+from flask import Blueprint, abort, current_app, g, make_response, render_template
+from markupsafe import Markup, escape
+
+from flows import i18n
+from flows.events import LONDON
+from flows.i18n import _N
+from flows.report import CATEGORIES
+from flows.status import STATUS_LABELS
+from storage import places
+from storage.database import new_session
+from storage.models import TIMES_OF_DAY
+from storage.public_figures import AgencyTimes, PublicFigures, PublishedEntry, TargetSeries, public_figures
+from web import charts
+
+blueprint = Blueprint("public", __name__)
+
+# Figures may be cached for at most a minute (design.md): fresh enough for anyone who just reported.
+CACHE_CONTROL = "public, max-age=60"
+
+TIME_OF_DAY_LABELS = {
+    # TRANSLATORS: on the public pages' night-safety table: when a place feels unsafe.
+    "morning": _N("Morning"),
+    # TRANSLATORS: on the public pages' night-safety table: when a place feels unsafe.
+    "afternoon": _N("Afternoon"),
+    # TRANSLATORS: on the public pages' night-safety table: when a place feels unsafe.
+    "evening": _N("Evening"),
+    # TRANSLATORS: on the public pages' night-safety table: when a place feels unsafe (after dark, late).
+    "night": _N("Night"),
+}
+
+SATISFACTION_LABELS = {
+    # TRANSLATORS: on the public pages, an answer residents gave to "Was this sorted?".
+    "yes": _N("Yes, it was sorted"),
+    # TRANSLATORS: on the public pages, an answer residents gave to "Was this sorted?".
+    "partly": _N("Partly sorted"),
+    # TRANSLATORS: on the public pages, an answer residents gave to "Was this sorted?".
+    "no": _N("No, it was not sorted"),
+}
+
+
+def _(msgid: str, **params) -> str:
+    """`msgid` in the page's language, filled in (named `_` so script/translations extracts it)."""
+    text = i18n.translations(_lang()).gettext(msgid)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, num: int, **params) -> str:
+    text = i18n.translations(_lang()).ngettext(singular, plural, num)
+    return text % {"num": num, **params}
+
+
+def _lang() -> str:
+    return g.get("lang", i18n.DEFAULT_LANGUAGE)
+
+
+def _locale() -> str:
+    # British English for dates ("1 March 2026"); other languages as Babel names them.
+    lang = _lang()
+    return "en_GB" if lang == "en" else lang.replace("-", "_")
+
+
+# --- the page's words and numbers ---------------------------------------------------------------------
+
+def fewer_than_five_text() -> str:
+    # TRANSLATORS: on the public pages, in place of any number under 5 (hidden so nobody can be identified).
+    return _("fewer than 5")
+
+
+def fewer_than_five() -> Markup:
+    """What every table cell shows for a suppressed figure."""
+    return Markup('<span class="fewer">%s</span>') % fewer_than_five_text()
+
+
+def _digits(text: str) -> str:
+    """Babel's digits in the page's own (Babel writes Latin digits for Bengali; the chat, the status
+    check and the posters write ১২৩, so the pages do too, in the tables and the charts alike)."""
+    return i18n.localise_digits(text, _lang())
+
+
+def number_text(value: float) -> str:
+    return _digits(format_decimal(value, format="#,##0.#", locale=_locale()))
+
+
+def percent_text(value: float) -> str:
+    return _digits(format_percent(value / 100, format="#,##0%", locale=_locale()))
+
+
+def count(value: Optional[int]) -> Markup:
+    return fewer_than_five() if value is None else escape(number_text(value))
+
+
+def days(value: Optional[float]) -> Markup:
+    return fewer_than_five() if value is None else escape(number_text(value))
+
+
+def percent(value: Optional[float]) -> Markup:
+    return fewer_than_five() if value is None else escape(percent_text(value))
+
+
+def _plain(value: Optional[float], as_text=number_text) -> str:
+    """A figure as chart text: the number, or "fewer than 5"."""
+    return fewer_than_five_text() if value is None else as_text(value)
+
+
+def category_label(key: str) -> str:
+    """The category as residents chose it in the chat (the flow's careful words: "Drug dealing or drug
+    use nearby", never a word for people)."""
+    label = CATEGORIES.get(f"cat:{key}")
+    return _(label) if label else key
+
+
+def status_label(key: str) -> str:
+    label = STATUS_LABELS.get(key)
+    return _(label) if label else key
+
+
+def agency_name(names: dict) -> str:
+    return names.get(_lang()) or names.get("en") or ""
+
+
+def month_short(month: date) -> str:
+    return _digits(format_date(month, "LLL yy", locale=_locale()))
+
+
+def month_long(month: date) -> str:
+    return _digits(format_date(month, "LLLL y", locale=_locale()))
+
+
+def long_date(day: date) -> str:
+    return _digits(format_date(day, "long", locale=_locale()))
+
+
+def target_words(target: TargetSeries) -> str:
+    """What was agreed, as one sentence in the page's language."""
+    if target.measure == "sorted":
+        if target.share_percent is not None:
+            # TRANSLATORS: on the public pages, an agreed success measure. %(share)s is a percentage, e.g. "80%".
+            return _("At least %(share)s of residents who answer say their report was sorted (yes or partly)",
+                     share=percent_text(target.share_percent))
+        # TRANSLATORS: on the public pages, an agreed success measure.
+        return _("Residents who answer say their report was sorted (yes or partly)")
+    working_days = target.working_days or 0
+    if target.measure == "close":
+        if target.share_percent is not None:
+            # TRANSLATORS: on the public pages, an agreed target. %(share)s is a percentage ("90%"); %(days)s a number of working days.
+            return ngettext("%(share)s of reports closed within %(days)s working day",
+                            "%(share)s of reports closed within %(days)s working days", working_days,
+                            share=percent_text(target.share_percent), days=number_text(working_days))
+        # TRANSLATORS: on the public pages, an agreed target. %(days)s is a number of working days.
+        return ngettext("Reports closed within %(days)s working day", "Reports closed within %(days)s working days",
+                        working_days, days=number_text(working_days))
+    if target.share_percent is not None:
+        # TRANSLATORS: on the public pages, an agreed target. %(share)s is a percentage ("90%"); %(days)s a number of working days.
+        return ngettext("%(share)s of reports answered within %(days)s working day",
+                        "%(share)s of reports answered within %(days)s working days", working_days,
+                        share=percent_text(target.share_percent), days=number_text(working_days))
+    # TRANSLATORS: on the public pages, an agreed target: the first response to a report. %(days)s is a number of working days.
+    return ngettext("Reports answered within %(days)s working day", "Reports answered within %(days)s working days",
+                    working_days, days=number_text(working_days))
+
+
+def entry_words(entry: PublishedEntry) -> dict:
+    """An entry in the page's language when it has one (marked when a machine wrote it), else in English,
+    marked lang="en" so a screen reader reads it as English."""
+    lang = _lang()
+    translated = entry.translations.get(lang) if lang != i18n.DEFAULT_LANGUAGE else None
+    if translated and translated.get("you_said") and translated.get("we_did"):
+        return {"you_said": translated["you_said"], "we_did": translated["we_did"], "lang": lang,
+                "machine_translated": lang in entry.machine_translated, "in_english": False}
+    return {"you_said": entry.you_said, "we_did": entry.we_did, "lang": i18n.DEFAULT_LANGUAGE,
+            "machine_translated": False, "in_english": lang != i18n.DEFAULT_LANGUAGE}
+
+
+# --- the charts ---------------------------------------------------------------------------------------
+
+def _rtl() -> bool:
+    return i18n.BY_CODE[_lang()].rtl
+
+
+def months_chart(figures: PublicFigures) -> Markup:
+    first, last = figures.months[0].month, figures.months[-1].month
+    return charts.line_chart(
+        chart_id="chart-months",
+        # TRANSLATORS: the title of a chart on the public pages.
+        title=_("Reports each month"),
+        # TRANSLATORS: the text alternative of a chart on the public pages; the months are e.g. "April 2025" and "March 2026".
+        description=_("A line showing how many reports were made each month from %(first)s to %(last)s. "
+                      "The table after the chart gives every month's number.",
+                      first=month_long(first), last=month_long(last)),
+        points=[charts.Point(month_short(month.month), month.total) for month in figures.months],
+        number=number_text, suppressed_label=fewer_than_five_text(), rtl=_rtl())
+
+
+def categories_chart(figures: PublicFigures) -> Markup:
+    return charts.bar_chart(
+        chart_id="chart-categories",
+        # TRANSLATORS: the title of a chart on the public pages.
+        title=_("Reports by what they were about"),
+        # TRANSLATORS: the text alternative of a chart on the public pages.
+        description=_("Bars showing how many reports there were of each kind. The table after the chart gives "
+                      "the same numbers."),
+        groups=[charts.BarGroup(category_label(key), (charts.Bar("", value, _plain(value)),))
+                for key, value in figures.by_category.items()],
+        suppressed_label=fewer_than_five_text(), rtl=_rtl())
+
+
+def agencies_chart(agencies: tuple[AgencyTimes, ...]) -> Markup:
+    groups = []
+    for agency in agencies:
+        target = float(agency.target_working_days)
+        groups.append(charts.BarGroup(agency_name(agency.agency_names), (
+            # TRANSLATORS: a bar's label in a chart on the public pages (working days).
+            charts.Bar(_("Typical (median) days to first response"), agency.first_response_median,
+                       _plain(agency.first_response_median), target=target),
+            # TRANSLATORS: a bar's label: 9 in 10 reports had a first response within this many working days.
+            charts.Bar(_("9 in 10 had a first response within (days)"), agency.first_response_p90,
+                       _plain(agency.first_response_p90), target=target),
+            # TRANSLATORS: a bar's label in a chart on the public pages (working days).
+            charts.Bar(_("Typical (median) days to close"), agency.close_median, _plain(agency.close_median)),
+            # TRANSLATORS: a bar's label: 9 in 10 closed reports were closed within this many working days.
+            charts.Bar(_("9 in 10 were closed within (days)"), agency.close_p90, _plain(agency.close_p90)),
+        )))
+    return charts.bar_chart(
+        chart_id="chart-agencies",
+        # TRANSLATORS: the title of a chart on the public pages.
+        title=_("How quickly each organisation responded, in working days"),
+        # TRANSLATORS: the text alternative of a chart on the public pages.
+        description=_("Bars for each organisation: the typical and the slowest-but-one-in-ten number of working "
+                      "days to a first response and to closing a report, with a dashed line at the agreed "
+                      "target for a first response. The table after the chart gives the same numbers."),
+        groups=groups, suppressed_label=fewer_than_five_text(),
+        # TRANSLATORS: the legend of the dashed line in a chart on the public pages.
+        target_label=_("Agreed target for a first response"), rtl=_rtl())
+
+
+def target_chart(target: TargetSeries, index: int) -> Markup:
+    return charts.line_chart(
+        chart_id=f"chart-target-{index}",
+        title=target_words(target),
+        # TRANSLATORS: the text alternative of a chart on the public pages.
+        description=_("A line showing, month by month, the share of reports that met this target. The table "
+                      "after the chart gives every month's figure."),
+        points=[charts.Point(month_short(point.month), point.met_percent) for point in target.points],
+        number=percent_text, suppressed_label=fewer_than_five_text(), y_max=100.0,
+        target=float(target.share_percent) if target.share_percent is not None else None,
+        # TRANSLATORS: the legend of the dashed line in a chart on the public pages: the share agreed as the target.
+        target_label=_("Agreed share"), rtl=_rtl())
+
+
+# --- the pages ----------------------------------------------------------------------------------------
+
+def begin_public_page() -> None:
+    """A fresh nonce for this response's one inline <style> (the base template reads g.csp_nonce)."""
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def public_page_headers(response):
+    """No scripts, only our own nonce'd style, nothing fetched from elsewhere; cacheable for a minute."""
+    nonce = g.get("csp_nonce", "")
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@blueprint.before_request
+def _start() -> None:
+    begin_public_page()
+
+
+@blueprint.after_request
+def _finish(response):
+    return public_page_headers(response)
+
+
+@blueprint.context_processor
+def _helpers() -> dict:
+    return {"count": count, "days": days, "percent": percent, "fewer_than_five": fewer_than_five,
+            "category_label": category_label, "status_label": status_label, "agency_name": agency_name,
+            "month_long": month_long, "long_date": long_date, "target_words": target_words,
+            "entry_words": entry_words, "time_of_day_labels": TIME_OF_DAY_LABELS, "times_of_day": TIMES_OF_DAY,
+            "satisfaction_labels": SATISFACTION_LABELS}
+
+
+@blueprint.errorhandler(404)
+def _not_found(_error):
+    # TRANSLATORS: title of the public page for an address that leads nowhere (e.g. a ward name mistyped).
+    return make_response(render_template("public/not_found.html", title=_("Page not found")), 404)
+
+
+def _ward_links(session) -> list[tuple[str, str]]:
+    return [(ward.slug, ward.name) for ward in places.list_wards(session)]
+
+
+def _render(ward_slug: Optional[str]):
+    with new_session(current_app.extensions["safer_homes.engine"]) as session:
+        wards = _ward_links(session)
+        if ward_slug is not None and ward_slug not in {slug for slug, _name in wards}:
+            abort(404)
+        now = current_app.extensions["safer_homes.clock"]()
+        figures = public_figures(session, ward_slug=ward_slug, now=now)
+    lang_suffix = "" if _lang() == i18n.DEFAULT_LANGUAGE else f"?lang={_lang()}"
+    download_base = "/public" if ward_slug is None else f"/public/wards/{ward_slug}"
+    downloads = [
+        # TRANSLATORS: a link on the public pages to download this page's figures as a spreadsheet file (CSV).
+        (_("These figures as CSV (for spreadsheets)"), f"{download_base}.csv"),
+        # TRANSLATORS: a link on the public pages to download this page's figures as JSON (for programmers).
+        (_("These figures as JSON"), f"{download_base}.json"),
+    ]
+    # TRANSLATORS: the heading of the public page for the whole borough (all 20 wards).
+    title = figures.ward_name or _("Tower Hamlets, all wards")
+    page = render_template(
+        "public/figures.html", title=title, figures=figures, wards=wards, lang_suffix=lang_suffix,
+        downloads=downloads, counted_at=_digits(format_datetime(figures.counted_at.astimezone(LONDON),
+                                                                "d MMMM y, HH:mm", locale=_locale())),
+        period_start=long_date(figures.period_start), period_end=long_date(figures.period_end),
+        months_chart=months_chart(figures) if figures.months else None,
+        categories_chart=categories_chart(figures) if figures.by_category else None,
+        agencies_chart=agencies_chart(figures.agencies) if figures.agencies else None,
+        target_charts=[target_chart(target, index) for index, target in enumerate(figures.targets)],
+    )
+    return make_response(page)
+
+
+@blueprint.get("/public")
+def borough():
+    """The whole borough: every ward's reports together, and the night-safety view ward by ward."""
+    return _render(None)
+
+
+# A slug is lowercase ASCII words joined by "-" (design.md); anything else cannot be a ward.
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@blueprint.get("/public/wards/<slug>")
+def ward(slug: str):
+    """One ward's figures; an unknown ward is the public 404 page, in the page's language."""
+    if not _SLUG.fullmatch(slug):
+        abort(404)
+    return _render(slug)
