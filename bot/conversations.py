@@ -209,6 +209,8 @@ def _save_report(session: Session, intent: SubmitReport, *, channel: str, contac
         sender_contact_id=None if anonymous else contact_id,
         reporter_name_sealed=sealer.seal(intent.reporter_name) if intent.reporter_name else None,
         media=intent.media,
+        time_of_day=intent.time_of_day,
+        woman_or_girl=intent.woman_or_girl,
     )
     if not anonymous:
         # A log line has an exact time; for an anonymous report that alone could pair it with a

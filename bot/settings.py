@@ -133,6 +133,9 @@ class Settings:
     translator: str = "none"
     libretranslate_url: str = ""
     libretranslate_api_key: str = ""
+    # TrueType fonts for the ward panel digest's PDF (web/digest.py): Debian's fonts-noto-core puts NotoSans
+    # and NotoSansBengali here; a production box needs that package (docs/deploy.md).
+    pdf_font_dir: str = "/usr/share/fonts/truetype/noto"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -167,6 +170,7 @@ class Settings:
             translator=translator,
             libretranslate_url=libretranslate_url,
             libretranslate_api_key=libretranslate_api_key,
+            pdf_font_dir=environ.get("PDF_FONT_DIR") or cls.pdf_font_dir,
         )
 
     def with_overrides(self, **overrides) -> "Settings":

@@ -223,6 +223,10 @@ class SubmitReport:
     when_text: Optional[str] = None
     reporter_name: Optional[str] = None
     media: tuple[tuple[str, str], ...] = ()  # (media id, kind) of each photo or voice note
+    # Unsafe places only (None otherwise): when it feels unsafe, one of "morning" | "afternoon" | "evening" |
+    # "night"; and True only when the resident chose to say they are a woman or girl (never False: no "no").
+    time_of_day: Optional[str] = None
+    woman_or_girl: Optional[bool] = None
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ from typing import Optional, Sequence
 from sqlalchemy import select
 from sqlmodel import Session
 
-from storage.models import Agency, Report, ReportAgency, ReportLink, ReportMedia, ReportUpdate, Ward
+from storage.models import TIMES_OF_DAY, Agency, Report, ReportAgency, ReportLink, ReportMedia, ReportUpdate, Ward
 from storage.report_clock import set_status
 
 PRIVACY_LEVELS = ("anonymous", "private", "named")
 STATUSES = ("received", "in_progress", "action_taken", "referred", "closed")
+# The one category whose reports carry the night-safety answers (flows/report.py asks them).
+UNSAFE_PLACE = "unsafe_place"
 
 
 class UnknownChoice(ValueError):
@@ -40,10 +42,22 @@ def create_report(
     sender_contact_id: Optional[int] = None,
     reporter_name_sealed: Optional[str] = None,
     media: Sequence[tuple[str, str]] = (),
+    time_of_day: Optional[str] = None,
+    woman_or_girl: Optional[bool] = None,
 ) -> Report:
-    """Save a report with its first update and its sharing; link the sender unless it is anonymous."""
+    """Save a report with its first update and its sharing; link the sender unless it is anonymous.
+
+    `time_of_day` (one of TIMES_OF_DAY) and `woman_or_girl` belong to unsafe-place reports only; the latter
+    is True when the resident chose to say so and None otherwise, never False (nobody is recorded as "not").
+    """
     if privacy not in PRIVACY_LEVELS:
         raise ValueError(f"unknown privacy level {privacy!r}")
+    if time_of_day is not None and time_of_day not in TIMES_OF_DAY:
+        raise ValueError(f"unknown time of day {time_of_day!r}")
+    if woman_or_girl not in (True, None):
+        raise ValueError("woman_or_girl is True (the resident said so) or None, never False")
+    if (time_of_day is not None or woman_or_girl is not None) and category != UNSAFE_PLACE:
+        raise ValueError("time of day and woman or girl are asked about unsafe places only")
     if privacy == "anonymous" and (sender_contact_id is not None or reporter_name_sealed is not None):
         raise ValueError("an anonymous report keeps no link to its sender")
     if privacy != "anonymous" and sender_contact_id is None:
@@ -76,6 +90,8 @@ def create_report(
         channel=channel,
         privacy=privacy,
         danger_now=danger_now,
+        time_of_day=time_of_day,
+        woman_or_girl=woman_or_girl,
         status="received",
         created_at=received_at,
         updated_at=received_at,

@@ -1,0 +1,391 @@
+"""The ward panel digest anyone may open (rec 12, 13): GET /public/wards/<slug>/meetings/<id>, a printable
+page, and the same at .pdf, in the page's language (?lang=).
+
+The words are built once (`digest_words`: sections of headings, lines and tables, already translated and
+with counts under 5 said as "fewer than 5") and then laid out twice, as HTML by the template and as PDF by
+fpdf2, so the paper copy says exactly what the page says. Figures come from storage/digest.py, which
+holds no resident free text, names or references.
+
+The PDF embeds TrueType fonts from PDF_FONT_DIR (Debian's fonts-noto-core: NotoSans and NotoSansBengali)
+and shapes text with HarfBuzz (fpdf2's set_text_shaping, through uharfbuzz), which Bengali's conjuncts and
+vowel signs need.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlencode
+
+from babel.numbers import format_decimal
+from flask import Blueprint, abort, current_app, g, make_response, render_template, request
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from flows import i18n
+from flows.events import KINDS, london_datetime
+from flows.i18n import _N
+from flows.report import CATEGORIES as CATEGORY_CHOICES
+from storage import digest as digest_store
+from storage.database import new_session
+from web.public import begin_public_page, public_page_headers
+
+blueprint = Blueprint("digest", __name__)
+
+# TRANSLATORS: on the public pages and the ward panel digest, in place of a count under 5 (hidden so that nobody can be identified).
+FEWER_THAN_5 = _N("fewer than 5")
+# TRANSLATORS: a link on the ward panel digest to the same digest as a PDF file, to print or share.
+PDF_LINK = _N("This digest as a PDF")
+# The fonts the PDF embeds, first found first used: Latin (and Somali) first, other scripts as fallbacks.
+PDF_FONTS = (
+    ("notosans", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
+    ("notosansbengali", "NotoSansBengali-Regular.ttf", "NotoSansBengali-Bold.ttf"),
+    ("notosansarabic", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
+)
+
+
+class FontsMissing(RuntimeError):
+    """PDF_FONT_DIR holds no NotoSans: the PDF cannot be made (the page still can)."""
+
+
+# --- the words, once for both layouts ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    number: bool = False  # right-aligned figures
+    fewer: bool = False  # a suppressed count, said in words
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    header: tuple[Cell, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    anchor: str
+    lines: tuple[str, ...] = ()
+    table: Optional[Table] = None
+    # "You said, we did" entries: (you said, we did, machine-translation note or "").
+    entries: tuple[tuple[str, str, str], ...] = ()
+    after: tuple[str, ...] = ()  # lines after the table
+
+
+@dataclass(frozen=True)
+class DigestWords:
+    lang: str
+    title: str
+    kind: str
+    cancelled: Optional[str]
+    facts: tuple[tuple[str, str], ...]  # (label, value): ward, when, where, the period
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+    footnote: str = ""
+
+
+class _Words:
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.catalogue = i18n.translations(lang)
+
+    def _(self, msgid: str, /, **params) -> str:
+        text = self.catalogue.gettext(msgid)
+        return text % params if params else text
+
+    def ngettext(self, singular: str, plural: str, num: int, /, **params) -> str:
+        text = self.catalogue.ngettext(singular, plural, num)
+        return text % {"num": self.number(num), **params}
+
+    def number(self, value: int) -> str:
+        # As the public pages write numbers (web/public.py): grouped the locale's way, in its own digits.
+        locale = "en_GB" if self.lang == "en" else self.lang.replace("-", "_")
+        return i18n.localise_digits(format_decimal(value, format="#,##0", locale=locale), self.lang)
+
+    def count(self, value: Optional[int]) -> Cell:
+        if value is None:
+            return Cell(self._(FEWER_THAN_5), number=True, fewer=True)
+        return Cell(self.number(value), number=True)
+
+    def count_text(self, value: Optional[int]) -> str:
+        return self.count(value).text
+
+    def day(self, moment: datetime) -> str:
+        return london_datetime(self.lang, moment, "EEEE d MMMM y")
+
+    def day_and_time(self, moment: datetime) -> str:
+        return london_datetime(self.lang, moment, "EEEE d MMMM y, HH:mm")
+
+    def category(self, key: str) -> str:
+        label = CATEGORY_CHOICES.get(f"cat:{key}")
+        return self._(label) if label else key
+
+
+def digest_words(found: digest_store.WardDigest, lang: str) -> DigestWords:
+    """Everything the page and the PDF say, in `lang`."""
+    words = _Words(lang)
+    meeting = found.meeting
+    kind = words._(KINDS.get(meeting.kind, KINDS["community_forum"]))
+    venue = ", ".join(part for part in (meeting.venue_name, meeting.venue_address) if part)
+    when = words.day_and_time(meeting.starts_at)
+    if meeting.ends_at:
+        when += "–" + london_datetime(lang, meeting.ends_at, "HH:mm")
+    if found.previous_meeting is not None:
+        # TRANSLATORS: on the ward panel digest: the period its figures cover. %(previous)s is the title of the last meeting of the same kind in the ward; %(start)s and %(end)s are days, e.g. "Tuesday 3 March 2026".
+        period = words._("Since the last meeting (%(previous)s): from %(start)s to %(end)s",
+                         previous=found.previous_meeting.title_in(lang), start=words.day(found.period_start),
+                         end=words.day(found.period_end))
+    else:
+        # TRANSLATORS: on the ward panel digest when the ward had no earlier meeting of this kind: the figures cover the three months before. %(start)s and %(end)s are days.
+        period = words._("No earlier meeting of this kind: the three months from %(start)s to %(end)s",
+                         start=words.day(found.period_start), end=words.day(found.period_end))
+    facts = (
+        # TRANSLATORS: a label on the ward panel digest: the ward the meeting is for.
+        (words._("Ward"), meeting.ward_name),
+        # TRANSLATORS: a label on the ward panel digest: the day and London time of the meeting.
+        (words._("When"), when),
+        # TRANSLATORS: a label on the ward panel digest: where the meeting is held.
+        (words._("Where"), venue or words._("Place to be confirmed")),
+        # TRANSLATORS: a label on the ward panel digest: the weeks its figures cover.
+        (words._("Figures for"), period),
+    )
+    cancelled = None
+    if meeting.cancelled:
+        # TRANSLATORS: across the top of the ward panel digest of a meeting that was cancelled; the figures are still shown.
+        cancelled = words._("This meeting was cancelled. The figures below are still shown for the ward.")
+    return DigestWords(
+        lang=lang, title=meeting.title_in(lang), kind=kind, cancelled=cancelled, facts=facts,
+        sections=(_agenda(words, found), _trends(words, found), _actions(words, found), _outstanding(words, found)),
+        # TRANSLATORS: at the foot of the ward panel digest, explaining the figures.
+        footnote=words._("Counts under 5 are shown as “fewer than 5” so that nobody can be identified. Reports "
+                         "staff marked as spam or as duplicates are not counted. Counted on %(when)s.",
+                         when=words.day_and_time(found.counted_at)),
+    )
+
+
+def _agenda(words: _Words, found: digest_store.WardDigest) -> Section:
+    # TRANSLATORS: a heading on the ward panel digest: what residents asked the meeting to discuss ("have your say").
+    heading = words._("What residents asked this meeting to discuss")
+    if not found.agenda:
+        # TRANSLATORS: on the ward panel digest when no resident's agenda item has been approved yet.
+        return Section(heading=heading, anchor="agenda", lines=(words._("No items have been approved yet."),))
+    rows = tuple(
+        (Cell(words.category(item.topic)), Cell(item.text), Cell(words.number(item.backers), number=True))
+        for item in found.agenda
+    )
+    return Section(
+        heading=heading, anchor="agenda",
+        # TRANSLATORS: on the ward panel digest, above residents' agenda items.
+        lines=(words._("Residents sent these through Safer Homes. An organiser approved each one and may have "
+                       "reworded it to leave out names and addresses."),),
+        # TRANSLATORS: the caption and column headings of the agenda items table on the ward panel digest. "Backers" are other residents who said "me too".
+        table=Table(caption=words._("Agenda items, most backed first"),
+                    header=(Cell(words._("Topic")), Cell(words._("Item")), Cell(words._("Backers"), number=True)),
+                    rows=rows),
+    )
+
+
+def _trends(words: _Words, found: digest_store.WardDigest) -> Section:
+    days = max(0, (found.period_end - found.period_start).days)
+    rows = tuple(
+        (Cell(words.category(trend.category)), words.count(trend.this_period), words.count(trend.previous_period))
+        for trend in found.trends
+    )
+    # TRANSLATORS: the total row of a table on the ward panel digest.
+    total = (Cell(words._("All reports")), words.count(found.reports_this_period), words.count(found.reports_previous_period))
+    return Section(
+        # TRANSLATORS: a heading on the ward panel digest: reports made in the ward since the last meeting.
+        heading=words._("Reports since the last meeting"), anchor="trends",
+        # TRANSLATORS: on the ward panel digest, above the table of reports by category; %(num)s is the number of days in the period.
+        lines=(words.ngettext("Reports made in the ward in this period, and in the %(num)s day before it, by what they were about.",
+                              "Reports made in the ward in this period, and in the %(num)s days before it, by what they were about.",
+                              days),),
+        # TRANSLATORS: the caption and column headings of the reports table on the ward panel digest.
+        table=Table(caption=words._("Reports by category"),
+                    header=(Cell(words._("Category")), Cell(words._("This period"), number=True),
+                            Cell(words._("The period before"), number=True)),
+                    rows=rows + (total,)),
+    )
+
+
+def _actions(words: _Words, found: digest_store.WardDigest) -> Section:
+    lines = (
+        # TRANSLATORS: on the ward panel digest; %(count)s is a number or the words "fewer than 5".
+        words._("Reports where an agency took action: %(count)s", count=words.count_text(found.action_taken)),
+        # TRANSLATORS: on the ward panel digest; %(count)s is a number or the words "fewer than 5".
+        words._("Reports closed: %(count)s", count=words.count_text(found.closed)),
+    )
+    entries = []
+    for entry in found.entries:
+        translated = entry.translations.get(words.lang) or {}
+        you_said = translated.get("you_said") or entry.you_said
+        we_did = translated.get("we_did") or entry.we_did
+        machine = ""
+        if translated and words.lang in entry.machine_translated:
+            # TRANSLATORS: under a "You said, we did" entry on the ward panel digest that a machine translated.
+            machine = words._("(machine translated)")
+        entries.append((you_said, we_did, machine))
+    after = ()
+    if not entries:
+        # TRANSLATORS: on the ward panel digest when staff published no "You said, we did" entry for the ward in the period.
+        after = (words._("No “You said, we did” entries were published for the ward in this period."),)
+    return Section(
+        # TRANSLATORS: a heading on the ward panel digest: what the council, housing providers and police did in the period.
+        heading=words._("Action taken"), anchor="actions", lines=lines, entries=tuple(entries), after=after,
+    )
+
+
+def _outstanding(words: _Words, found: digest_store.WardDigest) -> Section:
+    rows = tuple(
+        (Cell(words.category(row.category)), words.count(row.open), words.count(row.past_target))
+        for row in found.outstanding
+    )
+    total = (Cell(words._("All reports")), words.count(found.outstanding_total), words.count(found.outstanding_past_target))
+    return Section(
+        # TRANSLATORS: a heading on the ward panel digest: reports in the ward still open.
+        heading=words._("Still outstanding"), anchor="outstanding",
+        # TRANSLATORS: on the ward panel digest, above the table of open reports; %(when)s is a day and time.
+        lines=(words._("Reports in the ward still open on %(when)s, and how many of them are waiting longer than "
+                       "the response time the agency agreed with residents.", when=words.day_and_time(found.counted_at)),),
+        # TRANSLATORS: the caption and column headings of the open reports table on the ward panel digest.
+        table=Table(caption=words._("Open reports by category"),
+                    header=(Cell(words._("Category")), Cell(words._("Open"), number=True),
+                            Cell(words._("Past the response target"), number=True)),
+                    rows=rows + (total,)),
+    )
+
+
+# --- the routes -----------------------------------------------------------------------------------------
+
+def _digest_or_404(slug: str, event_id: int) -> digest_store.WardDigest:
+    """The digest, or 404 for an unknown ward or a meeting that is not in it. A cancelled meeting still
+    has its digest (saying it was cancelled): a link already sent keeps working."""
+    now = current_app.extensions["safer_homes.clock"]()
+    with new_session(current_app.extensions["safer_homes.engine"]) as session:
+        try:
+            found = digest_store.ward_digest(session, event_id=event_id, now=now)
+        except LookupError:
+            abort(404)
+    if found.meeting.ward_slug != slug:
+        abort(404)
+    return found
+
+
+def _this_page_in(code: str) -> str:
+    query = {**request.args.to_dict(), "lang": code}
+    return f"{request.path}?{urlencode(query)}"
+
+
+@blueprint.get("/public/wards/<slug>/meetings/<int:event_id>")
+def meeting_digest(slug: str, event_id: int):
+    found = _digest_or_404(slug, event_id)
+    lang = g.get("lang", i18n.DEFAULT_LANGUAGE)
+    words = digest_words(found, lang)
+    begin_public_page()
+    pdf_href = f"{request.path}.pdf?{urlencode({'lang': lang})}"
+    downloads = [(_Words(lang)._(PDF_LINK), pdf_href)]
+    page = render_template("public/digest.html", words=words, csp_nonce=g.csp_nonce, this_page_in=_this_page_in,
+                           downloads=downloads)
+    return public_page_headers(make_response(page))
+
+
+@blueprint.get("/public/wards/<slug>/meetings/<int:event_id>.pdf")
+def meeting_digest_pdf(slug: str, event_id: int):
+    found = _digest_or_404(slug, event_id)
+    lang = g.get("lang", i18n.DEFAULT_LANGUAGE)
+    font_dir = current_app.extensions["safer_homes.settings"].pdf_font_dir
+    try:
+        content = digest_pdf(digest_words(found, lang), font_dir=font_dir)
+    except FontsMissing:
+        current_app.logger.error("ward digest PDF: no NotoSans fonts in PDF_FONT_DIR=%s (install fonts-noto-core)",
+                                 font_dir)
+        abort(503)
+    response = make_response(bytes(content))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{slug}-meeting-{event_id}-{lang}.pdf"'
+    return public_page_headers(response)
+
+
+# --- the PDF --------------------------------------------------------------------------------------------
+
+def _pdf_with_fonts(font_dir: str, rtl: bool) -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.set_margins(15, 15, 15)
+    pdf.set_auto_page_break(True, margin=15)
+    folder = Path(font_dir)
+    families = []
+    for family, regular, bold in PDF_FONTS:
+        if (folder / regular).is_file():
+            pdf.add_font(family, "", folder / regular)
+            pdf.add_font(family, "B", folder / (bold if (folder / bold).is_file() else regular))
+            families.append(family)
+    if "notosans" not in families:
+        raise FontsMissing(font_dir)
+    # A glyph NotoSans lacks (Bengali, Arabic) comes from the next font that has it.
+    pdf.set_fallback_fonts(families[1:], exact_match=False)
+    # HarfBuzz shaping: Bengali conjuncts and vowel signs, Arabic joining, right-to-left order.
+    pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if rtl else "ltr")
+    return pdf
+
+
+def digest_pdf(words: DigestWords, *, font_dir: str) -> bytearray:
+    """The digest as an A4 PDF with the same words as the page."""
+    rtl = i18n.BY_CODE[words.lang].rtl if words.lang in i18n.BY_CODE else False
+    pdf = _pdf_with_fonts(font_dir, rtl)
+    pdf.set_lang(words.lang)
+    pdf.set_title(words.title)
+    pdf.add_page()
+    width = pdf.epw
+
+    def text(line: str, *, size: float = 11, bold: bool = False, gap: float = 1.5):
+        pdf.set_font("notosans", "B" if bold else "", size)
+        pdf.multi_cell(width, size * 0.5, line, align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    text(words.kind, size=12, bold=True, gap=0.5)
+    text(words.title, size=20, bold=True, gap=3)
+    if words.cancelled:
+        pdf.set_text_color(176, 0, 32)
+        text(words.cancelled, size=13, bold=True, gap=3)
+        pdf.set_text_color(0, 0, 0)
+    for label, value in words.facts:
+        text(f"{label}: {value}", gap=0.8)
+    pdf.ln(2)
+    for section in words.sections:
+        text(section.heading, size=14, bold=True, gap=1.5)
+        for line in section.lines:
+            text(line)
+        if section.table is not None:
+            _pdf_table(pdf, section.table, rtl)
+        for you_said, we_did, machine in section.entries:
+            text(you_said, bold=True, gap=0.5)
+            text(we_did, gap=0.5 if machine else 2)
+            if machine:
+                text(machine, size=9, gap=2)
+        for line in section.after:
+            text(line)
+        pdf.ln(2)
+    text(words.footnote, size=9)
+    return pdf.output()
+
+
+def _pdf_table(pdf: FPDF, table: Table, rtl: bool) -> None:
+    pdf.set_font("notosans", "B", 10)
+    pdf.multi_cell(pdf.epw, 5, table.caption, align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("notosans", "", 10)
+    columns = len(table.header)
+    # The first (or the item's) column takes what the figures leave.
+    widths = (2, 5, 1.2) if columns == 3 and table.header[1].text and not table.header[1].number else (3, 1.5, 1.5)
+    if rtl:
+        widths = tuple(reversed(widths))
+    align_of = {False: "RIGHT" if rtl else "LEFT", True: "LEFT" if rtl else "RIGHT"}
+    with pdf.table(col_widths=widths, first_row_as_headings=True, line_height=5.5,
+                   headings_style=FontFace(emphasis="BOLD"), text_align="LEFT") as drawn:
+        for cells in (table.header, *table.rows):
+            row = drawn.row()
+            for cell in (reversed(cells) if rtl else cells):
+                row.cell(cell.text, align=align_of[cell.number])
+    pdf.ln(3)
