@@ -25,8 +25,8 @@ from bot.channels.base import Channel
 from bot import notify
 from bot.event_info import calendar_url, event_info_for_resident
 from bot.settings import Settings
-from flows.types import AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback
-from storage import agenda, contacts, events, feedback, outbox, places, reports, spaces
+from flows.types import AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback, SaveSortedAnswer
+from storage import agenda, contacts, events, feedback, outbox, places, reports, sorted_checks, spaces
 from storage.crypto import Sealer, keyed_hash
 from storage.database import new_session
 from storage.references import new_reference
@@ -182,6 +182,8 @@ def converse(
                 contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
             elif isinstance(intent, (SaveFeedback, SaveAgendaItem, BackAgendaItem)):
                 _save_what_they_said(session, intent, contact_id=contact.id, now=now)
+            elif isinstance(intent, SaveSortedAnswer):
+                _save_sorted_answer(session, intent, now=now)
         contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=touched_at)
         session.commit()
     return Answered(replies=step.replies, outbox_ids=outbox_ids)
@@ -286,6 +288,18 @@ def _save_what_they_said(session: Session, intent, *, contact_id: int, now: date
                          text=intent.text, language=intent.language, contact_id=contact_id, now=now)
     else:
         agenda.back_item(session, item_id=intent.item_id, contact_id=contact_id, now=now)
+
+
+def _save_sorted_answer(session: Session, intent: SaveSortedAnswer, *, now: datetime) -> None:
+    """"Was this sorted?" answered: kept, and a "no" reopens the report (storage/sorted_checks.py)."""
+    closed_at = datetime.fromisoformat(intent.closed_at) if intent.closed_at else None
+    try:
+        sorted_checks.record_answer(session, reference=intent.reference, answer=intent.answer, comment=intent.comment,
+                                    language=intent.language, now=now, via=intent.via, closed_at=closed_at)
+    except sorted_checks.AnswerRefused as refused:
+        # The flow checks what storage checks, so only a report gone since (retention) lands here. No
+        # reference in the line: for an anonymous report its time would pair it with this conversation.
+        log.warning("a \"was this sorted?\" answer was not kept: %s", refused.code)
 
 
 def _agenda_items(session: Session, event_id: int, *, contact_id: int) -> tuple[AgendaItemInfo, ...]:

@@ -53,6 +53,22 @@ def parse_reminder_offsets(value: str) -> tuple[ReminderOffset, ...]:
     return tuple(sorted(offsets, key=lambda offset: -offset.minutes))
 
 
+DEFAULT_SORTED_AFTER = "14d"
+
+
+def parse_sorted_after(value: str) -> timedelta:
+    """SORTED_AFTER: how long after a report closes its resident is asked "was this sorted?" — one amount
+    as in REMINDER_OFFSETS (14d, 36h, 90m). Anything else stops start-up with a message naming the
+    variable: a typo must not silently mean "never ask"."""
+    match = _OFFSET.match(value.strip().lower())
+    if not match:
+        raise ValueError(
+            f"SORTED_AFTER={value!r} is not valid: use one amount after the report closes, such as 14d or 36h "
+            f"(d days, h hours, m minutes; 1 to 9999)"
+        )
+    return timedelta(minutes=ReminderOffset(int(match.group(1)), match.group(2)).minutes)
+
+
 TRANSLATORS = ("none", "libre", "google")
 
 
@@ -129,6 +145,8 @@ class Settings:
     reminder_offsets: tuple[ReminderOffset, ...] = parse_reminder_offsets(DEFAULT_REMINDER_OFFSETS)
     # RSVPs are deleted this long after their event starts, once their totals are kept (docs/privacy.md).
     rsvp_retention: timedelta = timedelta(days=30)
+    # How long after a report closes its private or named resident is asked "was this sorted?" (SORTED_AFTER).
+    sorted_after: timedelta = parse_sorted_after(DEFAULT_SORTED_AFTER)
     # Machine translation of residents' words for staff (bot/translator.py): none, libre or google.
     translator: str = "none"
     libretranslate_url: str = ""
@@ -167,6 +185,7 @@ class Settings:
             media_dir=environ.get("MEDIA_DIR", cls.media_dir),
             reminder_offsets=parse_reminder_offsets(environ.get("REMINDER_OFFSETS") or DEFAULT_REMINDER_OFFSETS),
             rsvp_retention=timedelta(days=_whole_number(environ, "RSVP_RETENTION_DAYS", "30")),
+            sorted_after=parse_sorted_after(environ.get("SORTED_AFTER") or DEFAULT_SORTED_AFTER),
             translator=translator,
             libretranslate_url=libretranslate_url,
             libretranslate_api_key=libretranslate_api_key,

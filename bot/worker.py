@@ -16,6 +16,7 @@ from bot.delivery import Deliverer
 from bot.followups import ask_how_it_went
 from bot.reminders import plan_due_reminders
 from bot.settings import Settings
+from bot.sorted_followups import ask_whether_sorted
 from storage import reminders, retention, worker_status
 from storage.database import new_session
 from storage.types import utcnow
@@ -30,8 +31,8 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
     """Everything due now, in one pass; returns counts for `worker --once` to print.
 
     `channels` are the sending channels this installation has credentials for (bot.channels.registry):
-    reminders and "how was it?" are written for them. They are passed on their own, not taken from the
-    deliverer, so a pass without a deliverer (queue now, send later) plans the same reminders. A
+    reminders, "how was it?" and "was this sorted?" are written for them. They are passed on their own,
+    not taken from the deliverer, so a pass without a deliverer (queue now, send later) plans the same reminders. A
     resident on a channel not among them (no credentials here) is skipped: counted in
     `reminders_skipped` and never reminded late; the web chat needs no credentials."""
     counts = {}
@@ -43,6 +44,7 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
     planned = plan_due_reminders(engine, settings.reminder_offsets, channels, now=now)
     counts.update(reminders_queued=planned.queued, reminders_skipped=planned.skipped)
     counts["feedback_asked"] = ask_how_it_went(engine, settings, channels, now=now)
+    counts["sorted_asked"] = ask_whether_sorted(engine, settings, channels, now=now)
     if deliverer is not None:
         delivered = deliverer.deliver_due()
         counts.update(sent=delivered.sent, retried=delivered.retried, failed=delivered.failed,

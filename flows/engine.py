@@ -110,9 +110,11 @@ class Turn:
 def _flows() -> dict[str, dict[str, Question]]:
     # Imported here because the flows import this module for Question, Go, Miss and Turn.
     from flows import agenda, events, feedback, home, report, spaces, status
+    from flows import sorted as sorted_flow  # not `sorted`: that name is Python's
 
     return {"home": home.QUESTIONS, "report": report.QUESTIONS, "status": status.QUESTIONS, "events": events.QUESTIONS,
-            "feedback": feedback.QUESTIONS, "agenda": agenda.QUESTIONS, "spaces": spaces.QUESTIONS}
+            "feedback": feedback.QUESTIONS, "agenda": agenda.QUESTIONS, "spaces": spaces.QUESTIONS,
+            "sorted": sorted_flow.QUESTIONS}
 
 
 def current_question(turn: Turn) -> Question:
@@ -197,9 +199,10 @@ def _dispatch(turn: Turn) -> None:
         return
     reference = status.reference_in_command(text)
     if reference:
-        status.tell_status(turn, reference)
-        if turn.state.get("flow") in (None, "home", "status"):
-            turn.end_flow()
+        found = status.tell_status(turn, reference)
+        if turn.state.get("flow") in (None, "home", "status", "sorted"):
+            if not status.ask_whether_sorted(turn, found):
+                turn.end_flow()
         else:  # a status check mid-report keeps the report: carry on where they were
             turn.say(turn._("Let's carry on where you were."))
             ask(turn)

@@ -210,9 +210,10 @@ def first_contact(turn: Turn, text: str) -> None:
         found = turn.ctx.lookup_report(reference)
         language = found.language if found else hinted_language(turn, text)
         turn.set_language(language or i18n.DEFAULT_LANGUAGE)
-        status.tell_status(turn, reference)
+        found = status.tell_status(turn, reference)
         if language:
-            turn.go("home", "menu")
+            if not status.ask_whether_sorted(turn, found):
+                turn.go("home", "menu")
         else:
             turn.state.pop("lang")  # nothing told us their language: ask, as for any first contact
             turn.go("home", "language")

@@ -12,6 +12,7 @@ from flows.engine import REFERENCE_PATTERN, Go, Miss, Question, Stay, Turn
 from flows.i18n import _N
 from flows.i18n import LANGUAGES
 from flows.staff_replies import public_reply_for
+from flows.types import ReportStatus
 
 LONDON = ZoneInfo("Europe/London")
 # The same alphabet as storage/references.py, which makes the codes (flows may not import storage).
@@ -57,8 +58,8 @@ def reference_in_command(text: str) -> Optional[str]:
     return normalise_reference(rest)
 
 
-def tell_status(turn: Turn, reference: str) -> None:
-    """Say the report's status and latest public update, or that the reference is unknown."""
+def tell_status(turn: Turn, reference: str) -> Optional[ReportStatus]:
+    """Say the report's status and latest public update, or that the reference is unknown; returns it."""
     found = turn.ctx.lookup_report(reference)
     if found is None:
         turn.say(
@@ -69,13 +70,13 @@ def tell_status(turn: Turn, reference: str) -> None:
                 reference=reference,
             )
         )
-        return
+        return None
     lines = [
         # TRANSLATORS: status check answer. %(status)s is one of the report statuses.
         turn._(
             "Report %(reference)s, sent on %(date)s: %(status)s.",
             reference=reference,
-            date=_date(turn, found.received_at),
+            date=spoken_date(turn, found.received_at),
             status=turn._(STATUS_LABELS[found.status]),
         )
     ]
@@ -88,14 +89,24 @@ def tell_status(turn: Turn, reference: str) -> None:
             # TRANSLATORS: the latest public reply from the council, housing provider or police.
             turn._(
                 "Latest update, %(date)s: %(message)s",
-                date=_date(turn, found.latest_update_at or found.received_at),
+                date=spoken_date(turn, found.latest_update_at or found.received_at),
                 message=reply,
             )
         )
     turn.say("\n".join(lines))
+    return found
 
 
-def _date(turn: Turn, moment) -> str:
+def ask_whether_sorted(turn: Turn, found: Optional[ReportStatus]) -> bool:
+    """After the status of a closed report: whoever holds the reference is asked "was this sorted?" about
+    this closing, unless it was answered already (flows/sorted.py). Returns whether it asked."""
+    from flows import sorted as sorted_flow  # flows/sorted.py imports this module for spoken_date
+
+    return found is not None and sorted_flow.ask_after_status(turn, found)
+
+
+def spoken_date(turn: Turn, moment) -> str:
+    """A day as the resident reads it: "3 March 2026" in their language and digits, London time."""
     local = moment.astimezone(LONDON)
     return i18n.localise_digits(format_date(local, "d MMMM y", locale=turn.lang.replace("-", "_")), turn.lang)
 
@@ -106,13 +117,15 @@ def reference_prompt(turn: Turn) -> str:
 
 
 def on_reference(turn: Turn, text: str) -> Go | Miss | Stay:
-    """The resident typed a reference: tell them its status, then show the menu."""
+    """The resident typed a reference: tell them its status, then ask "was it sorted?" if it was closed
+    and nobody answered yet, else show the menu."""
     reference = normalise_reference(re.sub(r"\s+", " ", text))
     if reference is None:
         # TRANSLATORS: the text typed does not look like a reference code.
         return Miss(turn._("That doesn't look like a reference code."))
-    tell_status(turn, reference)
-    turn.end_flow()
+    found = tell_status(turn, reference)
+    if not ask_whether_sorted(turn, found):
+        turn.end_flow()
     return Stay()
 
 

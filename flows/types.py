@@ -94,6 +94,11 @@ class ReportStatus:
     # A standard reply's key (flows/staff_replies.py): told in the asker's language, not as stored.
     latest_standard_reply: Optional[str] = None
     latest_machine_translated: bool = False
+    # When the report was closed, while it is closed; None while open, and for a report merged into another
+    # or marked spam (there is nothing to ask "was this sorted?" about). The status check asks about it.
+    closed_at: Optional[datetime] = None
+    # The answer already given about this closing ("yes" | "partly" | "no"), so it is not asked again.
+    sorted_answer: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -276,11 +281,23 @@ class BackAgendaItem:
 
 
 @dataclass(frozen=True)
+class SaveSortedAnswer:
+    """"Was this sorted?" answered, about the closing at `closed_at` (an ISO 8601 string, as the draft keeps it)."""
+
+    reference: str
+    answer: str  # "yes" | "partly" | "no" (the keys sorted:yes, sorted:partly, sorted:no)
+    comment: Optional[str]
+    language: str
+    closed_at: Optional[str] = None
+    via: str = "question"  # "question" (the worker asked) | "status_check"
+
+
+@dataclass(frozen=True)
 class RememberLanguage:
     language: str
 
 
-Intent = SubmitReport | RememberLanguage | SaveRsvp | SaveFeedback | SaveAgendaItem | BackAgendaItem
+Intent = SubmitReport | RememberLanguage | SaveRsvp | SaveFeedback | SaveAgendaItem | BackAgendaItem | SaveSortedAnswer
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from storage.models import TIMES_OF_DAY, Agency, Report, ReportAgency, ReportLink, ReportMedia, ReportUpdate, Ward
+from storage import sorted_checks
 from storage.report_clock import set_status
 
 PRIVACY_LEVELS = ("anonymous", "private", "named")
@@ -126,6 +127,9 @@ class PublicStatus:
     latest_update_at: Optional[datetime]
     latest_standard_reply: Optional[str] = None
     latest_machine_translated: bool = False
+    # The closing "was this sorted?" may ask about (None while open, merged or spam) and its answer so far.
+    closed_at: Optional[datetime] = None
+    sorted_answer: Optional[str] = None
 
 
 def public_status(session: Session, *, reference: str) -> Optional[PublicStatus]:
@@ -139,6 +143,10 @@ def public_status(session: Session, *, reference: str) -> Optional[PublicStatus]
         .order_by(ReportUpdate.created_at.desc(), ReportUpdate.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+    # A merged or spam report is not asked "was this sorted?": staff act on the one it joined, or judged it
+    # not genuine.
+    askable = report.status == "closed" and report.duplicate_of_id is None and report.spam_at is None
+    askable_closing = report.closed_at if askable else None
     return PublicStatus(
         reference=report.reference,
         status=report.status,
@@ -149,6 +157,8 @@ def public_status(session: Session, *, reference: str) -> Optional[PublicStatus]
         latest_update_at=latest.created_at if latest else None,
         latest_standard_reply=latest.standard_reply if latest else None,
         latest_machine_translated=bool(latest and latest.machine_translated),
+        closed_at=askable_closing,
+        sorted_answer=sorted_checks.answer_of(session, report_id=report.id, closed_at=askable_closing),
     )
 
 

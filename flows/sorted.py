@@ -1,0 +1,127 @@
+""""Was this sorted?" (rec 13): some time after a report closes, its resident says yes, partly or no.
+
+    (the worker asks a private or named resident, through engine.begin; or the status check of a closed
+    report asks whoever holds the reference, through `ask_after_status`)
+    answer ─sorted:yes | sorted:partly | sorted:no→ comment ─text or skip→ thanks (the answer is saved)
+    comment ─text over COMMENT_MAX→ asked again, nothing saved
+
+The answer is saved once the comment step is done (SaveSortedAnswer), with the closing it is about, so an
+answer that arrives after staff closed the report again is not taken for the newer closing. "no" reopens
+the report and tells its agencies (storage/sorted_checks.py). Keys are stable; docs/flows/sorted.md draws
+the same table.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+from flows.engine import Go, Miss, Question, Stay, Turn
+from flows.status import spoken_date
+from flows.types import Choice, ReportStatus, SaveSortedAnswer
+
+ANSWERS = ("yes", "partly", "no")
+# A few sentences: it is read by the officer beside the report, and the WhatsApp template around a
+# message holds about a thousand characters.
+COMMENT_MAX = 1000
+
+
+def draft_for(reference: str, closed_at: datetime, *, via: str) -> dict:
+    """What the question needs, as JSON the conversation can keep: the report and the closing it asks about."""
+    return {"reference": reference, "closed_at": closed_at.isoformat(), "via": via}
+
+
+def ask_after_status(turn: Turn, found: ReportStatus) -> bool:
+    """After the status check told a closed report's status: ask about this closing unless it was answered
+    already. Returns whether it asked (the caller otherwise goes back to the menu)."""
+    if found.closed_at is None or found.sorted_answer is not None:
+        return False
+    turn.state["draft"] = draft_for(found.reference, found.closed_at, via="status_check")
+    turn.go("sorted", "answer")
+    return True
+
+
+# --- answer --------------------------------------------------------------------------------------
+
+def answer_prompt(turn: Turn) -> str:
+    # TRANSLATORS: asked some time after a resident's report was closed. %(reference)s is its code
+    # (TH-1234-ABCD), %(date)s the day it was closed. The answers are yes, partly and no.
+    return turn._("Your report %(reference)s was closed on %(date)s. Was it sorted?",
+                  reference=turn.draft["reference"],
+                  date=spoken_date(turn, datetime.fromisoformat(turn.draft["closed_at"])))
+
+
+def answer_choices(turn: Turn) -> Sequence[Choice]:
+    return (
+        # TRANSLATORS: answer to "was it sorted?" about a closed report.
+        Choice("sorted:yes", turn._("Yes, it was sorted")),
+        # TRANSLATORS: answer to "was it sorted?" about a closed report.
+        Choice("sorted:partly", turn._("Partly")),
+        # TRANSLATORS: answer to "was it sorted?" about a closed report.
+        Choice("sorted:no", turn._("No, it was not sorted")),
+    )
+
+
+def on_answer(turn: Turn, key: str) -> Go:
+    """Yes, partly or no: kept in the draft while we ask for an optional comment."""
+    turn.draft["answer"] = key.removeprefix("sorted:")
+    return Go("comment")
+
+
+# --- comment -------------------------------------------------------------------------------------
+
+def comment_prompt(turn: Turn) -> str:
+    if turn.draft.get("answer") == "yes":
+        # TRANSLATORS: after a resident said their closed report was sorted.
+        return turn._("Thank you. Is there anything you would like to tell the team? Type it in your own "
+                      "words, in any language, or choose \"Skip\".")
+    # TRANSLATORS: after a resident said their closed report was only partly sorted, or not sorted.
+    return turn._("Thank you for telling us. What is still wrong? Type it in your own words, in any "
+                  "language, or choose \"Skip\".")
+
+
+def comment_choices(turn: Turn) -> Sequence[Choice]:
+    # TRANSLATORS: choice to pass an optional question.
+    return (Choice("skip", turn._("Skip")),)
+
+
+def on_comment_skipped(turn: Turn, key: str) -> Stay:
+    """No comment: the answer is saved on its own."""
+    return _save_and_thank(turn, None)
+
+
+def on_comment(turn: Turn, text: str) -> Miss | Stay:
+    """A comment: saved with the answer. One too long is asked for again, shorter; nothing is saved."""
+    comment = text.strip()
+    if len(comment) > COMMENT_MAX:
+        # TRANSLATORS: the resident's comment about their report is longer than we keep.
+        return Miss(turn._("Thank you. That is a little long for us to keep: please send it again in at most "
+                           "%(limit)s characters.", limit=turn.number(COMMENT_MAX)))
+    return _save_and_thank(turn, comment)
+
+
+def _save_and_thank(turn: Turn, comment: str | None) -> Stay:
+    draft = turn.draft
+    answer = draft["answer"]
+    turn.intents.append(SaveSortedAnswer(reference=draft["reference"], answer=answer, comment=comment or None,
+                                         language=turn.lang, closed_at=draft["closed_at"],
+                                         via=draft.get("via", "question")))
+    if answer == "no":
+        # TRANSLATORS: after a resident said their closed report was not sorted. %(reference)s is its code.
+        turn.say(turn._("Thank you. We have reopened report %(reference)s and told the team. You can check it "
+                        "at any time by sending \"status %(reference)s\".", reference=draft["reference"]))
+    elif answer == "partly":
+        # TRANSLATORS: after a resident said their closed report was only partly sorted.
+        turn.say(turn._("Thank you. We have passed your answer to the team, and it helps them see what still "
+                        "needs doing."))
+    else:
+        # TRANSLATORS: after a resident said their closed report was sorted.
+        turn.say(turn._("Thank you. We are glad it was sorted."))
+    turn.end_flow()
+    return Stay()
+
+
+QUESTIONS = {
+    "answer": Question(prompt=answer_prompt, choices=answer_choices, on_choice=on_answer),
+    "comment": Question(prompt=comment_prompt, choices=comment_choices, on_choice=on_comment_skipped,
+                        on_text=on_comment),
+}

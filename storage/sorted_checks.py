@@ -1,0 +1,219 @@
+""""Was this sorted?" (rec 13): asking a resident about a closing of their report, and their answer.
+
+One SortedCheck row per closing (report, Report.closed_at), made when the worker asks a private or named
+resident, or when anyone holding the reference answers through the status check. Its unique constraint is
+what makes asking exactly-once across workers and restarts.
+
+The answer rule: one answer per closing. A later answer about the same closing (the resident checks the
+status again on another device, or answers the worker's question after the status check) replaces the
+earlier one on the row, and every answer is kept in the report's history as a "sorted" ReportUpdate, so
+staff see each. An answer of "no" about the report's current closing reopens it ("reopen" ReportUpdate,
+status in_progress through storage/report_clock.set_status, which clears the close clocks): it shows as
+open in every inbox it is shared with, and its history says the resident says it is not sorted, in their
+words. A "sorted" ReportUpdate keeps the answer key in `reason` and the resident's comment in
+`internal_note` (with its language in `message_language`): both staff-only fields, never sent, never on
+the status check, never published.
+
+Times a resident's answer leaves are to the hour (SortedCheck.answered_at, and the updates it writes): no
+finer time links an anonymous resident's answer to their conversation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional, Sequence
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage.models import SORTED_ANSWERS, Contact, Report, ReportLink, ReportUpdate, SortedCheck
+from storage.report_clock import set_status
+
+# Asked at most this long after becoming due (closed_at + SORTED_AFTER). A closing older than that is never
+# asked late: two weeks on, the question would arrive out of the blue. The status check still takes an
+# answer about it from anyone holding the reference.
+ASK_WITHIN = timedelta(days=14)
+MAX_COMMENT_LENGTH = 1000
+# How an answer came: the worker's question to a private or named resident, or the status check.
+ANSWER_ROUTES = ("question", "status_check")
+# The status a "no" reopens the report to: someone is looking into it again.
+REOPENED_STATUS = "in_progress"
+
+
+class AnswerRefused(ValueError):
+    """An answer storage will not take; nothing was written. `code` names the problem."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class SortedDue:
+    report_id: int
+    contact_id: int
+    closed_at: datetime
+
+
+@dataclass(frozen=True)
+class SortedTarget:
+    """A resident to ask about one closing, locked for this transaction, with the row that marks it asked."""
+
+    contact: Contact
+    report: Report
+    check: SortedCheck
+    # Past this the question is not worth sending (held on WhatsApp, say): the end of the asking window.
+    expires_at: datetime
+
+
+def _askable(now: datetime, after: timedelta):
+    """Closed, due (`after` since closing) but not longer ago than ASK_WITHIN on top, not merged, not spam."""
+    return and_(Report.status == "closed", Report.closed_at.is_not(None), Report.closed_at <= now - after,
+                Report.closed_at > now - after - ASK_WITHIN, Report.duplicate_of_id.is_(None),
+                Report.spam_at.is_(None))
+
+
+def _not_yet_asked():
+    return ~exists().where(SortedCheck.report_id == Report.id, SortedCheck.closed_at == Report.closed_at)
+
+
+def sorted_due(session: Session, *, now: datetime, after: timedelta, channels: Sequence[str]) -> list[SortedDue]:
+    """Private and named reports (a sealed link to the sender) closed at least `after` ago and at most
+    `after` + ASK_WITHIN ago, not merged into another and not spam, whose closing has no SortedCheck yet,
+    and whose sender is on one of `channels` (the ones a message can go to here). Older closings are never
+    asked late. Unreachable contacts are included so the worker marks them (there is nobody to ask).
+    No locks: `claim_question` takes them one by one."""
+    query = (
+        select(Report.id, ReportLink.contact_id, Report.closed_at)
+        .join(ReportLink, ReportLink.report_id == Report.id)
+        .join(Contact, Contact.id == ReportLink.contact_id)
+        .where(_askable(now, after), _not_yet_asked(), Contact.channel.in_(list(channels)))
+        .order_by(Report.closed_at, Report.id)
+    )
+    return [SortedDue(report_id, contact_id, closed_at) for report_id, contact_id, closed_at in session.execute(query)]
+
+
+def claim_question(session: Session, *, report_id: int, contact_id: int, closed_at: datetime, now: datetime,
+                   after: timedelta, asked: bool = True) -> Optional[SortedTarget]:
+    """Lock the resident, check the closing is still due, and make its SortedCheck (asked_at now, or None
+    with `asked=False` for a contact nobody can reach: marked, so never looked at again). None if it is not
+    due any more: another worker asked (its row exists), staff reopened it, it was merged or marked spam.
+
+    The contact is locked first, as a conversation turn locks it, so the worker and the resident's own
+    message take turns; the row is inserted in a savepoint, so a row another process made meanwhile (the
+    status check answering for this closing) ends only the savepoint, never the caller's transaction."""
+    # FOR NO KEY UPDATE, as a turn locks it: FOR UPDATE would block every outbox insert for this contact.
+    contact = session.execute(
+        select(Contact).where(Contact.id == contact_id).with_for_update(key_share=True)
+    ).scalar_one_or_none()
+    if contact is None:
+        return None
+    report = session.execute(
+        select(Report)
+        .join(ReportLink, ReportLink.report_id == Report.id)
+        .where(Report.id == report_id, ReportLink.contact_id == contact_id, Report.closed_at == closed_at,
+               _askable(now, after), _not_yet_asked())
+        .with_for_update(of=Report, key_share=True)
+    ).scalar_one_or_none()
+    if report is None:
+        return None
+    check = SortedCheck(report_id=report.id, closed_at=closed_at, asked_at=now if asked else None)
+    try:
+        with session.begin_nested():
+            session.add(check)
+    except IntegrityError:
+        return None
+    return SortedTarget(contact=contact, report=report, check=check, expires_at=closed_at + after + ASK_WITHIN)
+
+
+def release_question(session: Session, *, target: SortedTarget) -> None:
+    """Undo a claim in the same transaction (the resident is busy, or nothing could be queued): a later tick
+    asks, within the window."""
+    session.delete(target.check)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class RecordedAnswer:
+    check: SortedCheck
+    reopened: bool
+
+
+def answer_of(session: Session, *, report_id: int, closed_at: Optional[datetime]) -> Optional[str]:
+    """The answer given about this closing, if any (what the status check needs to know)."""
+    if closed_at is None:
+        return None
+    return session.execute(
+        select(SortedCheck.answer).where(SortedCheck.report_id == report_id, SortedCheck.closed_at == closed_at)
+    ).scalar_one_or_none()
+
+
+def record_answer(session: Session, *, reference: str, answer: str, comment: Optional[str], language: str,
+                  now: datetime, via: str, closed_at: Optional[datetime] = None,
+                  report_id: Optional[int] = None) -> RecordedAnswer:
+    """Keep a resident's answer about a closing of the report (`reference`, or `report_id`): the closing
+    `closed_at` they were asked about, or the report's current one. See the module docstring for the rule
+    (one answer per closing, the latest wins, every answer in the history; "no" reopens the current
+    closing). Refuses (AnswerRefused, nothing written) an unknown answer or route, a comment over
+    MAX_COMMENT_LENGTH, an unknown report, or one that is not closed and names no closing."""
+    if answer not in SORTED_ANSWERS:
+        raise AnswerRefused("unknown_answer", f"an answer is one of {SORTED_ANSWERS}")
+    if via not in ANSWER_ROUTES:
+        raise AnswerRefused("unknown_route", f"an answer comes by one of {ANSWER_ROUTES}")
+    comment = (comment or "").strip() or None
+    if comment is not None and len(comment) > MAX_COMMENT_LENGTH:
+        raise AnswerRefused("comment_too_long", f"a comment is at most {MAX_COMMENT_LENGTH} characters")
+    # Held to commit, as staff actions hold it: a "no" and an officer's change take turns.
+    where = Report.id == report_id if report_id is not None else Report.reference == reference
+    report = session.execute(select(Report).where(where).with_for_update(key_share=True)
+                             .execution_options(populate_existing=True)).scalar_one_or_none()
+    if report is None:
+        raise AnswerRefused("unknown_report", "there is no such report")
+    closing = closed_at or report.closed_at
+    if closing is None:
+        raise AnswerRefused("not_closed", "the report is not closed, so there is nothing to answer about")
+
+    at = _answer_time(session, report_id=report.id, now=now)
+    check = _check_for(session, report_id=report.id, closed_at=closing)
+    check.answer, check.comment, check.answered_at, check.via = answer, comment, at, via
+    check.comment_language = language if comment else None
+    session.add(ReportUpdate(report_id=report.id, status=report.status, action="sorted", created_at=at,
+                             reason=answer, internal_note=comment, message_language=language if comment else None))
+    # Only the closing they were asked about: a newer closing (staff reopened and closed it again since)
+    # is a newer decision, and is asked about itself. A merged or spam report is not reopened: staff act
+    # on the report it joined, or judged it not genuine.
+    reopen = (answer == "no" and report.status == "closed" and report.closed_at == closing
+              and report.duplicate_of_id is None and report.spam_at is None)
+    if reopen:
+        set_status(session, report=report, status=REOPENED_STATUS, now=at)
+        session.add(ReportUpdate(report_id=report.id, status=REOPENED_STATUS, action="reopen", created_at=at))
+    session.flush()
+    return RecordedAnswer(check=check, reopened=reopen)
+
+
+def _answer_time(session: Session, *, report_id: int, now: datetime) -> datetime:
+    """The hour of `now`; never before the report's latest update, so the history keeps its order (an
+    officer's closing at 10:40 and the answer at 10:50 read in that order, without a finer resident time)."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    latest = session.execute(
+        select(func.max(ReportUpdate.created_at)).where(ReportUpdate.report_id == report_id)
+    ).scalar_one_or_none()
+    return max(hour, latest) if latest is not None else hour
+
+
+def _check_for(session: Session, *, report_id: int, closed_at: datetime) -> SortedCheck:
+    """The closing's row, locked; made here when nobody asked (an anonymous resident, or the status check
+    before the worker). A row another process made meanwhile is read instead."""
+    query = (select(SortedCheck).where(SortedCheck.report_id == report_id, SortedCheck.closed_at == closed_at)
+             .with_for_update())
+    check = session.execute(query).scalar_one_or_none()
+    if check is not None:
+        return check
+    check = SortedCheck(report_id=report_id, closed_at=closed_at)
+    try:
+        with session.begin_nested():
+            session.add(check)
+    except IntegrityError:
+        check = session.execute(query.execution_options(populate_existing=True)).scalar_one()
+    return check

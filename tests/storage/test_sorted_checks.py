@@ -1,0 +1,228 @@
+"""storage/sorted_checks.py on SQLite and PostgreSQL: which closings are due a "was this sorted?" question,
+claiming one exactly once, and answers: one per closing (the latest wins, each in the history), "no"
+reopening the report with its close clocks cleared so it is open in the inbox again, refusals that write
+nothing, and the hour as the finest time an answer leaves."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from storage import inbox, report_actions, reports, sorted_checks
+from storage.database import new_session
+from storage.models import Report, ReportAgency, ReportUpdate, SortedCheck
+from tests.helpers import dump_every_table
+from tests.storage.test_report_actions import AT, _officer, _report, _shared
+
+REFERENCE = "TH-7K3M-9QXR"
+CLOSED = AT + timedelta(days=1, minutes=7)  # Tuesday 09:37
+AFTER = timedelta(days=14)
+DUE = CLOSED + AFTER
+CHANNELS = ("webchat",)
+
+
+def _closed_report(engine, reference=REFERENCE, *, privacy="private") -> tuple[int, int]:
+    """A report the council closed at CLOSED: (report id, council officer's agency id)."""
+    with new_session(engine) as session:
+        report = _report(session, reference, privacy=privacy)
+        user_id, agency_id = _officer(session)
+        report_actions.change_status(session, shared=_shared(session, reference, agency_id=agency_id), status="closed",
+                                     reason="Noise abatement notice served", staff_user_id=user_id,
+                                     agency_id=agency_id, now=CLOSED)
+        session.commit()
+        return report.id, agency_id
+
+
+def _due(engine, now, channels=CHANNELS):
+    with new_session(engine) as session:
+        return sorted_checks.sorted_due(session, now=now, after=AFTER, channels=channels)
+
+
+def _claim(engine, item, now=DUE):
+    with new_session(engine) as session:
+        target = sorted_checks.claim_question(session, report_id=item.report_id, contact_id=item.contact_id,
+                                              closed_at=item.closed_at, now=now, after=AFTER)
+        session.commit()
+        return target
+
+
+def test_due_from_sorted_after_the_closing_until_two_weeks_later_never_late(engine):
+    report_id, _agency = _closed_report(engine)
+    assert _due(engine, DUE - timedelta(seconds=1)) == []
+    [item] = _due(engine, DUE)
+    assert (item.report_id, item.closed_at) == (report_id, CLOSED)
+    assert _due(engine, DUE + sorted_checks.ASK_WITHIN - timedelta(seconds=1)) == [item]
+    assert _due(engine, DUE + sorted_checks.ASK_WITHIN) == []  # older closings are never asked late
+    assert _due(engine, DUE, channels=("telegram",)) == []  # a channel this installation cannot send on
+
+
+def test_anonymous_merged_and_spam_reports_are_never_due(engine):
+    _closed_report(engine, privacy="anonymous")
+    assert _due(engine, DUE) == []  # no link to anyone: anonymous residents answer through the status check
+    with new_session(engine) as session:
+        spam = _report(session, "TH-SPAM-0001")
+        spam.status, spam.closed_at, spam.spam_at = "closed", CLOSED, CLOSED
+        merged = _report(session, "TH-DUP0-0001")
+        merged.status, merged.closed_at, merged.duplicate_of_id = "closed", CLOSED, spam.id
+        session.commit()
+    assert _due(engine, DUE) == []
+
+
+def test_claimed_exactly_once_even_after_a_restart(engine, database_url):
+    _closed_report(engine)
+    [item] = _due(engine, DUE)
+    target = _claim(engine, item)
+    assert target is not None and target.expires_at == DUE + sorted_checks.ASK_WITHIN
+    assert _claim(engine, item) is None  # a second worker, or the same one again
+    from storage.database import make_engine
+
+    restarted = make_engine(database_url)  # a new process: the row, not memory, says it was asked
+    try:
+        assert _due(restarted, DUE + timedelta(hours=1)) == []
+    finally:
+        restarted.dispose()
+    with new_session(engine) as session:
+        [check] = session.execute(select(SortedCheck)).scalars()
+        assert (check.closed_at, check.asked_at, check.answer) == (CLOSED, DUE, None)
+
+
+def test_a_released_claim_is_due_again_and_a_second_closing_is_asked_again(engine):
+    _closed_report(engine)
+    [item] = _due(engine, DUE)
+    with new_session(engine) as session:
+        target = sorted_checks.claim_question(session, report_id=item.report_id, contact_id=item.contact_id,
+                                              closed_at=item.closed_at, now=DUE, after=AFTER)
+        sorted_checks.release_question(session, target=target)
+        session.commit()
+    assert _due(engine, DUE) == [item]
+    _claim(engine, item)
+    # Reopened and closed again a week later: a new closing, asked about in its own time.
+    with new_session(engine) as session:
+        user_id, agency_id = session.execute(select(ReportUpdate.staff_user_id, ReportUpdate.agency_id)
+                                             .where(ReportUpdate.staff_user_id.is_not(None))).first()
+        for status, at in (("in_progress", DUE + timedelta(days=1)), ("closed", DUE + timedelta(days=7))):
+            report_actions.change_status(session, shared=_shared(session, agency_id=agency_id), status=status,
+                                         reason="Again", staff_user_id=user_id, agency_id=agency_id, now=at)
+        session.commit()
+    second_closing = DUE + timedelta(days=7)
+    [again] = _due(engine, second_closing + AFTER)
+    assert again.closed_at == second_closing
+
+
+def _answer(engine, answer, comment=None, *, now=DUE + timedelta(days=2, minutes=41), via="question", **kwargs):
+    with new_session(engine) as session:
+        recorded = sorted_checks.record_answer(session, reference=REFERENCE, answer=answer, comment=comment,
+                                               language="so", now=now, via=via, **kwargs)
+        session.commit()
+        return recorded.reopened
+
+
+def test_no_reopens_clears_the_close_clocks_writes_history_and_is_open_in_the_inbox(engine):
+    report_id, agency_id = _closed_report(engine)
+    _claim(engine, _due(engine, DUE)[0])
+    answered = DUE + timedelta(days=2, minutes=41)
+    assert _answer(engine, "no", "  Wali waa la sameeyaa buuqa  ", now=answered, closed_at=CLOSED) is True
+    hour = answered.replace(minute=0, second=0, microsecond=0)
+    with new_session(engine) as session:
+        report = session.get(Report, report_id)
+        assert (report.status, report.closed_at) == ("in_progress", None)
+        assert {row.close_working_days for row in session.execute(select(ReportAgency)).scalars()} == {None}
+        sorted_update, reopen = session.execute(
+            select(ReportUpdate).where(ReportUpdate.action.in_(("sorted", "reopen"))).order_by(ReportUpdate.id)
+        ).scalars()
+        assert (sorted_update.action, sorted_update.status, sorted_update.reason, sorted_update.internal_note,
+                sorted_update.message_language, sorted_update.created_at, sorted_update.public_message) == (
+            "sorted", "closed", "no", "Wali waa la sameeyaa buuqa", "so", hour, None)
+        assert (reopen.action, reopen.status, reopen.created_at) == ("reopen", "in_progress", hour)
+        [check] = session.execute(select(SortedCheck)).scalars()
+        assert (check.answer, check.comment, check.comment_language, check.answered_at, check.via) == (
+            "no", "Wali waa la sameeyaa buuqa", "so", hour, "question")
+        page = inbox.inbox_page(session, agency_id=agency_id, filters=inbox.InboxFilters(), now=answered)
+        assert [(row.reference, row.status) for row in page.rows] == [(REFERENCE, "in_progress")]
+        # The status check sees an open report again, with nothing to ask about.
+        status = reports.public_status(session, reference=REFERENCE)
+        assert (status.status, status.closed_at, status.sorted_answer) == ("in_progress", None, None)
+
+
+def test_one_answer_per_closing_the_latest_wins_and_each_is_in_the_history(engine):
+    _closed_report(engine)
+    with new_session(engine) as session:
+        assert reports.public_status(session, reference=REFERENCE).closed_at == CLOSED
+    assert _answer(engine, "yes") is False
+    with new_session(engine) as session:
+        status = reports.public_status(session, reference=REFERENCE)
+        assert (status.status, status.sorted_answer) == ("closed", "yes")
+    assert _answer(engine, "partly", "The lights are fixed, the door is not", via="status_check") is False
+    with new_session(engine) as session:
+        [check] = session.execute(select(SortedCheck)).scalars()
+        assert (check.answer, check.via, check.asked_at) == ("partly", "status_check", None)
+        answers = session.execute(select(ReportUpdate.reason).where(ReportUpdate.action == "sorted")
+                                  .order_by(ReportUpdate.id)).scalars().all()
+        assert answers == ["yes", "partly"]
+        assert session.get(Report, check.report_id).status == "closed"
+
+
+def test_an_anonymous_residents_answer_makes_the_row_with_no_time_finer_than_the_hour(engine):
+    _closed_report(engine, privacy="anonymous")
+    _answer(engine, "no", via="status_check", now=CLOSED + timedelta(hours=2, minutes=50))  # 12:27
+    with new_session(engine) as session:
+        [check] = session.execute(select(SortedCheck)).scalars()
+        assert (check.asked_at, check.answer, check.via) == (None, "no", "status_check")
+        assert check.answered_at == CLOSED.replace(hour=12, minute=0)
+        times = session.execute(select(ReportUpdate.action, ReportUpdate.created_at).order_by(ReportUpdate.id)).all()
+        assert times[-2:] == [("sorted", check.answered_at), ("reopen", check.answered_at)]
+
+
+def test_an_answer_within_the_hour_of_the_closing_is_dated_the_closing_so_the_history_keeps_its_order(engine):
+    _closed_report(engine, privacy="anonymous")
+    _answer(engine, "yes", via="status_check", now=CLOSED + timedelta(minutes=13))  # 09:50; the hour, 09:00, is earlier
+    with new_session(engine) as session:
+        assert session.execute(select(SortedCheck.answered_at)).scalar_one() == CLOSED  # the officer's time, not theirs
+        actions = session.execute(select(ReportUpdate.action).order_by(ReportUpdate.created_at, ReportUpdate.id)).scalars()
+        assert list(actions)[-2:] == ["status", "sorted"]
+
+
+def test_a_no_about_an_older_closing_does_not_reopen_a_newer_one(engine):
+    report_id, agency_id = _closed_report(engine)
+    with new_session(engine) as session:
+        user_id = session.execute(select(ReportUpdate.staff_user_id).where(ReportUpdate.staff_user_id.is_not(None))
+                                  ).scalars().first()
+        for status, at in (("in_progress", CLOSED + timedelta(days=1)), ("closed", CLOSED + timedelta(days=2))):
+            report_actions.change_status(session, shared=_shared(session, agency_id=agency_id), status=status,
+                                         reason="Again", staff_user_id=user_id, agency_id=agency_id, now=at)
+        session.commit()
+    assert _answer(engine, "no", closed_at=CLOSED) is False
+    with new_session(engine) as session:
+        assert session.get(Report, report_id).status == "closed"
+        assert session.execute(select(SortedCheck.closed_at)).scalar_one() == CLOSED
+
+
+@pytest.mark.parametrize("kwargs, code", [
+    ({"answer": "maybe"}, "unknown_answer"),
+    ({"answer": "no", "comment": "x" * (sorted_checks.MAX_COMMENT_LENGTH + 1)}, "comment_too_long"),
+    ({"answer": "no", "via": "carrier_pigeon"}, "unknown_route"),
+    ({"answer": "no", "reference": "TH-0000-0000"}, "unknown_report"),
+])
+def test_refused_answers_change_nothing(engine, database_url, kwargs, code):
+    _closed_report(engine)
+    before = dump_every_table(database_url)
+    arguments = {"reference": REFERENCE, "comment": None, "language": "en", "now": DUE, "via": "question", **kwargs}
+    with new_session(engine) as session:
+        with pytest.raises(sorted_checks.AnswerRefused) as refused:
+            sorted_checks.record_answer(session, **arguments)
+        session.commit()
+    assert refused.value.code == code
+    assert dump_every_table(database_url) == before
+
+
+def test_an_open_report_with_no_closing_named_is_refused(engine, database_url):
+    with new_session(engine) as session:
+        _report(session)
+        session.commit()
+    before = dump_every_table(database_url)
+    with new_session(engine) as session:
+        with pytest.raises(sorted_checks.AnswerRefused, match="not closed"):
+            sorted_checks.record_answer(session, reference=REFERENCE, answer="no", comment=None, language="en",
+                                        now=DUE, via="status_check")
+    assert dump_every_table(database_url) == before
