@@ -2,6 +2,7 @@
 
     danger ─yes→ emergency ─carry on→ category
     danger ─no→ category → where → when → what → privacy ─named→ name → agencies → confirm
+    when ─unsafe place→ daypart → self → what      (the night-safety questions, unsafe places only)
     confirm ─yes→ acknowledgement (SubmitReport)     confirm ─no→ change → (one step) → confirm
 
 docs/flows/report.md draws the same table for co-design sessions.
@@ -40,6 +41,22 @@ WHEN = {
     "when:earlier": _N("Before today"),
 }
 
+# Unsafe places only: when the place feels unsafe (storage.models.TIMES_OF_DAY, for the night-safety plan).
+UNSAFE_PLACE = "unsafe_place"
+DAYPARTS = {
+    # TRANSLATORS: answer to "What time of day does it feel unsafe?"
+    "daypart:morning": _N("Morning"),
+    # TRANSLATORS: answer to "What time of day does it feel unsafe?"
+    "daypart:afternoon": _N("Afternoon"),
+    # TRANSLATORS: answer to "What time of day does it feel unsafe?"
+    "daypart:evening": _N("Evening"),
+    # TRANSLATORS: answer to "What time of day does it feel unsafe?"
+    "daypart:night": _N("Night"),
+}
+# The only answer the optional question keeps. Not answering is "skip", never a "no": nothing else about
+# anyone's gender is asked or stored.
+WOMAN_OR_GIRL = "self:woman_or_girl"
+
 PRIVACY = {
     # TRANSLATORS: privacy choice label. See docs/translations.md for the agreed words.
     "privacy:anonymous": _N("Anonymous"),
@@ -75,6 +92,10 @@ CHANGEABLE = {
     "change:where": (_N("Where"), "where"),
     # TRANSLATORS: on the summary, "change when it happened".
     "change:when": (_N("When"), "when"),
+    # TRANSLATORS: on the summary of an unsafe-place report, "change the time of day it feels unsafe".
+    "change:daypart": (_N("Time of day"), "daypart"),
+    # TRANSLATORS: on the summary of an unsafe-place report, "change whether you told us you are a woman or girl".
+    "change:self": (_N("Telling us you are a woman or girl"), "self"),
     # TRANSLATORS: on the summary, "change the description".
     "change:what": (_N("What happened"), "what"),
     # TRANSLATORS: on the summary, "change how private it is".
@@ -82,6 +103,9 @@ CHANGEABLE = {
     # TRANSLATORS: on the summary, "change who may see it".
     "change:agencies": (_N("Who may see it"), "agencies"),
 }
+
+# Offered on the summary only for an unsafe place, the only reports that ask these questions.
+NIGHT_SAFETY_CHANGES = ("change:daypart", "change:self")
 
 NAME_MAX = 100
 
@@ -154,9 +178,23 @@ def category_choices(turn: Turn) -> Sequence[Choice]:
 
 
 def on_category(turn: Turn, key: str) -> Go:
-    """Category chosen: next, where it happened."""
+    """Category chosen: next, where it happened. Changed to an unsafe place on the summary, the
+    night-safety questions come first; changed away from one, their answers go."""
     turn.draft["category"] = key.removeprefix("cat:")
+    if not _is_unsafe_place(turn):
+        _forget_night_safety(turn)
+    elif turn.draft.get("changing") and not turn.draft.get("night_safety_asked"):
+        return Go("daypart")
     return _next(turn, "where")
+
+
+def _is_unsafe_place(turn: Turn) -> bool:
+    return turn.draft.get("category") == UNSAFE_PLACE
+
+
+def _forget_night_safety(turn: Turn) -> None:
+    for key in ("time_of_day", "woman_or_girl", "night_safety_asked"):
+        turn.draft.pop(key, None)
 
 
 # --- where ---------------------------------------------------------------------------------------
@@ -216,16 +254,71 @@ def when_choices(turn: Turn) -> Sequence[Choice]:
 
 
 def on_when_choice(turn: Turn, key: str) -> Go:
-    """When chosen: next, what happened."""
+    """When chosen: next, the time of day for an unsafe place, else what happened."""
     turn.draft.pop("when_text", None)
     turn.draft["when"] = key.removeprefix("when:")
-    return _next(turn, "what")
+    return _next(turn, "daypart" if _is_unsafe_place(turn) else "what")
 
 
 def on_when_text(turn: Turn, text: str) -> Go:
-    """When typed in the resident's words: next, what happened."""
+    """When typed in the resident's words: next, the time of day for an unsafe place, else what happened."""
     turn.draft.pop("when", None)
     turn.draft["when_text"] = text
+    return _next(turn, "daypart" if _is_unsafe_place(turn) else "what")
+
+
+# --- night safety (unsafe places only) ------------------------------------------------------------
+
+def daypart_prompt(turn: Turn) -> str:
+    # TRANSLATORS: asked only about a place that feels unsafe; the answers are morning, afternoon, evening, night.
+    return turn._("What time of day does it feel unsafe?")
+
+
+def daypart_choices(turn: Turn) -> Sequence[Choice]:
+    # TRANSLATORS: choice to pass an optional question.
+    return tuple(Choice(key, turn._(label)) for key, label in DAYPARTS.items()) + (Choice("skip", turn._("Skip")),)
+
+
+def on_daypart(turn: Turn, key: str) -> Go:
+    """Time of day chosen (or skipped): next, the optional woman-or-girl question, unless only this
+    answer was being changed."""
+    if key == "skip":
+        turn.draft.pop("time_of_day", None)
+    else:
+        turn.draft["time_of_day"] = key.removeprefix("daypart:")
+    if turn.draft.get("changing") and turn.draft.get("night_safety_asked"):
+        return Go("confirm")
+    return Go("self")
+
+
+def self_prompt(turn: Turn) -> str:
+    # TRANSLATORS: an optional question, asked only about a place that feels unsafe. Keep it clear that it is
+    # optional and why it is asked. It must never sound like a question about anything else.
+    return turn._(
+        "Tower Hamlets is designing a plan for safety at night together with women and girls, so it helps to "
+        "know which reports come from them. The organisations you choose see your answer; the public only ever "
+        "sees totals.\n"
+        "Would you like to tell us you are a woman or girl? This is optional: choose \"Skip\" if you'd rather "
+        "not say."
+    )
+
+
+def self_choices(turn: Turn) -> Sequence[Choice]:
+    return (
+        # TRANSLATORS: the only answer to the optional question "Would you like to tell us you are a woman or girl?"
+        Choice(WOMAN_OR_GIRL, turn._("I am a woman or girl")),
+        # TRANSLATORS: choice to pass an optional question.
+        Choice("skip", turn._("Skip")),
+    )
+
+
+def on_self(turn: Turn, key: str) -> Go:
+    """Told us (or skipped): only a yes is kept. Next, what happened."""
+    if key == WOMAN_OR_GIRL:
+        turn.draft["woman_or_girl"] = True
+    else:
+        turn.draft.pop("woman_or_girl", None)
+    turn.draft["night_safety_asked"] = True
     return _next(turn, "what")
 
 
@@ -362,7 +455,7 @@ def summary(turn: Turn) -> str:
         # TRANSLATORS: in the summary, how many photos or voice messages are attached.
         description += " " + turn.ngettext("(%(n)s attachment)", "(%(n)s attachments)", count, n=turn.number(count))
     # TRANSLATORS: the summary before sending. Each line is "Label: answer".
-    return turn._(
+    text = turn._(
         "Please check your report:\n"
         "What it is about: %(category)s\n"
         "Where: %(where)s\n"
@@ -377,6 +470,15 @@ def summary(turn: Turn) -> str:
         privacy=turn._(PRIVACY["privacy:" + draft["privacy"]]),
         agencies=", ".join(agency_names.get(slug, slug) for slug in _ticked(turn)),
     )
+    if _is_unsafe_place(turn):
+        daypart = draft.get("time_of_day")
+        # TRANSLATORS: a line of the summary of an unsafe-place report; %(daypart)s is Morning, Night... or "not given".
+        text += "\n" + turn._("Time of day it feels unsafe: %(daypart)s",
+                              daypart=turn._(DAYPARTS["daypart:" + daypart]) if daypart else turn._("not given"))
+        if draft.get("woman_or_girl"):
+            # TRANSLATORS: a line of the summary, when the resident chose to tell us they are a woman or girl.
+            text += "\n" + turn._("You told us you are a woman or girl.")
+    return text
 
 
 def confirm_prompt(turn: Turn) -> str:
@@ -412,7 +514,10 @@ def change_prompt(turn: Turn) -> str:
 
 
 def change_choices(turn: Turn) -> Sequence[Choice]:
-    choices = tuple(Choice(key, turn._(label)) for key, (label, _step) in CHANGEABLE.items())
+    choices = tuple(
+        Choice(key, turn._(label)) for key, (label, _step) in CHANGEABLE.items()
+        if _is_unsafe_place(turn) or key not in NIGHT_SAFETY_CHANGES
+    )
     return choices + (
         # TRANSLATORS: delete the unfinished report without sending it.
         Choice("change:discard", turn._("Delete this report without sending")),
@@ -454,6 +559,8 @@ def submit(turn: Turn) -> None:
             when_text=draft.get("when_text"),
             reporter_name=draft.get("name") if draft["privacy"] == "named" else None,
             media=tuple((media_id, kind) for media_id, kind in draft.get("media", ())),
+            time_of_day=draft.get("time_of_day") if _is_unsafe_place(turn) else None,
+            woman_or_girl=True if _is_unsafe_place(turn) and draft.get("woman_or_girl") else None,
         )
     )
     turn.say(acknowledgement(turn, reference, draft["privacy"], agencies))
@@ -502,6 +609,8 @@ QUESTIONS = {
         on_location=on_where_location,
     ),
     "when": Question(prompt=when_prompt, choices=when_choices, on_choice=on_when_choice, on_text=on_when_text),
+    "daypart": Question(prompt=daypart_prompt, choices=daypart_choices, on_choice=on_daypart),
+    "self": Question(prompt=self_prompt, choices=self_choices, on_choice=on_self),
     "what": Question(prompt=what_prompt, on_text=on_what_text, on_media=on_what_media),
     "privacy": Question(prompt=privacy_prompt, choices=privacy_choices, on_choice=on_privacy),
     "name": Question(prompt=name_prompt, on_text=on_name),

@@ -15,7 +15,8 @@ PLACE = "marker-place-41b2 Brick Lane"
 def _report(client, privacy: str) -> tuple[WebChat, str]:
     chat = WebChat(client)
     for message in [dict(choice="start"), dict(choice="lang:so"), dict(choice="menu:report"), dict(choice="danger:no"),
-                    dict(choice="cat:unsafe_place"), dict(text=PLACE), dict(choice="when:now"), dict(text=DESCRIPTION),
+                    dict(choice="cat:unsafe_place"), dict(text=PLACE), dict(choice="when:now"),
+                    dict(choice="daypart:night"), dict(choice="self:woman_or_girl"), dict(text=DESCRIPTION),
                     dict(choice=f"privacy:{privacy}"), dict(choice="done"), dict(choice="confirm:yes")]:
         chat.send(**message)
     reference = re.search(r"TH-[0-9A-Z]{4}-[0-9A-Z]{4}", chat.text).group(0)

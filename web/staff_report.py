@@ -24,7 +24,7 @@ from werkzeug.security import safe_join
 from flows import i18n
 from flows.i18n import _N
 from flows.working_days import add_working_days
-from flows.report import CATEGORIES, WHEN
+from flows.report import CATEGORIES, DAYPARTS, WHEN
 from storage import casework, report_translation
 from storage.crypto import Sealer
 from web.staff import (CHANNEL_LABELS, STATUS_LABELS, _now, _when, agency_label, audit, blueprint, current_staff,
@@ -164,6 +164,7 @@ def render_report_page(reference: str, *, status_code: int = 200, **action_conte
     body = render_template(
         "staff/report.html", action_context=action_context, resident_language=_language_of(report.language),
         category_label=CATEGORIES.get(f"cat:{report.category}"), when_label=WHEN.get(f"when:{report.when_kind}"),
+        daypart_label=DAYPARTS.get(f"daypart:{report.time_of_day}"),
         privacy_explained=PRIVACY_EXPLAINED.get(report.privacy), channel_label=CHANNEL_LABELS.get(report.channel),
         status_labels=STATUS_LABELS, agency_name=_agency_name, when=_when, **page)
     return make_response(body, status_code)

@@ -189,6 +189,8 @@ def walk_to_description(resident: Resident, lang: str) -> None:
     resident.send(Latitude="51.5155", Longitude="-0.0722", Address="Whitechapel Road", Label="Whitechapel Market",
                   MessageType="location")
     resident.send(choice_number(resident.last, _("It is happening now")))
+    resident.send(choice_number(resident.last, _("Night")))  # unsafe places only: the night-safety questions
+    resident.send(choice_number(resident.last, _("Skip")))
     assert _("Please tell us what happened, in your own words and your own language. You can also send a "
              "voice message or a photo.") in resident.last
 

@@ -16,6 +16,8 @@ KNOWN_KEYS = [
     "continue:yes", "continue:no", "cat:noise", "cat:hate", "ward:weavers", "when:now", "privacy:anonymous",
     "privacy:private", "privacy:named", "agency:council", "agency:police", "confirm:yes", "confirm:no",
     "change:what", "change:discard", "change:privacy", "spaces:anywhere", "spaces:more",
+    "cat:unsafe_place", "daypart:night", "daypart:morning", "self:woman_or_girl", "change:daypart", "change:self",
+    "change:category",
 ]
 inbounds = st.one_of(
     st.builds(lambda key: flows.Inbound(choice=key), st.sampled_from(KNOWN_KEYS) | st.text(max_size=20)),
@@ -39,5 +41,9 @@ def test_any_sequence_of_messages_gets_an_answer(messages):
         for intent in step.intents:
             if isinstance(intent, SubmitReport):
                 assert intent.agencies and intent.category and intent.privacy in ("anonymous", "private", "named")
+                # The night-safety answers ride only on unsafe places, and never as a "no".
+                assert intent.woman_or_girl in (True, None)
+                if intent.category != "unsafe_place":
+                    assert intent.time_of_day is None and intent.woman_or_girl is None
                 assert "draft" not in step.state
         state = step.state

@@ -264,6 +264,8 @@ def test_photos_and_voice_notes_go_with_the_report():
     chat.send(choice="cat:unsafe_place")
     chat.send(choice="skip")
     chat.send(choice="when:now")
+    chat.send(choice="skip")  # time of day
+    chat.send(choice="skip")  # woman or girl
     chat.send("The broken gate", media=(Media("a1b2.jpg", "photo"), Media("c3d4.ogg", "voice")))
     chat.send(choice="privacy:anonymous")
     chat.send(choice="done")
@@ -271,3 +273,160 @@ def test_photos_and_voice_notes_go_with_the_report():
     chat.send(choice="confirm:yes")
     assert submitted(chat).media == (("a1b2.jpg", "photo"), ("c3d4.ogg", "voice"))
     assert submitted(chat).description == "The broken gate"
+
+
+# --- night safety: unsafe places only --------------------------------------------------------------------
+
+DAYPART_KEYS = ["daypart:morning", "daypart:afternoon", "daypart:evening", "daypart:night", "skip"]
+CHANGE_KEYS = ["change:category", "change:where", "change:when", "change:what", "change:privacy", "change:agencies",
+               "change:discard"]
+
+
+def reach_night_safety(chat: Chat, category: str = "cat:unsafe_place") -> None:
+    chat.send(choice="danger:no")
+    chat.send(choice=category)
+    chat.send(choice="ward:weavers")
+    chat.send(choice="when:earlier")
+
+
+def finish(chat: Chat) -> None:
+    """From "what happened" to the summary."""
+    chat.send("The alley behind the flats has no lights")
+    chat.send(choice="privacy:anonymous")
+    chat.send(choice="done")
+    assert chat.keys == ["confirm:yes", "confirm:no"]
+
+
+def test_an_unsafe_place_asks_the_time_of_day_then_the_optional_question_saying_why():
+    chat = start_report()
+    reach_night_safety(chat)
+    assert chat.state["step"] == "daypart" and chat.keys == DAYPART_KEYS
+    assert "What time of day does it feel unsafe?" in chat.text
+    chat.send(choice="daypart:night")
+    assert chat.keys == ["self:woman_or_girl", "skip"]
+    assert "optional" in chat.text and "women and girls" in chat.text  # it says it is optional, and why
+    assert [choice.label for choice in chat.last[-1].choices] == ["I am a woman or girl", "Skip"]
+    chat.send(choice="self:woman_or_girl")
+    assert chat.state["step"] == "what"
+    finish(chat)
+    assert "Time of day it feels unsafe: Night" in chat.text
+    assert "You told us you are a woman or girl." in chat.text
+    chat.send(choice="confirm:yes")
+    report = submitted(chat)
+    assert (report.time_of_day, report.woman_or_girl) == ("night", True)
+
+
+@pytest.mark.parametrize("category", [key for key in CATEGORY_KEYS if key != "cat:unsafe_place"])
+def test_other_categories_never_ask_the_night_safety_questions(category):
+    chat = start_report()
+    reach_night_safety(chat, category)
+    assert chat.state["step"] == "what"
+    finish(chat)
+    assert "Time of day" not in chat.text and "woman" not in chat.text
+    chat.send(choice="confirm:no")
+    assert chat.keys == CHANGE_KEYS
+    chat.send(choice="change:discard")
+
+
+def test_skipping_both_keeps_nothing_and_never_a_no():
+    chat = start_report()
+    reach_night_safety(chat)
+    chat.send(choice="skip")
+    chat.send(choice="skip")
+    assert "woman_or_girl" not in chat.state["draft"] and "time_of_day" not in chat.state["draft"]
+    finish(chat)
+    assert "Time of day it feels unsafe: not given" in chat.text
+    assert "woman" not in chat.last[-1].text
+    chat.send(choice="confirm:yes")
+    report = submitted(chat)
+    assert report.time_of_day is None and report.woman_or_girl is None
+
+
+def test_bengali_digits_answer_the_night_safety_questions():
+    chat = start_report("bn")
+    reach_night_safety(chat)
+    chat.send("৩")  # the third choice: evening
+    assert chat.keys == ["self:woman_or_girl", "skip"]
+    chat.send("১")  # the first: they are a woman or girl
+    assert chat.state["step"] == "what"
+    finish(chat)
+    chat.send(choice="confirm:yes")
+    assert (submitted(chat).time_of_day, submitted(chat).woman_or_girl) == ("evening", True)
+
+
+def test_a_number_off_the_time_of_day_list_is_a_miss():
+    chat = start_report()
+    reach_night_safety(chat)
+    chat.send("6")
+    assert chat.state["step"] == "daypart" and "from 1 to 5" in chat.text
+
+
+def test_the_summary_changes_each_night_safety_answer_on_its_own():
+    chat = start_report()
+    reach_night_safety(chat)
+    chat.send(choice="daypart:morning")
+    chat.send(choice="skip")
+    finish(chat)
+    chat.send(choice="confirm:no")
+    assert chat.keys == CHANGE_KEYS[:3] + ["change:daypart", "change:self"] + CHANGE_KEYS[3:]
+    chat.send(choice="change:daypart")
+    assert chat.keys == DAYPART_KEYS
+    chat.send(choice="daypart:night")
+    assert chat.keys == ["confirm:yes", "confirm:no"]  # straight back: the other question is not asked again
+    chat.send(choice="confirm:no")
+    chat.send(choice="change:self")
+    chat.send(choice="self:woman_or_girl")
+    assert chat.keys == ["confirm:yes", "confirm:no"] and "You told us you are a woman or girl." in chat.text
+    chat.send(choice="confirm:no")
+    chat.send(choice="change:self")
+    chat.send(choice="skip")  # changed their mind: nothing is kept
+    assert "woman" not in chat.last[-1].text
+    chat.send(choice="confirm:yes")
+    report = submitted(chat)
+    assert (report.time_of_day, report.woman_or_girl) == ("night", None)
+
+
+def test_changing_the_category_to_an_unsafe_place_asks_both_then_returns_to_the_summary():
+    chat = start_report()
+    reach_night_safety(chat, "cat:noise")
+    finish(chat)
+    chat.send(choice="confirm:no")
+    chat.send(choice="change:category")
+    chat.send(choice="cat:unsafe_place")
+    assert chat.keys == DAYPART_KEYS
+    chat.send(choice="daypart:afternoon")
+    assert chat.keys == ["self:woman_or_girl", "skip"]
+    chat.send(choice="self:woman_or_girl")
+    assert chat.keys == ["confirm:yes", "confirm:no"]
+    chat.send(choice="confirm:yes")
+    report = submitted(chat)
+    assert (report.category, report.time_of_day, report.woman_or_girl) == ("unsafe_place", "afternoon", True)
+
+
+def test_changing_the_category_away_from_an_unsafe_place_drops_both_answers():
+    chat = start_report()
+    reach_night_safety(chat)
+    chat.send(choice="daypart:night")
+    chat.send(choice="self:woman_or_girl")
+    finish(chat)
+    chat.send(choice="confirm:no")
+    chat.send(choice="change:category")
+    chat.send(choice="cat:harassment")
+    assert chat.keys == ["confirm:yes", "confirm:no"]
+    assert "Time of day" not in chat.text and "woman" not in chat.text
+    chat.send(choice="confirm:yes")
+    report = submitted(chat)
+    assert (report.category, report.time_of_day, report.woman_or_girl) == ("harassment", None, None)
+
+
+def test_changing_back_to_an_unsafe_place_asks_again():
+    chat = start_report()
+    reach_night_safety(chat)
+    chat.send(choice="daypart:night")
+    chat.send(choice="self:woman_or_girl")
+    finish(chat)
+    for category in ("cat:asb", "cat:unsafe_place"):
+        chat.send(choice="confirm:no")
+        chat.send(choice="change:category")
+        chat.send(choice=category)
+    assert chat.keys == DAYPART_KEYS  # the earlier answers went with the change away

@@ -84,6 +84,9 @@ def _check_report(database_url: str, reference: str, lang: str, expected: dict, 
     assert report.created_at == expected_time, where
     if "description" in expected:
         assert report.description == expected["description"], where
+    # Only unsafe places carry the night-safety answers, and a skipped woman-or-girl question is nothing, not "no".
+    assert report.time_of_day == expected.get("time_of_day"), where
+    assert report.woman_or_girl is expected.get("woman_or_girl"), where
 
 
 @pytest.mark.parametrize("lang", [language.code for language in i18n.LANGUAGES])

@@ -129,3 +129,30 @@ def test_media_is_kept_with_the_report(engine):
     with new_session(engine) as session:
         rows = session.execute(select(ReportMedia.media_id, ReportMedia.kind).order_by(ReportMedia.id)).all()
     assert [tuple(row) for row in rows] == [("a1b2.jpg", "photo"), ("c3d4.ogg", "voice")]
+
+
+# --- night safety: unsafe places only --------------------------------------------------------------------
+
+def test_an_unsafe_place_keeps_its_time_of_day_and_a_woman_or_girl_who_said_so(engine):
+    with new_session(engine) as session:
+        _report(session, category="unsafe_place", time_of_day="night", woman_or_girl=True)
+        _report(session, reference="TH-4D2B-8KPW", category="unsafe_place")
+        session.commit()
+    with new_session(engine) as session:
+        rows = session.execute(select(Report.reference, Report.time_of_day, Report.woman_or_girl)
+                               .order_by(Report.reference)).all()
+    assert [tuple(row) for row in rows] == [("TH-4D2B-8KPW", None, None), ("TH-7K3M-9QXR", "night", True)]
+
+
+@pytest.mark.parametrize("overrides", [
+    dict(category="unsafe_place", time_of_day="midnight"),  # not one of TIMES_OF_DAY
+    dict(category="unsafe_place", time_of_day="Night"),
+    dict(category="unsafe_place", woman_or_girl=False),  # never a "no"
+    dict(category="noise", time_of_day="night"),  # only unsafe places are asked
+    dict(category="harassment", woman_or_girl=True),
+])
+def test_night_safety_answers_that_cannot_be_true_are_refused(engine, overrides):
+    with new_session(engine) as session:
+        with pytest.raises(ValueError):
+            _report(session, **overrides)
+        assert session.execute(select(func.count()).select_from(Report)).scalar() == 0
