@@ -12,6 +12,12 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            # Batch mode rebuilds a table by copy, drop and rename. With foreign keys on, dropping the old
+            # table deletes, by ON DELETE CASCADE, every row that points at it (a report's updates, sharing,
+            # links, media): off for the migration (outside any transaction, or SQLite ignores it; this
+            # engine is disposed below, so no connection keeps it off).
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
