@@ -30,7 +30,7 @@ from flows.status import STATUS_LABELS
 from storage import places
 from storage.database import new_session
 from storage.models import TIMES_OF_DAY
-from storage.public_figures import AgencyTimes, PublicFigures, PublishedEntry, TargetSeries, public_figures
+from storage.public_figures import AgencyTimes, PublicFigures, PublishedEntry, TargetSeries, cached_public_figures
 from web import charts
 
 blueprint = Blueprint("public", __name__)
@@ -324,7 +324,11 @@ def _render(ward_slug: Optional[str]):
         if ward_slug is not None and ward_slug not in {slug for slug, _name in wards}:
             abort(404)
         now = current_app.extensions["safer_homes.clock"]()
-        figures = public_figures(session, ward_slug=ward_slug, now=now)
+        try:
+            # The downloads read the same per-process cache, so a page and its CSV agree.
+            figures = cached_public_figures(session, ward_slug=ward_slug, now=now)
+        except LookupError:  # a ward removed between the two reads
+            abort(404)
     lang_suffix = "" if _lang() == i18n.DEFAULT_LANGUAGE else f"?lang={_lang()}"
     download_base = "/public" if ward_slug is None else f"/public/wards/{ward_slug}"
     downloads = [
