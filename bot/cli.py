@@ -795,6 +795,34 @@ def events_agenda_hide(item_id: int) -> None:
     click.echo(f"agenda item {item_id} hidden: other residents no longer see it or can back it")
 
 
+@events.command("digest", help="Print the ward panel digest's public address (a meeting in a ward); with --send, "
+                "also send the link once to everyone who said they are coming or is waiting, in their language.")
+@click.argument("event_id", type=int)
+@click.option("--send", is_flag=True, help="Send the link (once per meeting: a second send sends nothing).")
+def events_digest(event_id: int, send: bool) -> None:
+    from bot.digest_send import digest_url, send_digest_link, ward_slug_of
+    from storage.types import utcnow
+
+    settings, channels = _settings_and_channels()
+    with _session(settings) as session:
+        try:
+            ward_slug = ward_slug_of(session, event_id=event_id)
+        except LookupError as problem:
+            raise click.ClickException(str(problem))
+        if ward_slug is None:
+            raise click.ClickException(f"event {event_id} is not in a ward, so it has no digest")
+        click.echo(digest_url(settings.public_base_url, ward_slug=ward_slug, event_id=event_id))
+        if not send:
+            return
+        sent = send_digest_link(session, event_id=event_id, staff_user_id=None, now=utcnow(), channels=channels,
+                                base_url=settings.public_base_url)
+        session.commit()
+    if sent.already_sent:
+        click.echo(f"not sent again: the link was already sent on {sent.sent_at:%Y-%m-%d %H:%M} UTC")
+    else:
+        click.echo(f"the link will be sent to {sent.queued} residents")
+
+
 @events.command("feedback", help="What residents said after an event: how many answered, the average rating "
                 "(1 to 5), how many gave each, and their comments.")
 @click.argument("event_id", type=int)

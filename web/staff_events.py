@@ -13,6 +13,7 @@ from typing import Optional
 
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 
+from bot import digest_send
 from bot.event_changes import cancel_and_tell, edit_and_tell, move_and_tell
 from flows import i18n
 from flows.events import KINDS, LONDON, london_datetime
@@ -373,8 +374,21 @@ def _event_page(event_id: int, *, status: int = 200, **context):
         started=event.starts_at <= _now(), told=request.args.get("told", 0, type=int),
         agenda_items=agenda.review_items(database, event_id=event_id),
         feedback=feedback.feedback_summary(database, event_id=event_id), topics=AGENDA_TOPICS,
-        london=_london, offered=_offered(event), **_choices(), **context)
+        london=_london, offered=_offered(event), digest=_digest_context(database, event), **_choices(), **context)
     return page, status
+
+
+def _digest_context(database, event) -> Optional[dict]:
+    """The ward panel digest's link, and whether it was sent to the residents coming; None outside a ward."""
+    if event.ward_id is None:
+        return None
+    ward_slug = digest_send.ward_slug_of(database, event_id=event.id)
+    base_url = current_app.extensions["safer_homes.settings"].public_base_url
+    sent = digest_send.digest_sent(database, event_id=event.id)
+    return {"url": digest_send.digest_url(base_url, ward_slug=ward_slug, event_id=event.id,
+                                          lang=g.get("lang", i18n.DEFAULT_LANGUAGE)),
+            "sent_on": _london(sent.sent_at) if sent else None, "sent_to": sent.queued if sent else 0,
+            "audience": digest_send.digest_audience(database, event_id=event.id)}
 
 
 def _language_name(code: str) -> str:
@@ -510,6 +524,27 @@ def event_cancel(event_id: int):
         audit("event_cancelled", event=event_id, told=change.told)
     database.commit()
     return _to_event(event_id, done="cancelled" if change.changed else "already_cancelled", told=change.told)
+
+
+@blueprint.post("/events/<int:event_id>/digest")
+@staff_required(*ORGANISING_ROLES)
+def event_digest_send(event_id: int):
+    """Send the digest's link to the residents coming, once (bot/digest_send.py): a second press says when
+    it went and sends nothing."""
+    event, _ward = _event_or_404(event_id)
+    if event.ward_id is None:
+        abort(404)
+    if request.form.get("confirmed") != "yes":
+        # TRANSLATORS: on the staff event page when the organiser pressed "send the digest link" without ticking the box that confirms it.
+        return _event_page(event_id, status=400, digest_problem=_("Tick the box to confirm, then send."))
+    database = staff_session()
+    sent = digest_send.send_digest_link(
+        database, event_id=event_id, staff_user_id=current_staff().id, now=_now(), channels=_channels(),
+        base_url=current_app.extensions["safer_homes.settings"].public_base_url)
+    if not sent.already_sent:
+        audit("digest_sent", event=event_id, told=sent.queued)
+    database.commit()
+    return _to_event(event_id, done="digest_already_sent" if sent.already_sent else "digest_sent", told=sent.queued)
 
 
 # --- "have your say" items -------------------------------------------------------------------------
