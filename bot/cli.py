@@ -936,5 +936,67 @@ def staff_reset_password(email: str) -> None:
     click.echo(f"password (shown once, not stored anywhere in clear): {password}")
 
 
+@main.group("open311", help="Open311 GeoReport v2 at /open311/v2/ (docs/open311.md).")
+def open311_group() -> None:
+    pass
+
+
+@open311_group.group("key", help="API keys that let council systems create reports (POST requests).")
+def open311_key() -> None:
+    pass
+
+
+@open311_key.command("add", help="Make a key for NAME (whose system uses it); prints the key once, alone on the "
+                     "last line. Only a hash of it is kept.")
+@click.argument("name")
+def open311_key_add(name: str) -> None:
+    from storage import api_keys
+    from storage.types import utcnow
+
+    with _session() as session:
+        try:
+            row, key = api_keys.create_api_key(session, name=name, now=utcnow())
+        except api_keys.ApiKeyInputError as problem:
+            raise _Refused(f"not added: {problem}")
+        session.commit()
+        click.echo(f"added Open311 key {row.id} for {row.name}; the key is shown once, on the next line:")
+    click.echo(key)
+
+
+@open311_key.command("revoke", help="Refuse a key from now on (by the id `open311 key list` shows).")
+@click.argument("key_id", type=int)
+def open311_key_revoke(key_id: int) -> None:
+    from storage import api_keys
+    from storage.types import utcnow
+
+    with _session() as session:
+        try:
+            row, revoked = api_keys.revoke_api_key(session, key_id=key_id, now=utcnow())
+        except api_keys.ApiKeyInputError as problem:
+            raise _Refused(str(problem))
+        session.commit()
+        click.echo(f"key {row.id} ({row.name}) {'is revoked' if revoked else 'was already revoked; nothing changed'}")
+
+
+@open311_key.command("list", help="Every key: id, name, made, last used (to the minute) and whether revoked.")
+def open311_key_list() -> None:
+    from zoneinfo import ZoneInfo
+
+    from storage import api_keys
+
+    london = ZoneInfo("Europe/London")
+
+    def when(moment) -> str:
+        return moment.astimezone(london).strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+    with _session() as session:
+        rows = api_keys.list_api_keys(session)
+    if not rows:
+        click.echo("no Open311 keys yet: `safer-homes open311 key add NAME` makes one")
+    for row in rows:
+        state = f"revoked {when(row.revoked_at)}" if row.revoked_at else "live"
+        click.echo(f"{row.id}\t{row.name}\tmade {when(row.created_at)}\tlast used {when(row.last_used_at)}\t{state}")
+
+
 if __name__ == "__main__":
     sys.exit(main())
