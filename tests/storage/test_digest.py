@@ -67,6 +67,11 @@ def _status_update(session, report, *, status, at, action="status"):
 @pytest.fixture
 def weavers(engine):
     """The data of the module docstring; returns the meeting's event id."""
+    return weavers_data(engine)
+
+
+def weavers_data(engine) -> int:
+    """The data of the module docstring (also the browser test's); returns the meeting's event id."""
     with new_session(engine) as session:
         wards, agencies = _ids(session, Ward), _ids(session, Agency)
         weavers, other = wards["weavers"], wards["spitalfields-banglatown"]
@@ -144,7 +149,7 @@ def weavers(engine):
         return meeting.id
 
 
-def _agenda(engine, meeting_id):
+def agenda_data(engine, meeting_id):
     """Items: two approved for the meeting (reworded: 2 backers; as written: none), one waiting, one hidden,
     one approved for "the next meeting" in the ward (1 backer)."""
     with new_session(engine) as session:
@@ -235,7 +240,7 @@ def test_suppression_at_the_threshold_4_hidden_5_shown(engine, weavers):
 
 
 def test_only_approved_agenda_items_in_the_approved_wording(engine, weavers):
-    _agenda(engine, weavers)
+    agenda_data(engine, weavers)
     with new_session(engine) as session:
         digest = ward_digest(session, event_id=weavers, now=NOW)
     # Most backed first, as residents see them in the chat.

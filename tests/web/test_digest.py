@@ -18,7 +18,7 @@ from bot.digest_send import send_digest_link
 from storage.crypto import keyed_hash
 from storage.database import new_session
 from storage.models import Contact, DigestSend, Event, OutboxMessage, Rsvp, Ward
-from tests.storage.test_digest import MEETING_START, NOW, _agenda, _event, _ids, weavers  # noqa: F401 (weavers is a fixture)
+from tests.storage.test_digest import MEETING_START, NOW, _event, _ids, agenda_data, weavers  # noqa: F401 (weavers is a fixture)
 from tests.web.test_staff_pages import _account, _login
 
 BENGALI_TITLE = "উইভার্স ওয়ার্ড প্যানেল"
@@ -45,7 +45,7 @@ def at_now(app):
 
 @pytest.fixture
 def with_agenda(engine, weavers):
-    _agenda(engine, weavers)
+    agenda_data(engine, weavers)
     return weavers
 
 
