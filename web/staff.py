@@ -163,7 +163,8 @@ def install(app, settings) -> None:
     login_manager.login_view = "staff.login"
     login_manager.login_message = None  # the login page says what it needs to
     # The workspace's pages add their routes to this blueprint when imported; one module a concern.
-    from web import staff_actions, staff_care, staff_events, staff_inbox, staff_report  # noqa: F401
+    from web import (staff_actions, staff_care, staff_events, staff_inbox, staff_public,  # noqa: F401
+                     staff_publishing, staff_report)
 
     app.register_blueprint(blueprint)
     app.register_error_handler(404, not_found)
