@@ -76,7 +76,8 @@ def _staff_page(app, email, role, agency, reference) -> str:
     client = app.test_client()
     page = client.get("/staff/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/staff/login", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    signed_in = client.post("/staff/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert signed_in.status_code == 302
     response = client.get(f"/staff/reports/{reference}")
     assert response.status_code == 200
     return response.get_data(as_text=True)

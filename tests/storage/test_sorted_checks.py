@@ -179,7 +179,8 @@ def test_an_answer_within_the_hour_of_the_closing_is_dated_the_closing_so_the_hi
     _answer(engine, "yes", via="status_check", now=CLOSED + timedelta(minutes=13))  # 09:50; the hour, 09:00, is earlier
     with new_session(engine) as session:
         assert session.execute(select(SortedCheck.answered_at)).scalar_one() == CLOSED  # the officer's time, not theirs
-        actions = session.execute(select(ReportUpdate.action).order_by(ReportUpdate.created_at, ReportUpdate.id)).scalars()
+        actions = session.execute(select(ReportUpdate.action)
+                                  .order_by(ReportUpdate.created_at, ReportUpdate.id)).scalars()
         assert list(actions)[-2:] == ["status", "sorted"]
 
 
