@@ -1,5 +1,5 @@
-"""The "You said, we did" entries staff write for the public pages (rec 13): drafts, publishing, withdrawing,
-and the published entries the public figures read.
+"""The "You said, we did" entries staff write for the public pages (rec 13): drafts, publishing, correcting,
+withdrawing. The public figures (storage/public_figures.py) read the published ones straight from the table.
 
 An entry's life: a draft (written by an officer, organiser or admin of an agency; edited freely) → published
 (shown on the public pages) → withdrawn (gone from them; final: a new entry replaces it). A published entry
@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Mapping, Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from storage.models import PUBLIC_ENTRY_STATES, Agency, PublicEntry, Report, Ward
-from storage.public_figures import PublishedEntry
 from storage.seed import CATEGORIES
 
 # Long enough for "what residents raised" and "what was done" in a few sentences; short enough that an
@@ -167,7 +166,8 @@ def create_entry(
 
 def _held(session: Session, entry_id: int) -> PublicEntry:
     """The entry, locked until the caller commits (two staff publishing or editing at once act one at a time)."""
-    entry = session.execute(select(PublicEntry).where(PublicEntry.id == entry_id).with_for_update()).scalar_one_or_none()
+    entry = session.execute(
+        select(PublicEntry).where(PublicEntry.id == entry_id).with_for_update()).scalar_one_or_none()
     if entry is None:
         raise LookupError(f"no public entry {entry_id}")
     return entry
@@ -259,24 +259,3 @@ def list_entries(session: Session, *, agency_id: Optional[int], every_agency: bo
     rows = session.execute(query.order_by(PublicEntry.updated_at.desc(), PublicEntry.id.desc())).all()
     return [EntryRow(entry=entry, ward_name=ward_name, agency_slug=slug, agency_names=names or {})
             for entry, ward_name, slug, names in rows]
-
-
-def published_entries(session: Session, *, ward_slug: Optional[str] = None,
-                      with_borough: bool = True) -> tuple[PublishedEntry, ...]:
-    """The published entries, newest first, as the public figures carry them (storage/public_figures). For a
-    ward: its own and (with `with_borough`) the borough-wide ones; for None: every published entry. Nothing
-    else of the entry leaves: not the report it is about, not who wrote it."""
-    query = (select(PublicEntry, Ward.slug, Agency.slug)
-             .outerjoin(Ward, Ward.id == PublicEntry.ward_id)
-             .outerjoin(Agency, Agency.id == PublicEntry.agency_id)
-             .where(PublicEntry.state == "published"))
-    if ward_slug is not None:
-        in_ward = Ward.slug == ward_slug
-        query = query.where(or_(in_ward, PublicEntry.ward_id.is_(None)) if with_borough else in_ward)
-    rows = session.execute(query.order_by(PublicEntry.published_at.desc(), PublicEntry.id.desc())).all()
-    return tuple(
-        PublishedEntry(entry_id=entry.id, ward_slug=slug, category=entry.category, agency_slug=agency_slug,
-                       you_said=entry.you_said, we_did=entry.we_did,
-                       translations={code: dict(texts) for code, texts in (entry.translations or {}).items()},
-                       machine_translated=tuple(entry.machine_translated or ()), published_at=entry.published_at)
-        for entry, slug, agency_slug in rows)

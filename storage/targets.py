@@ -64,7 +64,8 @@ def london_today(now: datetime) -> date:
 
 def in_force_on(day: date):
     """The SQL condition "in force on `day`" (see the module's docstring)."""
-    return (SuccessTarget.effective_from <= day) & or_(SuccessTarget.retired_on.is_(None), SuccessTarget.retired_on > day)
+    return (SuccessTarget.effective_from <= day) & or_(SuccessTarget.retired_on.is_(None),
+                                                       SuccessTarget.retired_on > day)
 
 
 def _whole(value, field: str, low: int, high: int) -> int:

@@ -208,7 +208,8 @@ def _read_entry_form(existing: Optional[PublicEntry]) -> EntryForm:
     """The form, checked field by field so each message sits by its field (storage checks again: it is the
     rule). The agency is the account's own; only an admin chooses one (or none)."""
     raw = request.form
-    values = {name: raw.get(name, "").strip() for name in ("ward", "category", "agency", "report", "you_said", "we_did")}
+    values = {name: raw.get(name, "").strip()
+              for name in ("ward", "category", "agency", "report", "you_said", "we_did")}
     for code in entry_store.TRANSLATION_LANGUAGES:
         for name in TEXT_FIELDS:
             values[f"{name}_{code}"] = raw.get(f"{name}_{code}", "").strip()
@@ -320,8 +321,7 @@ def _entry_page(entry: Optional[PublicEntry], *, status: int = 200, values: Opti
         flags = care_flags_for("\n".join(_all_texts(stored)))
         if flags:
             context["publish_care"] = {"care_flags": flags, "care_digest_value": entry_care_digest(stored)}
-    page = render_template("staff/public_entry.html", entry=entry,
-                           done=_(DONE[request.args["done"]]) if status == 200 and request.args.get("done") in DONE else None,
+    page = render_template("staff/public_entry.html", entry=entry, done=_done_message(status),
                            **_form_context(values, problems or {}, **context))
     return page, status
 
@@ -332,6 +332,12 @@ def _audit_detail(entry: PublicEntry) -> dict:
     return {"entry": entry.id, "state": entry.state, "ward_id": entry.ward_id, "agency_id": entry.agency_id,
             "languages": sorted(entry.translations or {}),
             "machine_translated": list(entry.machine_translated or ())}
+
+
+def _done_message(status: int) -> Optional[str]:
+    """What the last change did (?done=…), said only on a page shown after it, never beside a problem."""
+    done = request.args.get("done")
+    return _(DONE[done]) if status == 200 and done in DONE else None
 
 
 def _to_entry(entry_id: int, done: str):
@@ -512,9 +518,8 @@ def _targets_page(*, status: int = 200, form: Optional[dict] = None, problems: O
         measure_labels=MEASURE_LABELS, agencies=_all_agencies(), wards=list_wards(database), agency_label=agency_label,
         form=form or _blank_target(), problems=problems or {}, retire_problem=retire_problem or {},
         clocks=[clock for clock in clocks if clock is not None],
-        done=_(DONE[request.args["done"]]) if status == 200 and request.args.get("done") in DONE else None,
-        max_agreed_with=target_store.MAX_AGREED_WITH_LENGTH, max_note=target_store.MAX_NOTE_LENGTH,
-        when=_when)
+        done=_done_message(status), max_agreed_with=target_store.MAX_AGREED_WITH_LENGTH,
+        max_note=target_store.MAX_NOTE_LENGTH, when=_when)
     return page, status
 
 
@@ -550,12 +555,11 @@ def target_add():
     if effective_from is None:
         problems["effective_from"] = _target_problem(target_store.TargetInputError("effective_from_missing"))
     working_days, share = _whole_number(form["working_days"]), _whole_number(form["share_percent"])
-    if isinstance(working_days, str) or (working_days is not None and not
-                                         target_store.MIN_WORKING_DAYS <= working_days <= target_store.MAX_WORKING_DAYS):
-        problems["working_days"] = _target_problem(target_store.TargetInputError("out_of_range", field="working_days"))
-    if isinstance(share, str) or (share is not None and not
-                                  target_store.MIN_SHARE_PERCENT <= share <= target_store.MAX_SHARE_PERCENT):
-        problems["share_percent"] = _target_problem(target_store.TargetInputError("out_of_range", field="share_percent"))
+    for name, typed, low, high in (
+            ("working_days", working_days, target_store.MIN_WORKING_DAYS, target_store.MAX_WORKING_DAYS),
+            ("share_percent", share, target_store.MIN_SHARE_PERCENT, target_store.MAX_SHARE_PERCENT)):
+        if isinstance(typed, str) or (typed is not None and not low <= typed <= high):
+            problems[name] = _target_problem(target_store.TargetInputError("out_of_range", field=name))
     if problems:
         return _targets_page(status=400, form=form, problems=problems)
     database = staff_session()

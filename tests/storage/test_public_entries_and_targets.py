@@ -12,6 +12,7 @@ from storage import public_entries, targets
 from storage.database import new_session
 from storage.models import Agency, PublicEntry, SuccessTarget, Ward
 from storage.public_entries import EntryInputError
+from storage.public_figures import public_figures
 from storage.targets import TargetInputError
 from tests.helpers import dump_every_table
 
@@ -24,6 +25,11 @@ def _draft(session, **changes):
               "staff_user_id": None, "ward_slug": "weavers"}
     fields.update(changes)
     return public_entries.create_entry(session, **fields)
+
+
+def _public(session, ward_slug):
+    """The entries the public page of the ward (None: the borough) carries."""
+    return public_figures(session, ward_slug=ward_slug, now=NOW + timedelta(days=30)).entries
 
 
 def _agency(session, slug) -> Agency:
@@ -41,13 +47,13 @@ def test_a_draft_is_not_public_until_published_then_the_public_figures_carry_it(
                        machine_translated=["bn"])
         session.commit()
         entry_id = entry.id
-        assert public_entries.published_entries(session, ward_slug="weavers") == ()
+        assert _public(session, "weavers") == ()
 
     with new_session(engine) as session:
         public_entries.publish_entry(session, entry_id=entry_id, now=NOW + timedelta(hours=1))
         session.commit()
     with new_session(engine) as session:
-        [published] = public_entries.published_entries(session, ward_slug="weavers")
+        [published] = _public(session, "weavers")
         assert published.entry_id == entry_id and published.ward_slug == "weavers"
         assert (published.category, published.agency_slug) == ("unsafe_place", "council")
         assert published.you_said == "The stairwell lights were out." and published.we_did == "We replaced them."
@@ -56,18 +62,17 @@ def test_a_draft_is_not_public_until_published_then_the_public_figures_carry_it(
         assert published.machine_translated == ("bn",)
         assert published.published_at == NOW + timedelta(hours=1)
         # The borough's page carries every entry; another ward's does not carry this one.
-        assert [item.entry_id for item in public_entries.published_entries(session)] == [entry_id]
-        assert public_entries.published_entries(session, ward_slug="spitalfields-banglatown") == ()
+        assert [item.entry_id for item in _public(session, None)] == [entry_id]
+        assert _public(session, "spitalfields-banglatown") == ()
 
 
-def test_a_borough_wide_entry_shows_on_every_ward_page_unless_asked_not_to(engine):
+def test_a_borough_wide_entry_shows_on_every_ward_page(engine):
     with new_session(engine) as session:
         entry = _draft(session, ward_slug=None)
         public_entries.publish_entry(session, entry_id=entry.id, now=NOW)
         session.commit()
-        assert [item.ward_slug for item in public_entries.published_entries(session, ward_slug="weavers")] == [None]
-        assert public_entries.published_entries(session, ward_slug="weavers", with_borough=False) == ()
-
+        assert [item.ward_slug for item in _public(session, "weavers")] == [None]
+        assert [item.ward_slug for item in _public(session, "spitalfields-banglatown")] == [None]
 
 def test_withdrawn_entries_leave_the_public_figures_and_change_no_more(engine):
     with new_session(engine) as session:
@@ -77,7 +82,7 @@ def test_withdrawn_entries_leave_the_public_figures_and_change_no_more(engine):
         session.commit()
         entry_id = entry.id
     with new_session(engine) as session:
-        assert public_entries.published_entries(session) == ()
+        assert _public(session, None) == ()
         stored = session.get(PublicEntry, entry_id)
         assert (stored.state, stored.published_at, stored.updated_at) == ("withdrawn", NOW, NOW + timedelta(days=1))
         for change in (lambda: public_entries.publish_entry(session, entry_id=entry_id, now=NOW),
@@ -99,7 +104,7 @@ def test_correcting_a_published_entry_republishes_it_dated_now(engine):
                                               we_did="We replaced them and check monthly.", ward_slug="weavers",
                                               now=later)
         session.commit()
-        [published] = public_entries.published_entries(session, ward_slug="weavers")
+        [published] = _public(session, "weavers")
         assert published.we_did == "We replaced them and check monthly." and published.published_at == later
         # A draft is edited with update_draft, not corrected: publishing it twice is refused too.
         with pytest.raises(EntryInputError) as refused:

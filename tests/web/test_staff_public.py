@@ -16,6 +16,7 @@ from sqlalchemy import select
 from storage import contacts, public_entries, reports
 from storage.database import new_session
 from storage.models import Agency, AuditEntry, PublicEntry, SuccessTarget
+from storage.public_figures import public_figures
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.helpers import dump_every_table
@@ -62,7 +63,7 @@ def _entries(app) -> list[PublicEntry]:
 
 def _published(app, ward_slug="weavers"):
     with new_session(app.extensions["safer_homes.engine"]) as session:
-        return public_entries.published_entries(session, ward_slug=ward_slug)
+        return public_figures(session, ward_slug=ward_slug, now=NOW + timedelta(days=30)).entries
 
 
 def _audit_entries(app) -> list[AuditEntry]:
