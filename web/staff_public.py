@@ -45,6 +45,8 @@ from web.staff_events import AGENDA_TOPICS, _
 DRAFTING_ROLES = ("officer", "organiser", "admin")
 PUBLISHING_ROLES = ("officer", "admin")
 TEXT_FIELDS = entry_store.TEXT_FIELDS
+# storage's refusals for an entry that changed state under the form (a colleague, a form sent twice): 409.
+STALE_PROBLEMS = ("not_draft", "not_published", "already_withdrawn")
 
 # An entry's state as staff read it.
 STATE_LABELS = {
@@ -110,7 +112,7 @@ def _entry_problem(refused: entry_store.EntryInputError) -> str:
     if code in ("unknown_report", "report_not_shared"):
         # TRANSLATORS: on a staff page, when the reference typed is not a report the officer can see.
         return _("There is no report with that reference shared with your organisation.")
-    if code in ("not_draft", "not_published", "already_withdrawn"):
+    if code in STALE_PROBLEMS:
         # TRANSLATORS: on the staff "You said, we did" pages, when someone else published or withdrew the entry meanwhile, or a form was sent twice.
         return _("This entry changed while you had it open: it was published or withdrawn meanwhile. Nothing was "
                  "saved. Check it, then try again if it is still needed.")
@@ -297,7 +299,8 @@ def _fill_translations(values: dict) -> dict:
         tried[code] = all(made.values())
         if tried[code]:
             for name in TEXT_FIELDS:
-                values[f"{name}_{code}"] = made[name].text[:entry_store.MAX_TEXT_LENGTH]
+                # Not cut to length: a translation too long is shown with its message when saved.
+                values[f"{name}_{code}"] = made[name].text
             values["machine"] = sorted(set(values["machine"]) | {code})
     return tried
 
@@ -381,9 +384,12 @@ def public_entry_save(entry_id: int):
 
 def _save_entry(entry: Optional[PublicEntry]):
     """Create a draft, save a draft's changes, or correct (and re-publish) a published entry."""
-    if entry is not None and entry.state == "withdrawn":
-        return _entry_page(entry, status=400, problems={
-            "form": _entry_problem(entry_store.EntryInputError("already_withdrawn"))})
+    shown_state = request.form.get("shown_state")
+    if entry is not None and (entry.state == "withdrawn" or shown_state not in (None, entry.state)):
+        # A form shown for a draft must not become a correction of an entry a colleague published meanwhile
+        # (nor touch one withdrawn): 409, with the entry as it is now.
+        return _entry_page(entry, status=409,
+                           publish_problem=_entry_problem(entry_store.EntryInputError("not_draft")))
     form = _read_entry_form(entry)
     values, problems = form.values, form.problems
     if "translate" in request.form:
@@ -415,6 +421,8 @@ def _save_entry(entry: Optional[PublicEntry]):
             action, done = "public_entry_changed", "saved"
     except entry_store.EntryInputError as refused:
         database.rollback()
+        if refused.problem in STALE_PROBLEMS:
+            return _entry_page(_entry_or_404(entry.id), status=409, publish_problem=_entry_problem(refused))
         key = refused.field if refused.field in values else "form"
         return _entry_page(entry and _entry_or_404(entry.id), status=400, values=values,
                            problems={key: _entry_problem(refused)})

@@ -164,6 +164,20 @@ def test_a_published_entry_corrected_is_published_again_dated_then(app, client, 
     assert shown.we_did == "We replaced the lights and a bulb." and shown.published_at == NOW + timedelta(hours=3)
 
 
+def test_a_draft_form_sent_after_a_colleague_published_the_entry_changes_nothing(app, client, clock):
+    _signed_in(app, client)
+    token = _token(client)
+    entry_id = _entry_id(_new(client, token))
+    assert 'name="shown_state" value="draft"' in _page(client.get(f"/staff/public/entries/{entry_id}"))
+    with new_session(app.extensions["safer_homes.engine"]) as session:
+        public_entries.publish_entry(session, entry_id=entry_id, now=NOW)
+        session.commit()
+    stale = client.post(f"/staff/public/entries/{entry_id}",
+                        data={"csrf_token": token, "shown_state": "draft", **_entry_form(we_did="Meant as a draft.")})
+    assert stale.status_code == 409 and "This entry changed while you had it open" in _page(stale)
+    assert _published(app)[0].we_did == DID
+
+
 # --- who may do what -------------------------------------------------------------------------------------
 
 def test_organisers_draft_but_only_officers_and_admins_publish_or_withdraw(app, client, clock, database_url):
