@@ -53,7 +53,7 @@ def test_a_bengali_report_with_a_photo_and_a_voice_note_at_320px(new_context, li
                       privacy="private", agency_slugs=["council", "housing"], description=WORDS,
                       received_at=now - timedelta(days=9), ward_slug="spitalfields-banglatown",
                       location_text="ব্রিক লেনের পিছনের সিঁড়ি, " * 4, when_kind="earlier", sender_contact_id=contact.id,
-                      media=[(photo, "photo"), (voice, "voice")])
+                      media=[(photo, "photo"), (voice, "voice")], time_of_day="night", woman_or_girl=True)
         session.commit()
     engine.dispose()
 
@@ -75,3 +75,12 @@ def test_a_bengali_report_with_a_photo_and_a_voice_note_at_320px(new_context, li
     assert "Overdue" in page.locator("main").inner_text()
     assert serious_axe_violations(page) == []
     page.screenshot(path=artifacts / "staff-report-320.png", full_page=True)
+
+    # The public summary: typed beside the resident's words, approved, and shown as published.
+    assert page.locator("#public-summary").input_value() == ""
+    page.fill("#public-summary", "No lights on the stairs behind Brick Lane at night.")
+    page.get_by_role("button", name="Approve and publish").click()
+    page.wait_for_url("**done=summary_approved*")
+    assert "Published, approved on" in page.locator("main").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert serious_axe_violations(page) == []
