@@ -17,7 +17,8 @@ from bot.followups import ask_how_it_went
 from bot.reminders import plan_due_reminders
 from bot.settings import Settings
 from bot.sorted_followups import ask_whether_sorted
-from storage import reminders, retention, worker_status
+from flows.working_days import LONDON
+from storage import reminders, retention, targets, worker_status
 from storage.database import new_session
 from storage.types import utcnow
 
@@ -54,6 +55,9 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
         retention.purge_inbound_receipts(session, older_than=now - INBOUND_RECEIPT_RETENTION)
         retention.purge_early_delivery_reports(session, older_than=now - timedelta(days=1))
         counts["rsvps_purged"] = reminders.summarise_and_delete_rsvps(session, started_before=now - settings.rsvp_retention)
+        # A first-response target agreed to take effect on a later day moves the agency's response clock on
+        # that day (recording one moves it at once when it is already in force). Two small queries a pass.
+        counts["agency_targets_applied"] = len(targets.apply_agency_targets(session, today=now.astimezone(LONDON).date()))
         worker_status.record_heartbeat(session, name="worker", at=utcnow())
         session.commit()
         kept = retention.referenced_media_ids(session)
