@@ -25,7 +25,8 @@ from bot.channels.base import Channel
 from bot import notify
 from bot.event_info import calendar_url, event_info_for_resident
 from bot.settings import Settings
-from flows.types import AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback, SaveSortedAnswer
+from flows.types import (AddSortedComment, AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback,
+                         SaveSortedAnswer)
 from storage import agenda, contacts, events, feedback, outbox, places, reports, sorted_checks, spaces
 from storage.crypto import Sealer, keyed_hash
 from storage.database import new_session
@@ -184,6 +185,8 @@ def converse(
                 _save_what_they_said(session, intent, contact_id=contact.id, now=now)
             elif isinstance(intent, SaveSortedAnswer):
                 _save_sorted_answer(session, intent, now=now)
+            elif isinstance(intent, AddSortedComment):
+                _add_sorted_comment(session, intent)
         contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=touched_at)
         session.commit()
     return Answered(replies=step.replies, outbox_ids=outbox_ids)
@@ -291,15 +294,27 @@ def _save_what_they_said(session: Session, intent, *, contact_id: int, now: date
 
 
 def _save_sorted_answer(session: Session, intent: SaveSortedAnswer, *, now: datetime) -> None:
-    """"Was this sorted?" answered: kept, and a "no" reopens the report (storage/sorted_checks.py)."""
+    """"Was this sorted?" answered: kept at once, and a "no" reopens the report (storage/sorted_checks.py)."""
     closed_at = datetime.fromisoformat(intent.closed_at) if intent.closed_at else None
     try:
-        sorted_checks.record_answer(session, reference=intent.reference, answer=intent.answer, comment=intent.comment,
-                                    language=intent.language, now=now, via=intent.via, closed_at=closed_at)
+        sorted_checks.record_answer(session, reference=intent.reference, answer=intent.answer, now=now, via=intent.via,
+                                    closed_at=closed_at)
     except sorted_checks.AnswerRefused as refused:
         # The flow checks what storage checks, so only a report gone since (retention) lands here. No
         # reference in the line: for an anonymous report its time would pair it with this conversation.
         log.warning("a \"was this sorted?\" answer was not kept: %s", refused.code)
+
+
+def _add_sorted_comment(session: Session, intent: AddSortedComment) -> None:
+    """The comment after a "was this sorted?" answer: added to that answer's row and history entry."""
+    try:
+        sorted_checks.add_comment(session, reference=intent.reference,
+                                  closed_at=datetime.fromisoformat(intent.closed_at), comment=intent.comment,
+                                  language=intent.language)
+    except sorted_checks.AnswerRefused as refused:
+        # Only a report gone since (retention) lands here: the answer was saved a message earlier. No
+        # reference in the line, as above.
+        log.warning("a \"was this sorted?\" comment was not kept: %s", refused.code)
 
 
 def _agenda_items(session: Session, event_id: int, *, contact_id: int) -> tuple[AgendaItemInfo, ...]:

@@ -2,13 +2,14 @@
 
     (the worker asks a private or named resident, through engine.begin; or the status check of a closed
     report asks whoever holds the reference, through `ask_after_status`)
-    answer ─sorted:yes | sorted:partly | sorted:no→ comment ─text or skip→ thanks (the answer is saved)
-    comment ─text over COMMENT_MAX→ asked again, nothing saved
+    answer ─sorted:yes | sorted:partly | sorted:no→ comment (the answer is saved now) ─text or skip→ thanks
+    comment ─text over COMMENT_MAX→ asked again, nothing more saved
 
-The answer is saved once the comment step is done (SaveSortedAnswer), with the closing it is about, so an
-answer that arrives after staff closed the report again is not taken for the newer closing. "no" reopens
-the report and tells its agencies (storage/sorted_checks.py). Keys are stable; docs/flows/sorted.md draws
-the same table.
+The answer is saved the moment it is given (SaveSortedAnswer), with the closing it is about, so an answer
+that arrives after staff closed the report again is not taken for the newer closing, and a resident who
+says "no" and then goes quiet has still reopened the report and told its agencies
+(storage/sorted_checks.py). The comment, when it comes, is added to that answer (AddSortedComment): the
+same row and the same history entry. Keys are stable; docs/flows/sorted.md draws the same table.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Sequence
 
 from flows.engine import Go, Miss, Question, Stay, Turn
 from flows.status import spoken_date
-from flows.types import Choice, ReportStatus, SaveSortedAnswer
+from flows.types import AddSortedComment, Choice, ReportStatus, SaveSortedAnswer
 
 ANSWERS = ("yes", "partly", "no")
 # A few sentences: it is read by the officer beside the report, and the WhatsApp template around a
@@ -62,8 +63,12 @@ def answer_choices(turn: Turn) -> Sequence[Choice]:
 
 
 def on_answer(turn: Turn, key: str) -> Go:
-    """Yes, partly or no: kept in the draft while we ask for an optional comment."""
-    turn.draft["answer"] = key.removeprefix("sorted:")
+    """Yes, partly or no: saved at once (a "no" reopens the report now, not after the comment), then an
+    optional comment is asked for; the draft keeps the answer for the thanks."""
+    draft = turn.draft
+    draft["answer"] = key.removeprefix("sorted:")
+    turn.intents.append(SaveSortedAnswer(reference=draft["reference"], answer=draft["answer"],
+                                         closed_at=draft["closed_at"], via=draft.get("via", "question")))
     return Go("comment")
 
 
@@ -85,26 +90,27 @@ def comment_choices(turn: Turn) -> Sequence[Choice]:
 
 
 def on_comment_skipped(turn: Turn, key: str) -> Stay:
-    """No comment: the answer is saved on its own."""
-    return _save_and_thank(turn, None)
+    """No comment: the answer was saved already; thanks."""
+    return _thank(turn)
 
 
 def on_comment(turn: Turn, text: str) -> Miss | Stay:
-    """A comment: saved with the answer. One too long is asked for again, shorter; nothing is saved."""
+    """A comment: added to the answer saved a step ago. One too long is asked for again, shorter; nothing
+    more is saved."""
     comment = text.strip()
     if len(comment) > COMMENT_MAX:
         # TRANSLATORS: the resident's comment about their report is longer than we keep.
         return Miss(turn._("Thank you. That is a little long for us to keep: please send it again in at most "
                            "%(limit)s characters.", limit=turn.number(COMMENT_MAX)))
-    return _save_and_thank(turn, comment)
+    draft = turn.draft
+    turn.intents.append(AddSortedComment(reference=draft["reference"], closed_at=draft["closed_at"],
+                                         comment=comment, language=turn.lang))
+    return _thank(turn)
 
 
-def _save_and_thank(turn: Turn, comment: str | None) -> Stay:
+def _thank(turn: Turn) -> Stay:
     draft = turn.draft
     answer = draft["answer"]
-    turn.intents.append(SaveSortedAnswer(reference=draft["reference"], answer=answer, comment=comment or None,
-                                         language=turn.lang, closed_at=draft["closed_at"],
-                                         via=draft.get("via", "question")))
     if answer == "no":
         # TRANSLATORS: after a resident said their closed report was not sorted. %(reference)s is its code.
         turn.say(turn._("Thank you. We have reopened report %(reference)s and told the team. You can check it "

@@ -282,14 +282,24 @@ class BackAgendaItem:
 
 @dataclass(frozen=True)
 class SaveSortedAnswer:
-    """"Was this sorted?" answered, about the closing at `closed_at` (an ISO 8601 string, as the draft keeps it)."""
+    """"Was this sorted?" answered, about the closing at `closed_at` (an ISO 8601 string, as the draft keeps it).
+    Saved the moment it is given, so a "no" reopens the report even if the resident never sends a comment."""
 
     reference: str
     answer: str  # "yes" | "partly" | "no" (the keys sorted:yes, sorted:partly, sorted:no)
-    comment: Optional[str]
-    language: str
     closed_at: Optional[str] = None
     via: str = "question"  # "question" (the worker asked) | "status_check"
+
+
+@dataclass(frozen=True)
+class AddSortedComment:
+    """The optional comment after a "was this sorted?" answer: added to that answer (the same closing's row
+    and the same history entry), never a second answer."""
+
+    reference: str
+    closed_at: str  # ISO 8601, as the draft keeps it
+    comment: str
+    language: str
 
 
 @dataclass(frozen=True)
@@ -297,7 +307,8 @@ class RememberLanguage:
     language: str
 
 
-Intent = SubmitReport | RememberLanguage | SaveRsvp | SaveFeedback | SaveAgendaItem | BackAgendaItem | SaveSortedAnswer
+Intent = (SubmitReport | RememberLanguage | SaveRsvp | SaveFeedback | SaveAgendaItem | BackAgendaItem | SaveSortedAnswer
+          | AddSortedComment)
 
 
 @dataclass(frozen=True)

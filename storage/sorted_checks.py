@@ -4,15 +4,18 @@ One SortedCheck row per closing (report, Report.closed_at), made when the worker
 resident, or when anyone holding the reference answers through the status check. Its unique constraint is
 what makes asking exactly-once across workers and restarts.
 
-The answer rule: one answer per closing. A later answer about the same closing (the resident checks the
-status again on another device, or answers the worker's question after the status check) replaces the
-earlier one on the row, and every answer is kept in the report's history as a "sorted" ReportUpdate, so
-staff see each. An answer of "no" about the report's current closing reopens it ("reopen" ReportUpdate,
-status in_progress through storage/report_clock.set_status, which clears the close clocks): it shows as
-open in every inbox it is shared with, and its history says the resident says it is not sorted, in their
-words. A "sorted" ReportUpdate keeps the answer key in `reason` and the resident's comment in
-`internal_note` (with its language in `message_language`): both staff-only fields, never sent, never on
-the status check, never published.
+The answer rule: one answer per closing, kept the moment it is given (`record_answer`), so a "no" from a
+resident who then goes quiet still reopens the report. A later, different answer about the same closing
+(the resident checks the status again on another device, or answers the worker's question after the
+status check) replaces the earlier one on the row, and every answer is kept in the report's history as a
+"sorted" ReportUpdate, so staff see each; the same answer again (a double tap, a second device) writes
+nothing. An answer of "no" about the report's current closing reopens it ("reopen" ReportUpdate, status
+in_progress through storage/report_clock.set_status, which clears the close clocks): it shows as open in
+every inbox it is shared with. The resident's optional comment comes a message later (`add_comment`) and
+is added to that answer: the row's `comment` and the same "sorted" entry's `internal_note`, never a second
+entry. A "sorted" ReportUpdate keeps the answer key in `reason` and the comment in `internal_note` (with
+its language in `message_language`): both staff-only fields, never sent, never on the status check, never
+published.
 
 Times a resident's answer leaves are to the hour (SortedCheck.answered_at, and the updates it writes): no
 finer time links an anonymous resident's answer to their conversation.
@@ -149,37 +152,32 @@ def answer_of(session: Session, *, report_id: int, closed_at: Optional[datetime]
     ).scalar_one_or_none()
 
 
-def record_answer(session: Session, *, reference: str, answer: str, comment: Optional[str], language: str,
-                  now: datetime, via: str, closed_at: Optional[datetime] = None,
-                  report_id: Optional[int] = None) -> RecordedAnswer:
+def record_answer(session: Session, *, reference: str, answer: str, now: datetime, via: str,
+                  closed_at: Optional[datetime] = None, report_id: Optional[int] = None) -> RecordedAnswer:
     """Keep a resident's answer about a closing of the report (`reference`, or `report_id`): the closing
     `closed_at` they were asked about, or the report's current one. See the module docstring for the rule
-    (one answer per closing, the latest wins, every answer in the history; "no" reopens the current
-    closing). Refuses (AnswerRefused, nothing written) an unknown answer or route, a comment over
-    MAX_COMMENT_LENGTH, an unknown report, or one that is not closed and names no closing."""
+    (one answer per closing, the latest different one wins, every answer in the history, the same answer
+    again writes nothing; "no" reopens the current closing). Refuses (AnswerRefused, nothing written) an
+    unknown answer or route, an unknown report, or one that is not closed and names no closing."""
     if answer not in SORTED_ANSWERS:
         raise AnswerRefused("unknown_answer", f"an answer is one of {SORTED_ANSWERS}")
     if via not in ANSWER_ROUTES:
         raise AnswerRefused("unknown_route", f"an answer comes by one of {ANSWER_ROUTES}")
-    comment = (comment or "").strip() or None
-    if comment is not None and len(comment) > MAX_COMMENT_LENGTH:
-        raise AnswerRefused("comment_too_long", f"a comment is at most {MAX_COMMENT_LENGTH} characters")
-    # Held to commit, as staff actions hold it: a "no" and an officer's change take turns.
-    where = Report.id == report_id if report_id is not None else Report.reference == reference
-    report = session.execute(select(Report).where(where).with_for_update(key_share=True)
-                             .execution_options(populate_existing=True)).scalar_one_or_none()
-    if report is None:
-        raise AnswerRefused("unknown_report", "there is no such report")
+    report = _held_report(session, reference=reference, report_id=report_id)
     closing = closed_at or report.closed_at
     if closing is None:
         raise AnswerRefused("not_closed", "the report is not closed, so there is nothing to answer about")
 
-    at = _answer_time(session, report_id=report.id, now=now)
     check = _check_for(session, report_id=report.id, closed_at=closing)
-    check.answer, check.comment, check.answered_at, check.via = answer, comment, at, via
-    check.comment_language = language if comment else None
+    if check.answer == answer:
+        # A double tap, or the same answer from a second device: already kept (and a "no" already
+        # reopened it), so no second history entry and no second reopening; any comment stays.
+        return RecordedAnswer(check=check, reopened=False)
+    at = _answer_time(session, report_id=report.id, now=now)
+    # A new answer has no comment yet: the earlier answer's comment stays in its own history entry.
+    check.answer, check.comment, check.comment_language, check.answered_at, check.via = answer, None, None, at, via
     session.add(ReportUpdate(report_id=report.id, status=report.status, action="sorted", created_at=at,
-                             reason=answer, internal_note=comment, message_language=language if comment else None))
+                             reason=answer))
     # Only the closing they were asked about: a newer closing (staff reopened and closed it again since)
     # is a newer decision, and is asked about itself. A merged or spam report is not reopened: staff act
     # on the report it joined, or judged it not genuine.
@@ -190,6 +188,50 @@ def record_answer(session: Session, *, reference: str, answer: str, comment: Opt
         session.add(ReportUpdate(report_id=report.id, status=REOPENED_STATUS, action="reopen", created_at=at))
     session.flush()
     return RecordedAnswer(check=check, reopened=reopen)
+
+
+def add_comment(session: Session, *, reference: str, closed_at: datetime, comment: str,
+                language: str) -> SortedCheck:
+    """Add the resident's comment to their answer about this closing: the row's `comment` and the answer's
+    own "sorted" history entry (`internal_note`, its language in `message_language`), so staff read the
+    answer and its words together. A comment sent again replaces the one before. Refuses (AnswerRefused,
+    nothing written) an empty comment or one over MAX_COMMENT_LENGTH, an unknown report, and a closing
+    with no answer (the comment belongs to an answer)."""
+    comment = comment.strip()
+    if not comment:
+        raise AnswerRefused("empty_comment", "a comment has some words")
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise AnswerRefused("comment_too_long", f"a comment is at most {MAX_COMMENT_LENGTH} characters")
+    report = _held_report(session, reference=reference, report_id=None)
+    check = session.execute(
+        select(SortedCheck).where(SortedCheck.report_id == report.id, SortedCheck.closed_at == closed_at)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if check is None or check.answer is None:
+        raise AnswerRefused("not_answered", "there is no answer about this closing to add a comment to")
+    # The entry the row's answer wrote: record_answer gives both the same time, and it is never before any
+    # earlier update, so the newest "sorted" entry with that time and answer is this one.
+    entry = session.execute(
+        select(ReportUpdate)
+        .where(ReportUpdate.report_id == report.id, ReportUpdate.action == "sorted",
+               ReportUpdate.created_at == check.answered_at, ReportUpdate.reason == check.answer)
+        .order_by(ReportUpdate.id.desc()).limit(1).with_for_update()
+    ).scalar_one()
+    check.comment, check.comment_language = comment, language
+    entry.internal_note, entry.message_language = comment, language
+    session.flush()
+    return check
+
+
+def _held_report(session: Session, *, reference: str, report_id: Optional[int]) -> Report:
+    """The report, held to commit as staff actions hold it: a resident's answer and an officer's change take
+    turns."""
+    where = Report.id == report_id if report_id is not None else Report.reference == reference
+    report = session.execute(select(Report).where(where).with_for_update(key_share=True)
+                             .execution_options(populate_existing=True)).scalar_one_or_none()
+    if report is None:
+        raise AnswerRefused("unknown_report", "there is no such report")
+    return report
 
 
 def _answer_time(session: Session, *, report_id: int, now: datetime) -> datetime:

@@ -2,7 +2,8 @@
 chat's status check; a private Telegram resident is asked by the worker through the fake Bot API in their
 language and answers "3" (no) with a comment; WhatsApp outside its window uses the sorted_question template;
 two workers ask once; the agency sees the report open again with the resident's words in its history;
-bad answers re-ask and change nothing."""
+a "no" is kept the moment it is given, so a resident who then goes quiet has still reopened it, and a
+comment sent later joins the same history entry; bad answers re-ask and change nothing."""
 from __future__ import annotations
 
 import json
@@ -141,13 +142,45 @@ def test_bad_answers_re_ask_and_a_long_comment_is_refused_politely_changing_noth
     for bad in ("7", "perhaps"):
         chat.send(bad)
         assert chat.keys == SORTED_KEYS and "Was it sorted?" in chat.text
+    assert _report_state(engine, reference) == before  # still closed, no answer, no history
     chat.send(choice="sorted:no")
+    answered = _report_state(engine, reference)
+    assert (answered[0], answered[2][0].answer, answered[2][0].comment) == ("in_progress", "no", None)
     chat.send("x" * 1001)
     assert "at most 1000 characters" in chat.text and chat.keys == ["skip"]
-    assert _report_state(engine, reference) == before  # still closed, no answer, no history
+    assert _report_state(engine, reference) == answered  # the answer stands; the long comment is not kept
     chat.send(choice="skip")
-    status, _closed, [check], _history = _report_state(engine, reference)
-    assert (status, check.answer, check.comment) == ("in_progress", "no", None)
+    assert _report_state(engine, reference) == answered
+
+
+def test_no_then_silence_is_open_in_the_inbox_and_a_later_comment_joins_the_same_history_entry(app, client, engine):
+    _chat, reference = _anonymous_web_chat_report(client)
+    _close_report(engine, reference, utcnow() - timedelta(days=2))
+    chat = WebChat(client)
+    chat.send(f"status {reference}")
+    chat.send(choice="sorted:no")
+    chat.send(choice="sorted:no")  # a double tap: the comment step asks again, nothing more is saved
+    assert chat.keys == ["skip"]
+    # The resident goes quiet here. The report is open again already, and the agency sees it.
+    status, closed_at, [check], history = _report_state(engine, reference)
+    assert (status, closed_at, check.answer, check.comment) == ("in_progress", None, "no", None)
+    assert history[-2:] == [("sorted", "no", None), ("reopen", None, None)]
+    with new_session(engine) as session:
+        council = session.execute(select(Agency.id).where(Agency.slug == "council")).scalar_one()
+        rows = inbox.inbox_page(session, agency_id=council, filters=inbox.InboxFilters(), now=utcnow()).rows
+    assert [(row.reference, row.status) for row in rows] == [(reference, "in_progress")]
+    page = _staff_page(app, "officer@council.example", "officer", "council", reference)
+    assert "Resident says it is not sorted" in page and "Reopened: the resident says it is not sorted" in page
+
+    # Later (within the idle window) the comment comes: the same history entry holds it, nothing is added.
+    chat.send("Still every Friday night")
+    assert f"We have reopened report {reference} and told the team." in chat.text
+    status, _closed, [check], after = _report_state(engine, reference)
+    assert (status, check.answer, check.comment, check.comment_language) == (
+        "in_progress", "no", "Still every Friday night", "en")
+    assert after == history[:-2] + [("sorted", "no", "Still every Friday night"), ("reopen", None, None)]
+    assert [entry[0] for entry in after].count("reopen") == 1
+    assert "Still every Friday night" in _staff_page(app, "viewer@housing.example", "viewer", "housing", reference)
 
 
 def test_an_answered_closing_is_not_asked_again_in_the_status_check(client, engine):

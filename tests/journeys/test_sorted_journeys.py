@@ -47,6 +47,15 @@ def _sorted(database_url: str) -> list:
     return [status, *answer]
 
 
+def _history(database_url: str) -> list:
+    engine = make_engine(database_url)
+    with new_session(engine) as session:
+        rows = session.execute(select(ReportUpdate.action, ReportUpdate.reason, ReportUpdate.internal_note)
+                               .where(ReportUpdate.action.in_(("sorted", "reopen"))).order_by(ReportUpdate.id)).all()
+    engine.dispose()
+    return [list(row) for row in rows]
+
+
 def _fill(text: str, lang: str) -> str:
     return text.replace("{reference}", REFERENCE).replace("{lang}", lang).replace("{too_long}", "x" * (COMMENT_MAX + 1))
 
@@ -82,3 +91,5 @@ def test_sorted_script(client, database_url, name, lang):  # noqa: F811
             assert _fill(literal, lang) in chat.text, f"{where}: missing {literal!r}"
         if "sorted" in line:
             assert _sorted(database_url) == line["sorted"], where
+        if "history" in line:
+            assert _history(database_url) == line["history"], where

@@ -1,7 +1,9 @@
 """storage/sorted_checks.py on SQLite and PostgreSQL: which closings are due a "was this sorted?" question,
-claiming one exactly once, and answers: one per closing (the latest wins, each in the history), "no"
-reopening the report with its close clocks cleared so it is open in the inbox again, refusals that write
-nothing, and the hour as the finest time an answer leaves."""
+claiming one exactly once, and answers: kept the moment they are given, one per closing (the latest
+different one wins, each in the history, the same one again writes nothing), "no" reopening the report
+with its close clocks cleared so it is open in the inbox again even if no comment ever follows, a comment
+added to its answer's own history entry, refusals that write nothing, and the hour as the finest time an
+answer leaves."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -111,11 +113,29 @@ def test_a_released_claim_is_due_again_and_a_second_closing_is_asked_again(engin
 
 
 def _answer(engine, answer, comment=None, *, now=DUE + timedelta(days=2, minutes=41), via="question", **kwargs):
+    """The answer, then (a message later, as the flow sends it) the comment, each in its own transaction."""
     with new_session(engine) as session:
-        recorded = sorted_checks.record_answer(session, reference=REFERENCE, answer=answer, comment=comment,
-                                               language="so", now=now, via=via, **kwargs)
+        recorded = sorted_checks.record_answer(session, reference=REFERENCE, answer=answer, now=now, via=via,
+                                               **kwargs)
         session.commit()
-        return recorded.reopened
+        closing = recorded.check.closed_at
+    if comment is not None:
+        _comment(engine, comment, closed_at=closing)
+    return recorded.reopened
+
+
+def _comment(engine, comment, *, closed_at=CLOSED, language="so"):
+    with new_session(engine) as session:
+        check = sorted_checks.add_comment(session, reference=REFERENCE, closed_at=closed_at, comment=comment,
+                                          language=language)
+        session.commit()
+        return check.comment
+
+
+def _history(engine):
+    with new_session(engine) as session:
+        return session.execute(select(ReportUpdate.action, ReportUpdate.reason, ReportUpdate.internal_note)
+                               .where(ReportUpdate.action.in_(("sorted", "reopen"))).order_by(ReportUpdate.id)).all()
 
 
 def test_no_reopens_clears_the_close_clocks_writes_history_and_is_open_in_the_inbox(engine):
@@ -163,6 +183,55 @@ def test_one_answer_per_closing_the_latest_wins_and_each_is_in_the_history(engin
         assert session.get(Report, check.report_id).status == "closed"
 
 
+def test_no_then_silence_is_reopened_and_open_in_the_inbox_and_a_later_comment_joins_the_same_entry(engine):
+    report_id, agency_id = _closed_report(engine)
+    answered = DUE + timedelta(days=2, minutes=41)
+    assert _answer(engine, "no", now=answered, closed_at=CLOSED) is True  # and then nothing more, for now
+    with new_session(engine) as session:
+        assert session.get(Report, report_id).status == "in_progress"
+        page = inbox.inbox_page(session, agency_id=agency_id, filters=inbox.InboxFilters(), now=answered)
+        assert [(row.reference, row.status) for row in page.rows] == [(REFERENCE, "in_progress")]
+        [check] = session.execute(select(SortedCheck)).scalars()
+        assert (check.answer, check.comment, check.comment_language) == ("no", None, None)
+    assert _history(engine) == [("sorted", "no", None), ("reopen", None, None)]
+
+    # The comment arrives (the next message, or hours later before the conversation went idle).
+    assert _comment(engine, "  Wali waa la sameeyaa buuqa  ") == "Wali waa la sameeyaa buuqa"
+    assert _history(engine) == [("sorted", "no", "Wali waa la sameeyaa buuqa"), ("reopen", None, None)]
+    with new_session(engine) as session:
+        [check] = session.execute(select(SortedCheck)).scalars()
+        assert (check.comment, check.comment_language) == ("Wali waa la sameeyaa buuqa", "so")
+        entry = session.execute(select(ReportUpdate).where(ReportUpdate.action == "sorted")).scalar_one()
+        assert (entry.message_language, entry.created_at) == ("so", check.answered_at)
+        assert session.get(Report, report_id).status == "in_progress"  # reopened once, not again
+
+
+def test_the_same_answer_again_writes_nothing_and_reopens_nothing_more(engine):
+    _closed_report(engine)
+    assert _answer(engine, "no", "Still loud", closed_at=CLOSED) is True
+    before = _history(engine)
+    # A double tap that got through, or the same answer from a second device, later that day.
+    assert _answer(engine, "no", closed_at=CLOSED, now=DUE + timedelta(days=2, hours=5)) is False
+    assert _history(engine) == before == [("sorted", "no", "Still loud"), ("reopen", None, None)]
+    with new_session(engine) as session:
+        [check] = session.execute(select(SortedCheck)).scalars()
+        assert (check.answer, check.comment) == ("no", "Still loud")  # the comment stays with its answer
+        assert check.answered_at == (DUE + timedelta(days=2, minutes=41)).replace(minute=0)  # the first answer's hour
+
+
+def test_a_no_after_a_yes_reopens_and_a_comment_goes_with_the_latest_answer(engine):
+    report_id, _agency = _closed_report(engine)
+    assert _answer(engine, "yes", "Thanks", now=DUE + timedelta(days=1)) is False
+    assert _answer(engine, "no", now=DUE + timedelta(days=3), closed_at=CLOSED) is True
+    _comment(engine, "It started again")
+    assert _history(engine) == [("sorted", "yes", "Thanks"), ("sorted", "no", "It started again"),
+                                ("reopen", None, None)]
+    with new_session(engine) as session:
+        assert session.get(Report, report_id).status == "in_progress"
+        [check] = session.execute(select(SortedCheck)).scalars()
+        assert (check.answer, check.comment) == ("no", "It started again")
+
+
 def test_an_anonymous_residents_answer_makes_the_row_with_no_time_finer_than_the_hour(engine):
     _closed_report(engine, privacy="anonymous")
     _answer(engine, "no", via="status_check", now=CLOSED + timedelta(hours=2, minutes=50))  # 12:27
@@ -201,14 +270,13 @@ def test_a_no_about_an_older_closing_does_not_reopen_a_newer_one(engine):
 
 @pytest.mark.parametrize("kwargs, code", [
     ({"answer": "maybe"}, "unknown_answer"),
-    ({"answer": "no", "comment": "x" * (sorted_checks.MAX_COMMENT_LENGTH + 1)}, "comment_too_long"),
     ({"answer": "no", "via": "carrier_pigeon"}, "unknown_route"),
     ({"answer": "no", "reference": "TH-0000-0000"}, "unknown_report"),
 ])
 def test_refused_answers_change_nothing(engine, database_url, kwargs, code):
     _closed_report(engine)
     before = dump_every_table(database_url)
-    arguments = {"reference": REFERENCE, "comment": None, "language": "en", "now": DUE, "via": "question", **kwargs}
+    arguments = {"reference": REFERENCE, "now": DUE, "via": "question", **kwargs}
     with new_session(engine) as session:
         with pytest.raises(sorted_checks.AnswerRefused) as refused:
             sorted_checks.record_answer(session, **arguments)
@@ -224,6 +292,33 @@ def test_an_open_report_with_no_closing_named_is_refused(engine, database_url):
     before = dump_every_table(database_url)
     with new_session(engine) as session:
         with pytest.raises(sorted_checks.AnswerRefused, match="not closed"):
-            sorted_checks.record_answer(session, reference=REFERENCE, answer="no", comment=None, language="en",
-                                        now=DUE, via="status_check")
+            sorted_checks.record_answer(session, reference=REFERENCE, answer="no", now=DUE, via="status_check")
     assert dump_every_table(database_url) == before
+
+
+@pytest.mark.parametrize("kwargs, code", [
+    ({"comment": "x" * (sorted_checks.MAX_COMMENT_LENGTH + 1)}, "comment_too_long"),
+    ({"comment": "   "}, "empty_comment"),
+    ({"reference": "TH-0000-0000"}, "unknown_report"),
+    ({"closed_at": CLOSED + timedelta(days=1)}, "not_answered"),  # no answer about that closing
+])
+def test_refused_comments_change_nothing(engine, database_url, kwargs, code):
+    _closed_report(engine)
+    _answer(engine, "partly", closed_at=CLOSED)
+    before = dump_every_table(database_url)
+    arguments = {"reference": REFERENCE, "closed_at": CLOSED, "comment": "The door", "language": "en", **kwargs}
+    with new_session(engine) as session:
+        with pytest.raises(sorted_checks.AnswerRefused) as refused:
+            sorted_checks.add_comment(session, **arguments)
+        session.commit()
+    assert refused.value.code == code
+    assert dump_every_table(database_url) == before
+
+
+def test_a_comment_about_a_closing_asked_but_not_answered_is_refused(engine):
+    _closed_report(engine)
+    _claim(engine, _due(engine, DUE)[0])  # the worker's row: asked, no answer yet
+    with new_session(engine) as session:
+        with pytest.raises(sorted_checks.AnswerRefused) as refused:
+            sorted_checks.add_comment(session, reference=REFERENCE, closed_at=CLOSED, comment="Hi", language="en")
+    assert refused.value.code == "not_answered"
