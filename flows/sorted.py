@@ -79,7 +79,14 @@ def comment_prompt(turn: Turn) -> str:
         # TRANSLATORS: after a resident said their closed report was sorted.
         return turn._("Thank you. Is there anything you would like to tell the team? Type it in your own "
                       "words, in any language, or choose \"Skip\".")
-    # TRANSLATORS: after a resident said their closed report was only partly sorted, or not sorted.
+    if turn.draft.get("answer") == "no":
+        # The report was reopened when they answered, so they are told now: one who goes quiet here
+        # still knows. TRANSLATORS: after a resident said their closed report was not sorted.
+        # %(reference)s is its code.
+        return turn._("Thank you for telling us. We have reopened report %(reference)s and told the team. What "
+                      "is still wrong? Type it in your own words, in any language, or choose \"Skip\".",
+                      reference=turn.draft["reference"])
+    # TRANSLATORS: after a resident said their closed report was only partly sorted.
     return turn._("Thank you for telling us. What is still wrong? Type it in your own words, in any "
                   "language, or choose \"Skip\".")
 
@@ -112,9 +119,10 @@ def _thank(turn: Turn) -> Stay:
     draft = turn.draft
     answer = draft["answer"]
     if answer == "no":
-        # TRANSLATORS: after a resident said their closed report was not sorted. %(reference)s is its code.
-        turn.say(turn._("Thank you. We have reopened report %(reference)s and told the team. You can check it "
-                        "at any time by sending \"status %(reference)s\".", reference=draft["reference"]))
+        # TRANSLATORS: the last message after a resident said their closed report was not sorted (they were
+        # told it was reopened a message earlier). %(reference)s is its code.
+        turn.say(turn._("Thank you. You can check report %(reference)s at any time by sending "
+                        "\"status %(reference)s\".", reference=draft["reference"]))
     elif answer == "partly":
         # TRANSLATORS: after a resident said their closed report was only partly sorted.
         turn.say(turn._("Thank you. We have passed your answer to the team, and it helps them see what still "

@@ -107,8 +107,9 @@ def test_an_anonymous_resident_answers_no_through_the_status_check_and_the_agenc
     assert "Was it sorted?" in later.replies[-1]["text"] and later.keys == SORTED_KEYS
     later.send("3")
     assert later.keys == ["skip"]
-    later.send("The music started again the next week")
     assert f"We have reopened report {reference} and told the team." in later.text
+    later.send("The music started again the next week")
+    assert f"You can check report {reference} at any time" in later.text
 
     status, still_closed_at, [check], history = _report_state(engine, reference)
     assert (status, still_closed_at) == ("in_progress", None)
@@ -159,6 +160,7 @@ def test_no_then_silence_is_open_in_the_inbox_and_a_later_comment_joins_the_same
     chat = WebChat(client)
     chat.send(f"status {reference}")
     chat.send(choice="sorted:no")
+    assert f"We have reopened report {reference} and told the team." in chat.text  # told before going quiet
     chat.send(choice="sorted:no")  # a double tap: the comment step asks again, nothing more is saved
     assert chat.keys == ["skip"]
     # The resident goes quiet here. The report is open again already, and the agency sees it.
@@ -174,7 +176,7 @@ def test_no_then_silence_is_open_in_the_inbox_and_a_later_comment_joins_the_same
 
     # Later (within the idle window) the comment comes: the same history entry holds it, nothing is added.
     chat.send("Still every Friday night")
-    assert f"We have reopened report {reference} and told the team." in chat.text
+    assert f"You can check report {reference} at any time" in chat.text
     status, _closed, [check], after = _report_state(engine, reference)
     assert (status, check.answer, check.comment, check.comment_language) == (
         "in_progress", "no", "Still every Friday night", "en")

@@ -45,11 +45,12 @@ def test_no_is_saved_at_once_and_the_comment_added_to_it():
     answer = SaveSortedAnswer(reference=REFERENCE, answer="no", closed_at=CLOSED_AT.isoformat(), via="question")
     assert chat.intents == [answer]
     assert chat.state["step"] == "comment" and chat.keys == ["skip"]
-    assert "What is still wrong?" in chat.text
+    # Told at once that it was reopened: one who goes quiet now still knows.
+    assert "We have reopened report TH-7K3M-9QXR and told the team. What is still wrong?" in chat.text
     chat.send("  The lift is still broken  ")
     assert chat.intents == [answer, AddSortedComment(reference=REFERENCE, closed_at=CLOSED_AT.isoformat(),
                                                      comment="The lift is still broken", language="en")]
-    assert "We have reopened report TH-7K3M-9QXR and told the team." in chat.text
+    assert "You can check report TH-7K3M-9QXR at any time" in chat.text
     assert chat.state["flow"] == "home" and "draft" not in chat.state and chat.keys[0] == "menu:report"
 
 
