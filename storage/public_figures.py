@@ -175,10 +175,15 @@ def public_figures(session: Session, *, ward_slug: Optional[str], now: datetime,
     ward_id = ward.id if ward is not None else None
     wards = {row.id: row for row in session.execute(select(Ward).order_by(Ward.name)).scalars()}
     agencies = {row.id: row for row in session.execute(select(Agency).order_by(Agency.id)).scalars()}
+    targets = _targets_in_force(session, period=period, ward_id=ward_id)
 
-    totals, by_category, by_status, month_counts, unsafe_places = _report_counts(session, period=period, ward_id=ward_id)
-    night_rows = _night_safety(session, period=period, ward_id=ward_id, wards=wards,
-                               unsafe_places=unsafe_places)
+    # Each table is read once: one GROUP BY over the period's reports (counts and night safety), one over
+    # its sharings (agency times and the clock targets), one over its answers (satisfaction and the
+    # sorted targets); everything else is worked out here from their few thousand rows.
+    report_rows = _report_rows(session, period=period, ward_id=ward_id)
+    totals, by_category, by_status, month_counts, unsafe_places = _report_counts(report_rows, period=period)
+    sharings = _Sharings.read(session, period=period, ward_id=ward_id, now=now, targets=targets)
+    answers = _Answers.read(session, period=period, ward_id=ward_id, targets=targets)
     return PublicFigures(
         ward_slug=ward.slug if ward else None,
         ward_name=ward.name if ward else None,
@@ -189,10 +194,11 @@ def public_figures(session: Session, *, ward_slug: Optional[str], now: datetime,
         by_category=by_category,
         by_status=by_status,
         months=month_counts,
-        agencies=_agency_times(session, period=period, ward_id=ward_id, agencies=agencies),
-        satisfaction=_satisfaction(session, period=period, ward_id=ward_id),
-        targets=_targets(session, period=period, ward_id=ward_id, now=now, agencies=agencies, wards=wards),
-        night_safety=night_rows,
+        agencies=_agency_times(sharings, agencies=agencies),
+        satisfaction=_satisfaction(answers),
+        targets=_targets(session, targets, period=period, ward_id=ward_id, now=now, sharings=sharings,
+                         answers=answers, agencies=agencies, wards=wards),
+        night_safety=_night_safety(report_rows, ward_id=ward_id, wards=wards, unsafe_places=unsafe_places),
         entries=_entries(session, ward_id=ward_id, borough=ward is None, agencies=agencies, wards=wards),
     )
 
@@ -344,15 +350,28 @@ def share(part: int, whole: int) -> Optional[float]:
 
 # --- the figures -------------------------------------------------------------------------------------
 
-def _report_counts(session: Session, *, period: _Period, ward_id: Optional[int]):
-    """Reports by month, category and status now, suppressed together; and the period's unsafe-place
-    count (the night-safety rows are parts of it)."""
-    month_of = _month_index(Report.created_at, period.bounds).label("month")
-    inner = (select(month_of, Report.category, Report.status)
+def _report_rows(session: Session, *, period: _Period, ward_id: Optional[int]) -> list[tuple]:
+    """The period's counted reports, grouped by month, category and status now and, for unsafe places only,
+    by ward, time of day, woman or girl and whether an agency has responded: one read of the period's
+    reports for the counts and the night-safety rows. The unsafe-place columns are NULL for the other
+    categories, so they add no rows there, and the responded probe runs for unsafe places only."""
+    unsafe = Report.category == "unsafe_place"
+    responded = exists(select(ReportAgency.report_id).where(ReportAgency.report_id == Report.id,
+                                                            ReportAgency.responded_at.is_not(None)))
+    inner = (select(_month_index(Report.created_at, period.bounds).label("month"), Report.category, Report.status,
+                    case((unsafe, Report.ward_id)).label("ward_id"),
+                    case((unsafe, Report.time_of_day)).label("time_of_day"),
+                    case((unsafe, Report.woman_or_girl)).label("woman_or_girl"),
+                    case((unsafe, case((responded, 1), else_=0))).label("responded"))
              .where(*_counted(ward_id), Report.created_at >= period.start, Report.created_at < period.end)
              .subquery())
-    rows = session.execute(select(inner.c.month, inner.c.category, inner.c.status, func.count())
-                           .group_by(inner.c.month, inner.c.category, inner.c.status)).all()
+    columns = list(inner.c)
+    return [tuple(row) for row in session.execute(select(*columns, func.count()).group_by(*columns))]
+
+
+def _report_counts(rows: list[tuple], *, period: _Period):
+    """Reports by month, category and status now, suppressed together; and the period's unsafe-place
+    count (the night-safety rows are parts of it)."""
     categories = list(CATEGORIES) + sorted({row[1] for row in rows} - set(CATEGORIES))
     statuses = list(STATUSES) + sorted({row[2] for row in rows} - set(STATUSES))
     month_numbers = range(len(period.firsts))
@@ -367,7 +386,7 @@ def _report_counts(session: Session, *, period: _Period, ward_id: Optional[int])
             values[("month", month, "category", key)] = 0
         for key in statuses:
             values[("month", month, "status", key)] = 0
-    for month, category, status, count in rows:
+    for month, category, status, *_night, count in rows:
         for cell in (("total",), ("category", category), ("status", status), ("month", month),
                      ("month", month, "category", category), ("month", month, "status", status)):
             values[cell] += count
@@ -392,21 +411,71 @@ def _report_counts(session: Session, *, period: _Period, ward_id: Optional[int])
             (values[("category", "unsafe_place")], published.get(("category", "unsafe_place"))))
 
 
-def _agency_times(session: Session, *, period: _Period, ward_id: Optional[int],
-                  agencies: dict[int, Agency]) -> tuple[AgencyTimes, ...]:
-    """Per agency: reports that reached it in the period, and its response and close times (one GROUP BY
-    by agency and the two clocks: a few thousand rows at most, whatever the number of reports)."""
-    rows = session.execute(
-        select(ReportAgency.agency_id, ReportAgency.response_working_days, ReportAgency.close_working_days,
-               func.count())
-        .join(Report, Report.id == ReportAgency.report_id)
-        .where(*_counted(ward_id), ReportAgency.shared_at >= period.start, ReportAgency.shared_at < period.end)
-        .group_by(ReportAgency.agency_id, ReportAgency.response_working_days, ReportAgency.close_working_days)
-    ).all()
+def _stretches(period: _Period, moments: Iterable[datetime]) -> tuple[tuple[datetime, ...], tuple[int, ...]]:
+    """The period's months cut again at each of `moments` inside it: the instants the stretches begin (and
+    the period's end), and the month (index in the period) each stretch lies in. A target's window or
+    deadline that is one of the moments never splits a stretch, so its figures are sums of whole ones."""
+    cuts = sorted({*period.bounds, *(moment.astimezone(timezone.utc) for moment in moments
+                                     if period.start < moment < period.end)})
+    months = tuple(sum(1 for bound in period.bounds[1:-1] if bound <= begins) for begins in cuts[:-1])
+    return tuple(cuts), months
+
+
+def _target_window(target: SuccessTarget, period: _Period) -> tuple[datetime, datetime]:
+    """From the London midnight the target took effect to the one it was retired (its first day no longer
+    in force), or the period's end."""
+    begins = _london_midnight(target.effective_from)
+    return begins, _london_midnight(target.retired_on) if target.retired_on is not None else period.end
+
+
+def _target_months(target: SuccessTarget, period: _Period) -> list[int]:
+    """The months of the period the target was in force on at least one day."""
+    begins, ends = _target_window(target, period)
+    return [index for index in range(len(period.firsts))
+            if period.bounds[index] < ends and period.bounds[index + 1] > begins]
+
+
+def _missed_by(target: SuccessTarget, now: datetime) -> datetime:
+    """Unstopped clocks started before this were not stopped within the target's working days (overdue by
+    one more whole working day, flows/working_days.overdue_cutoff): a miss whatever happens next."""
+    return overdue_cutoff(now, target.working_days + 1)
+
+
+@dataclass(frozen=True)
+class _Sharings:
+    """The sharings of counted reports that reached an agency in the period, counted by agency, stretch
+    (_stretches: cut at every target's window and deadline) and the two clocks in working days: one read of
+    the period's sharings for the agencies' times and every first-response and close target's months."""
+
+    cuts: tuple[datetime, ...]
+    months: tuple[int, ...]
+    rows: tuple[tuple[int, int, Optional[int], Optional[int], int], ...]  # agency, stretch, response, close, count
+
+    @classmethod
+    def read(cls, session: Session, *, period: _Period, ward_id: Optional[int], now: datetime,
+             targets: Sequence[SuccessTarget]) -> "_Sharings":
+        moments = []
+        for target in targets:
+            if target.measure != "sorted" and target.working_days is not None:
+                moments += [*_target_window(target, period), _missed_by(target, now)]
+        cuts, months = _stretches(period, moments)
+        inner = (select(ReportAgency.agency_id, _month_index(ReportAgency.shared_at, cuts).label("stretch"),
+                        ReportAgency.response_working_days, ReportAgency.close_working_days)
+                 .join(Report, Report.id == ReportAgency.report_id)
+                 .where(*_counted(ward_id), ReportAgency.shared_at >= period.start,
+                        ReportAgency.shared_at < period.end)
+                 .subquery())
+        columns = list(inner.c)
+        rows = tuple(tuple(row) for row in session.execute(select(*columns, func.count()).group_by(*columns)))
+        return cls(cuts=cuts, months=months, rows=rows)
+
+
+def _agency_times(sharings: _Sharings, *, agencies: dict[int, Agency]) -> tuple[AgencyTimes, ...]:
+    """Per agency: reports that reached it in the period, and its response and close times."""
     reports: dict[int, int] = {}
     responses: dict[int, dict[int, int]] = {}
     closings: dict[int, dict[int, int]] = {}
-    for agency_id, response_days, close_days, count in rows:
+    for agency_id, _stretch, response_days, close_days, count in sharings.rows:
         reports[agency_id] = reports.get(agency_id, 0) + count
         if response_days is not None:
             counts = responses.setdefault(agency_id, {})
@@ -454,115 +523,143 @@ def _latest_answers_core(ward_id: Optional[int], start: datetime, end: datetime,
             ~exists(newer), *_counted(ward_id), *extra]
 
 
-def _satisfaction(session: Session, *, period: _Period, ward_id: Optional[int]) -> Satisfaction:
-    rows = dict(session.execute(
-        select(_Answer.c.answer, func.count())
-        .join(Report, Report.id == _Answer.c.report_id)
-        .where(*_latest_answers_core(ward_id, period.start, period.end))
-        .group_by(_Answer.c.answer)
-    ).all())
-    values = {"answers": sum(rows.values()), **{answer: rows.get(answer, 0) for answer in ("yes", "partly", "no")}}
+@dataclass(frozen=True)
+class _Answers:
+    """The latest answers to "was this sorted?" given in the period about counted reports (those shared
+    with one agency, when agency_id is given), counted by stretch (_stretches: cut at the sorted targets'
+    windows) and answer: one read for the satisfaction figures and the sorted targets' months."""
+
+    cuts: tuple[datetime, ...]
+    months: tuple[int, ...]
+    rows: tuple[tuple[int, str, int], ...]  # stretch, answer, count
+
+    @classmethod
+    def read(cls, session: Session, *, period: _Period, ward_id: Optional[int], targets: Sequence[SuccessTarget],
+             agency_id: Optional[int] = None) -> "_Answers":
+        moments = [moment for target in targets if target.measure == "sorted" and target.agency_id == agency_id
+                   for moment in _target_window(target, period)]
+        cuts, months = _stretches(period, moments)
+        extra = []
+        if agency_id is not None:
+            extra.append(exists(select(ReportAgency.report_id).where(
+                ReportAgency.report_id == _Answer.c.report_id, ReportAgency.agency_id == agency_id)))
+        inner = (select(_month_index(_Answer.c.answered_at, cuts).label("stretch"), _Answer.c.answer)
+                 .join(Report, Report.id == _Answer.c.report_id)
+                 .where(*_latest_answers_core(ward_id, period.start, period.end, *extra))
+                 .subquery())
+        columns = list(inner.c)
+        rows = tuple(tuple(row) for row in session.execute(select(*columns, func.count()).group_by(*columns)))
+        return cls(cuts=cuts, months=months, rows=rows)
+
+
+def _satisfaction(answers: _Answers) -> Satisfaction:
+    counts: dict[str, int] = {}
+    for _stretch, answer, count in answers.rows:
+        counts[answer] = counts.get(answer, 0) + count
+    values = {"answers": sum(counts.values()), **{answer: counts.get(answer, 0) for answer in ("yes", "partly", "no")}}
     published = suppress(values, [("answers", ["yes", "partly", "no"])])
     return Satisfaction(**published)
 
 
-def _targets(session: Session, *, period: _Period, ward_id: Optional[int], now: datetime,
-             agencies: dict[int, Agency], wards: dict[int, Ward]) -> tuple[TargetSeries, ...]:
-    """Each agreed target in force at some time in the period (the borough's, and the ward's own on a ward
-    page), month by month over the page's own reports."""
+def _targets_in_force(session: Session, *, period: _Period, ward_id: Optional[int]) -> list[SuccessTarget]:
+    """Each agreed target in force at some time in the period: the borough's, and the ward's own on a ward
+    page."""
     in_scope = SuccessTarget.ward_id.is_(None)
     if ward_id is not None:
         in_scope = or_(in_scope, SuccessTarget.ward_id == ward_id)
-    targets = session.execute(
+    return list(session.execute(
         select(SuccessTarget).where(in_scope, SuccessTarget.effective_from <= period.last_day,
                                     or_(SuccessTarget.retired_on.is_(None),
                                         SuccessTarget.retired_on > period.first_day))
         .order_by(SuccessTarget.ward_id.is_not(None), SuccessTarget.measure, SuccessTarget.effective_from,
                   SuccessTarget.id)
-    ).scalars().all()
+    ).scalars())
+
+
+def _targets(session: Session, targets: Sequence[SuccessTarget], *, period: _Period, ward_id: Optional[int],
+             now: datetime, sharings: _Sharings, answers: _Answers, agencies: dict[int, Agency],
+             wards: dict[int, Ward]) -> tuple[TargetSeries, ...]:
+    """Each target month by month over the page's own reports."""
+    # A sorted target for one agency counts only answers about reports shared with it: read once per agency.
+    agency_answers: dict[Optional[int], _Answers] = {None: answers}
     series = []
     for target in targets:
         agency = agencies.get(target.agency_id) if target.agency_id is not None else None
         ward = wards.get(target.ward_id) if target.ward_id is not None else None
+        if target.measure == "sorted":
+            if target.agency_id not in agency_answers:
+                agency_answers[target.agency_id] = _Answers.read(session, period=period, ward_id=ward_id,
+                                                                 targets=targets, agency_id=target.agency_id)
+            points = _sorted_points(target, period=period, answers=agency_answers[target.agency_id])
+        else:
+            points = _clock_points(target, period=period, sharings=sharings, now=now)
         series.append(TargetSeries(
             target_id=target.id, measure=target.measure,
             agency_slug=agency.slug if agency else None, agency_names=dict(agency.names) if agency else {},
             ward_slug=ward.slug if ward else None, working_days=target.working_days,
             share_percent=target.share_percent, agreed_with=target.agreed_with, agreed_on=target.agreed_on,
-            effective_from=target.effective_from, retired_on=target.retired_on,
-            points=_target_points(session, target=target, period=period, ward_id=ward_id, now=now),
+            effective_from=target.effective_from, retired_on=target.retired_on, points=points,
         ))
     return tuple(series)
 
 
-def _target_points(session: Session, *, target: SuccessTarget, period: _Period, ward_id: Optional[int],
-                   now: datetime) -> tuple[TargetPoint, ...]:
-    """The months of the period the target was in force (from effective_from, until retired_on, which is
-    its first day no longer in force), each counted over just those days.
-
-    first_response / close count each sharing of a report with the agency (every agency, for a target of
-    no agency) that reached it in the month: met when its clock stopped within `working_days`; missed
-    when it stopped later, or has not stopped yet but already ran past (a target is not flattered by
-    leaving the hardest reports unanswered); those still inside their time are not counted yet. sorted
-    counts the latest answers given in the month: met when "yes" or "partly"."""
-    begins = _london_midnight(target.effective_from)
-    ends = _london_midnight(target.retired_on) if target.retired_on is not None else period.end
-    months = [index for index in range(len(period.firsts))
-              if period.bounds[index] < ends and period.bounds[index + 1] > begins]
-    if not months:
-        return ()
-    bounds = [max(period.bounds[months[0]], begins), *period.bounds[months[0] + 1:months[-1] + 1],
-              min(period.bounds[months[-1] + 1], ends)]
-    if target.measure == "sorted":
-        extra = []
-        if target.agency_id is not None:
-            extra.append(exists(select(ReportAgency.report_id).where(
-                ReportAgency.report_id == _Answer.c.report_id, ReportAgency.agency_id == target.agency_id)))
-        inner = (select(_month_index(_Answer.c.answered_at, bounds).label("month"),
-                        case((_Answer.c.answer.in_(_SORTED_MET), 1), else_=0).label("met"),
-                        case((_Answer.c.answer.is_not(None), 1), else_=0).label("decided"))
-                 .join(Report, Report.id == _Answer.c.report_id)
-                 .where(*_latest_answers_core(ward_id, bounds[0], bounds[-1], *extra)))
-    elif target.working_days is None:
-        return tuple(TargetPoint(month=period.firsts[index], counted=None, met_percent=None) for index in months)
-    else:
-        clock = (ReportAgency.response_working_days if target.measure == "first_response"
-                 else ReportAgency.close_working_days)
-        # Unstopped clocks past this were not stopped within working_days (overdue by one more whole
-        # working day, flows/working_days.overdue_cutoff): a miss whatever happens next.
-        missed_by = overdue_cutoff(now, target.working_days + 1)
-        conditions = [*_counted(ward_id), ReportAgency.shared_at >= bounds[0], ReportAgency.shared_at < bounds[-1]]
-        if target.agency_id is not None:
-            conditions.append(ReportAgency.agency_id == target.agency_id)
-        inner = (select(_month_index(ReportAgency.shared_at, bounds).label("month"),
-                        case((clock <= target.working_days, 1), else_=0).label("met"),
-                        case((or_(clock.is_not(None), ReportAgency.shared_at < missed_by), 1), else_=0).label("decided"))
-                 .join(Report, Report.id == ReportAgency.report_id)
-                 .where(*conditions))
-    inner = inner.subquery()
-    rows = {month: (int(met or 0), int(decided or 0)) for month, met, decided in session.execute(
-        select(inner.c.month, func.sum(inner.c.met), func.sum(inner.c.decided)).group_by(inner.c.month))}
-    points = []
-    for position, index in enumerate(months):
-        met, decided = rows.get(position, (0, 0))
-        points.append(TargetPoint(month=period.firsts[index], counted=shown(decided), met_percent=share(met, decided)))
-    return tuple(points)
+def _points(target: SuccessTarget, *, period: _Period, met: dict[int, int],
+            decided: dict[int, int]) -> tuple[TargetPoint, ...]:
+    return tuple(TargetPoint(month=period.firsts[index], counted=shown(decided.get(index, 0)),
+                             met_percent=share(met.get(index, 0), decided.get(index, 0)))
+                 for index in _target_months(target, period))
 
 
-def _night_safety(session: Session, *, period: _Period, ward_id: Optional[int], wards: dict[int, Ward],
+def _clock_points(target: SuccessTarget, *, period: _Period, sharings: _Sharings,
+                  now: datetime) -> tuple[TargetPoint, ...]:
+    """The months of the period the target was in force (from effective_from, until retired_on), each
+    counted over just those days: each sharing of a report with the agency (every agency, for a target of
+    no agency) that reached it in the month, met when its clock stopped within `working_days`; missed when
+    it stopped later, or has not stopped yet but already ran past (a target is not flattered by leaving the
+    hardest reports unanswered); those still inside their time are not counted yet."""
+    if target.working_days is None:
+        return tuple(TargetPoint(month=period.firsts[index], counted=None, met_percent=None)
+                     for index in _target_months(target, period))
+    begins, ends = _target_window(target, period)
+    missed_by = _missed_by(target, now)
+    met: dict[int, int] = {}
+    decided: dict[int, int] = {}
+    for agency_id, stretch, response_days, close_days, count in sharings.rows:
+        if target.agency_id is not None and agency_id != target.agency_id:
+            continue
+        starts = sharings.cuts[stretch]
+        if not begins <= starts < ends:
+            continue
+        month = sharings.months[stretch]
+        clock = response_days if target.measure == "first_response" else close_days
+        if clock is not None and clock <= target.working_days:
+            met[month] = met.get(month, 0) + count
+        # missed_by is a cut (or outside the period), so a stretch starts before it only if it ends by it.
+        if clock is not None or starts < missed_by:
+            decided[month] = decided.get(month, 0) + count
+    return _points(target, period=period, met=met, decided=decided)
+
+
+def _sorted_points(target: SuccessTarget, *, period: _Period, answers: _Answers) -> tuple[TargetPoint, ...]:
+    """The latest answers given in each month the target was in force (just those days): met when "yes" or
+    "partly"."""
+    begins, ends = _target_window(target, period)
+    met: dict[int, int] = {}
+    decided: dict[int, int] = {}
+    for stretch, answer, count in answers.rows:
+        if begins <= answers.cuts[stretch] < ends:
+            month = answers.months[stretch]
+            decided[month] = decided.get(month, 0) + count
+            if answer in _SORTED_MET:
+                met[month] = met.get(month, 0) + count
+    return _points(target, period=period, met=met, decided=decided)
+
+
+def _night_safety(report_rows: list[tuple], *, ward_id: Optional[int], wards: dict[int, Ward],
                   unsafe_places: tuple[int, Optional[int]]) -> tuple[NightSafetyRow, ...]:
     """Unsafe-place reports per ward and time of day, and the part from residents who chose to say they
     are a woman or girl, suppressed as parts of the page's unsafe-place count."""
-    responded = exists(select(ReportAgency.report_id).where(ReportAgency.report_id == Report.id,
-                                                            ReportAgency.responded_at.is_not(None)))
-    inner = (select(Report.ward_id, Report.time_of_day, Report.woman_or_girl,
-                    case((responded, 1), else_=0).label("responded"))
-             .where(*_counted(ward_id), Report.category == "unsafe_place",
-                    Report.created_at >= period.start, Report.created_at < period.end)
-             .subquery())
-    rows = session.execute(
-        select(inner.c.ward_id, inner.c.time_of_day, inner.c.woman_or_girl, inner.c.responded, func.count())
-        .group_by(inner.c.ward_id, inner.c.time_of_day, inner.c.woman_or_girl, inner.c.responded)).all()
+    rows = [row[3:] for row in report_rows if row[1] == "unsafe_place"]
     row_wards = [ward_id] if ward_id is not None else list(wards)  # wards is in name order
     unknown_times = "not_said"  # a time of day the resident did not give (never published)
     values: dict[tuple, int] = {("unsafe_places",): unsafe_places[0]}
