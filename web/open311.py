@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 from flask import Blueprint, Response, current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from flows import i18n
 from flows.i18n import _N
@@ -89,12 +90,22 @@ PRIVACY_NOTE = _N("Reports sent here are anonymous: any name, email address, pho
 
 def _lang() -> str:
     """`locale` (the name many Open311 clients send), then ?lang= or Accept-Language as on every page."""
-    return i18n.best_match(request.values.get("locale")) or g.get("lang", i18n.DEFAULT_LANGUAGE)
+    try:
+        locale = request.values.get("locale")
+    except RequestEntityTooLarge:  # saying so (the 413) must not read the body that was too large again
+        locale = request.args.get("locale")
+    return i18n.best_match(locale) or g.get("lang", i18n.DEFAULT_LANGUAGE)
 
 
 def _(message: str, **values) -> str:
     text = i18n.translations(_lang()).gettext(message)
     return text % values if values else text
+
+
+# Characters XML 1.0 cannot carry at all, even escaped (C0 controls but tab, newline and return; lone
+# surrogates; U+FFFE and U+FFFF). ElementTree writes them as they are, which no XML parser reads, so an error
+# echoing a client's "\x01" (or any text holding one) would break the whole document.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml(root_name: str, value: Any) -> bytes:
@@ -114,7 +125,7 @@ def _fill(element: ET.Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = _NOT_XML.sub("\ufffd", str(value))
 
 
 def _respond(fmt: str, root_name: str, value: Any, status: int = 200) -> Response:
@@ -126,6 +137,14 @@ def _respond(fmt: str, root_name: str, value: Any, status: int = 200) -> Respons
 def _error(fmt: str, status: int, description: str) -> Response:
     """The spec's error document: a list of {code, description}, code the HTTP status."""
     return _respond(fmt, "errors", [{"code": status, "description": description}], status)
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def too_large(_too_large: RequestEntityTooLarge) -> Response:
+    """A body over MAX_CONTENT_LENGTH (webhook.py), in the spec's error format rather than Flask's HTML page."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    # TRANSLATORS: Open311 error: a council system sent a request body over the size limit.
+    return _error(fmt, 413, _("The request is too large."))
 
 
 class BadParameter(ValueError):
@@ -255,9 +274,14 @@ def parse_w3c_datetime(name: str, value: str) -> datetime:
     value = re.sub(r" (\d{2}:\d{2})$", r"+\1", value)
     if W3C_DATETIME.fullmatch(value):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
-        except ValueError:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+        except (ValueError, OverflowError):  # no such day or zone; or, in UTC, before year 1 or after 9999
             pass
+        else:
+            # Room for the 90-day span either side, so the arithmetic below never leaves Python's calendar.
+            if datetime.min.replace(tzinfo=timezone.utc) + MAX_SPAN <= moment \
+                    <= datetime.max.replace(tzinfo=timezone.utc) - MAX_SPAN:
+                return moment
     # TRANSLATORS: Open311 error. %(name)s is start_date or end_date; keep the example as it is.
     raise BadParameter(_("%(name)s must be a date and time with its time zone, like 2026-01-31T09:00:00Z.", name=name))
 
@@ -309,7 +333,8 @@ def _request_query() -> dict:
 
     page_text = _optional("page")
     if page_text is not None:
-        if not page_text.isdigit() or not 1 <= int(page_text) <= MAX_PAGE:
+        # ASCII digits only: str.isdigit also says yes to "²", which int() refuses.
+        if not re.fullmatch(r"[0-9]{1,6}", page_text) or not 1 <= int(page_text) <= MAX_PAGE:
             # TRANSLATORS: Open311 error. %(pages)s is a large number.
             raise BadParameter(_("page must be a whole number from 1 to %(pages)s.", pages=MAX_PAGE))
         query["page"] = int(page_text)
@@ -363,6 +388,11 @@ def _coordinate(name: str, limit: float) -> Optional[float]:
 def create_request(fmt: str) -> Response:
     # The spec's personal fields (DISCARDED_PERSONAL_FIELDS) and media_url are never read: the report is
     # anonymous, and a link could lead back to whoever took the photo.
+    if any("\x00" in name or "\x00" in value for name, value in request.form.items(multi=True)):
+        # PostgreSQL cannot store a NUL in text (it would answer 500) and no system means to send one:
+        # refused before anything is read, the key's last use included.
+        # TRANSLATORS: Open311 error: a field held a NUL character (code zero), which cannot be stored.
+        return _error(fmt, 400, _("The request holds a NUL character, which cannot be stored. Nothing was saved."))
     with _session() as session:
         now = _now()
         key = api_keys.verify_api_key(session, key=request.form.get("api_key"), now=now)
