@@ -23,6 +23,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     from web import chat, events as event_pages, health
     from web import staff as staff_pages
     from web import i18n as page_languages
+    from web import row_ids
     from web import open311 as open311_api
     from web import public as public_pages
     from web import public_downloads
@@ -52,6 +53,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     # The staff pages' machine translation (TRANSLATOR): one per app, as the settings it comes from.
     app.extensions["safer_homes.translator"] = translator_from_settings(settings)
 
+    row_ids.install(app)
     page_languages.install(app)
     app.register_blueprint(webchat.blueprint)
     app.register_blueprint(telegram_webhook.blueprint)

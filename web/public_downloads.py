@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from storage.database import new_session
 from storage.public_figures import SUPPRESS_BELOW, PublicFigures, cached_public_figures
+from web.public import _SLUG as WARD_SLUG
 
 blueprint = Blueprint("public_downloads", __name__)
 
@@ -47,6 +48,9 @@ def ward_csv(slug: str):
 
 
 def _figures(ward_slug: Optional[str]) -> Optional[PublicFigures]:
+    if ward_slug is not None and not WARD_SLUG.fullmatch(ward_slug):
+        # Not a slug, so no ward (as the pages say): never a query, which PostgreSQL answers 500 for a NUL.
+        return None
     now = current_app.extensions["safer_homes.clock"]()
     with new_session(current_app.extensions["safer_homes.engine"]) as session:
         try:
