@@ -27,6 +27,13 @@ CSV_COLUMNS = ("section", "month", "ward", "agency", "category", "status", "time
 CACHE_CONTROL = "public, max-age=60"
 
 
+@blueprint.after_request
+def _no_sniffing(response):
+    # The 404 repeats the slug asked for, as text/plain: a browser must never take it for a page.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @blueprint.get("/public.json")
 def borough_json():
     return _json(None)
@@ -77,12 +84,24 @@ def _csv(ward_slug: Optional[str]):
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in csv_rows(figures):
-        writer.writerow([row.get(column, "") for column in CSV_COLUMNS])
+        writer.writerow([spreadsheet_safe(row.get(column, "")) for column in CSV_COLUMNS])
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Cache-Control"] = CACHE_CONTROL
     name = f"safer-homes-{figures.ward_slug or 'borough'}-{figures.period_end.isoformat()}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...) and worse).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, with a leading ' so it is shown as text. The
+    words here are what admins typed (a target's agreed_with), and a download is opened by anyone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _month(month: date) -> str:

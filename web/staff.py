@@ -169,6 +169,17 @@ def install(app, settings) -> None:
     app.register_blueprint(blueprint)
     app.register_error_handler(404, not_found)
 
+    @app.after_request
+    def keep_session_cookies_out_of_shared_caches(response):
+        # A signed-in officer who opens a public page (the figures, Open311, an event) sends their session
+        # cookie, and Flask sends it back refreshed (permanent sessions) after this hook. A response marked
+        # public may be kept by a proxy or CDN and handed, cookie and all, to the next visitor: with a
+        # cookie to set it is for this browser alone. App hooks run after the blueprints' ones set caching.
+        if response.cache_control.public and app.session_interface.should_set_cookie(app, session):
+            response.cache_control.public = False
+            response.cache_control.private = True
+        return response
+
 
 @login_manager.user_loader
 def _load_identity(session_id: str) -> Optional[StaffIdentity]:
