@@ -800,7 +800,7 @@ def events_agenda_hide(item_id: int) -> None:
 @click.argument("event_id", type=int)
 @click.option("--send", is_flag=True, help="Send the link (once per meeting: a second send sends nothing).")
 def events_digest(event_id: int, send: bool) -> None:
-    from bot.digest_send import digest_url, send_digest_link, ward_slug_of
+    from bot.digest_send import DigestRefused, digest_url, send_digest_link, ward_slug_of
     from storage.types import utcnow
 
     settings, channels = _settings_and_channels()
@@ -814,8 +814,11 @@ def events_digest(event_id: int, send: bool) -> None:
         click.echo(digest_url(settings.public_base_url, ward_slug=ward_slug, event_id=event_id))
         if not send:
             return
-        sent = send_digest_link(session, event_id=event_id, staff_user_id=None, now=utcnow(), channels=channels,
-                                base_url=settings.public_base_url)
+        try:
+            sent = send_digest_link(session, event_id=event_id, staff_user_id=None, now=utcnow(), channels=channels,
+                                    base_url=settings.public_base_url)
+        except DigestRefused as refused:
+            raise click.ClickException(str(refused))
         session.commit()
     if sent.already_sent:
         click.echo(f"not sent again: the link was already sent on {sent.sent_at:%Y-%m-%d %H:%M} UTC")

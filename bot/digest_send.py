@@ -27,6 +27,16 @@ from storage.models import DigestSend, Event, Ward
 DIGEST = "digest"
 
 
+class DigestRefused(ValueError):
+    """A link that is not sent, and nothing written: `code` is "cancelled" (its words say "Before <the
+    meeting>", to residents told it will not happen) or "nobody_coming" (a send with nobody to tell would
+    mark it sent, and those who answer later would never get it)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
 @dataclass(frozen=True)
 class DigestSent:
     queued: int  # residents queued a message by this call (0 when it had been sent before)
@@ -65,10 +75,19 @@ def send_digest_link(
 ) -> DigestSent:
     """Queue one message with the digest's link, in their language, for each resident who said they are
     coming or is on the waiting list (they may still come), once per meeting. LookupError for an unknown
-    event or one with no ward (it has no digest)."""
+    event or one with no ward (it has no digest); DigestRefused for a cancelled meeting, or one nobody has
+    said they are coming to yet (a later send, once someone has, goes)."""
     ward_slug = ward_slug_of(session, event_id=event_id)
     if ward_slug is None:
         raise LookupError(f"event {event_id} is not in a ward, so it has no digest")
+    first = digest_sent(session, event_id=event_id)
+    if first is not None:  # a second press says when it went, whatever has happened since
+        return DigestSent(queued=0, sent_at=first.sent_at, already_sent=True)
+    if session.get(Event, event_id).cancelled_at is not None:
+        raise DigestRefused("cancelled", f"event {event_id} was cancelled, so its digest link is not sent")
+    if not reminders.residents_to_tell(session, event_id=event_id):
+        raise DigestRefused("nobody_coming", f"nobody has said they are coming to event {event_id} yet, so "
+                                             "nothing was sent (send it once someone has)")
     marker = DigestSend(event_id=event_id, sent_at=now, staff_user_id=staff_user_id, queued=0)
     try:
         with session.begin_nested():

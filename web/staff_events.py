@@ -538,9 +538,17 @@ def event_digest_send(event_id: int):
         # TRANSLATORS: on the staff event page when the organiser pressed "send the digest link" without ticking the box that confirms it.
         return _event_page(event_id, status=400, digest_problem=_("Tick the box to confirm, then send."))
     database = staff_session()
-    sent = digest_send.send_digest_link(
-        database, event_id=event_id, staff_user_id=current_staff().id, now=_now(), channels=_channels(),
-        base_url=current_app.extensions["safer_homes.settings"].public_base_url)
+    try:
+        sent = digest_send.send_digest_link(
+            database, event_id=event_id, staff_user_id=current_staff().id, now=_now(), channels=_channels(),
+            base_url=current_app.extensions["safer_homes.settings"].public_base_url)
+    except digest_send.DigestRefused as refused:
+        database.rollback()
+        if refused.code == "cancelled":
+            # TRANSLATORS: on the staff event page when someone sends the ward panel digest's link for a meeting that was cancelled.
+            return _event_page(event_id, status=409, digest_problem=_("The meeting was cancelled, so the digest link was not sent."))
+        # TRANSLATORS: on the staff event page when someone sends the ward panel digest's link before any resident said they are coming.
+        return _event_page(event_id, status=400, digest_problem=_("Nobody has said they are coming yet, so nothing was sent. Send it once someone has."))
     if not sent.already_sent:
         audit("digest_sent", event=event_id, told=sent.queued)
     database.commit()
