@@ -83,6 +83,12 @@ class Report(SQLModel, table=True):
         Index("ix_report_open", "created_at", "id", "status", "duplicate_of_id",
               sqlite_where=text("status != 'closed' AND coalesce(duplicate_of_id, 0) = 0"),
               postgresql_where=text("status <> 'closed' AND duplicate_of_id IS NULL")),
+        # Counted reports only (not spam, not merged): public figures read a year of them from it alone
+        # (migration 0014). The WHERE matches storage/public_figures.py's conditions word for word.
+        Index("ix_report_public", "created_at", "category", "status", "ward_id", "time_of_day", "woman_or_girl",
+              "spam_at", "duplicate_of_id",
+              sqlite_where=text("spam_at IS NULL AND coalesce(duplicate_of_id, 0) = 0"),
+              postgresql_where=text("spam_at IS NULL AND duplicate_of_id IS NULL")),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     reference: str = Field(max_length=12, unique=True)
@@ -129,8 +135,11 @@ class ReportAgency(SQLModel, table=True):
     """The agencies a report is shared with: the resident's choice, later referrals add to it."""
 
     # An agency's unanswered reports by when its clock started (most overdue first): the inbox's overdue
-    # filter, its order and count.
-    __table_args__ = (Index("ix_reportagency_clock", "agency_id", "responded_at", "shared_at", "report_id"),)
+    # filter, its order and count; and the period's sharings with their clocks, which public figures read
+    # from the index alone (migration 0014).
+    __table_args__ = (Index("ix_reportagency_clock", "agency_id", "responded_at", "shared_at", "report_id"),
+                      Index("ix_reportagency_shared", "shared_at", "agency_id", "report_id", "response_working_days",
+                            "close_working_days"))
     report_id: int = Field(foreign_key="report.id", primary_key=True, ondelete="CASCADE")
     agency_id: int = Field(foreign_key="agency.id", primary_key=True, index=True)
     shared_at: datetime = _when()
