@@ -26,6 +26,13 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if engine.dialect.name == "sqlite":
+                # With the keys off nothing stops a migration leaving a row that points nowhere (a rebuilt
+                # table that lost rows, a copy with the wrong ids): fail loudly rather than leave it so.
+                dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if dangling:
+                    raise RuntimeError(f"rows point at rows that do not exist after migrating (table, rowid, "
+                                       f"parent, key): {dangling[:20]}")
     engine.dispose()
 
 
