@@ -25,6 +25,10 @@ from storage.seed import CATEGORIES
 
 # The channel Report.channel records for reports a council system created through the API.
 OPEN311_CHANNEL = "open311"
+# Reports about harassment or hate are about what someone did to a person. Listed one by one with their
+# ward and hour, they could tell the person responsible that they were reported, and when: they are counted
+# in the public figures (suppressed under 5) but never listed here. A council system may still create one.
+NOT_LISTED_CATEGORIES = ("harassment", "hate")
 # The spec's default page: at most 1,000 requests a response.
 PAGE_SIZE = 1000
 DESCRIPTION_MAX_LENGTH = 2000  # the same limit residents have in every chat
@@ -87,7 +91,7 @@ def find_requests(
     included, so a query cannot find a report's exact minute by narrowing the range: the bounds are
     widened to whole hours before they reach the database.
     """
-    conditions = [_counted()]
+    conditions = [_counted(), Report.category.notin_(NOT_LISTED_CATEGORIES)]
     if report_ids is not None:
         conditions.append(Report.id.in_(list(report_ids)))
     if categories is not None:
@@ -144,13 +148,15 @@ def find_request(session: Session, *, request_id: str) -> Optional[PublicRequest
 
 
 def _sharings_of(session: Session, report_ids: list[int]) -> dict[int, list[tuple[dict, datetime, int]]]:
-    """Per report: (agency names, when it was shared, the agency's target) in the order it was shared."""
+    """Per report: (agency names, when it was shared, the agency's target) in the order it was shared.
+    Never the police: whether a resident chose to tell the police is theirs to know, and publishing it
+    could put off the residents most wary of them (and the police see only what residents chose anyway)."""
     if not report_ids:
         return {}
     rows = session.execute(
         select(ReportAgency.report_id, Agency.names, ReportAgency.shared_at, Agency.target_working_days)
         .join(Agency, Agency.id == ReportAgency.agency_id)
-        .where(ReportAgency.report_id.in_(report_ids))
+        .where(ReportAgency.report_id.in_(report_ids), Agency.kind != "police")
         .order_by(ReportAgency.report_id, ReportAgency.shared_at, Agency.id)
     ).all()
     sharings: dict[int, list[tuple[dict, datetime, int]]] = {}

@@ -303,7 +303,24 @@ def test_requests_show_counted_reports_in_the_specs_fields_and_nothing_of_the_re
     assert by_id[ids["summary"]]["description"] == APPROVED_SUMMARY
     unapproved = by_id[ids["unapproved"]]
     assert "description" not in unapproved and "address" not in unapproved
-    assert unapproved["agency_responsible"] == "Police (Safer Neighbourhoods team)"
+    # Shared with the police alone: whether a resident chose the police is never published.
+    assert "agency_responsible" not in unapproved and "expected_datetime" not in unapproved
+
+
+def test_police_and_person_directed_reports_are_never_listed_one_by_one(client, engine, fixed_clock):
+    with new_session(engine) as session:
+        told_police = _add_report(session, category="asb", at=NOW - timedelta(days=1),
+                                  agencies=("council", "police"))
+        hidden = [_add_report(session, category=category, at=NOW - timedelta(days=2)) for category in
+                  ("harassment", "hate")]
+        session.commit()
+        told_police_id, hidden_ids = str(told_police.id), [str(report.id) for report in hidden]
+    document, _root = get_both(client, "requests")
+    by_id = {fields["service_request_id"]: fields for fields in document}
+    assert by_id[told_police_id]["agency_responsible"] == "Tower Hamlets Council ASB team"
+    assert not set(hidden_ids) & set(by_id)
+    for request_id in hidden_ids:
+        assert client.get(f"/open311/v2/requests/{request_id}.json").status_code == 404
 
 
 def test_no_marker_reference_or_exact_time_reaches_any_open311_answer(client, reports):
