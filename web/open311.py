@@ -242,7 +242,11 @@ def _request_fields(found: open311.PublicRequest) -> dict:
     if found.public_summary:
         fields["description"] = found.public_summary
     if found.agency_names:
-        fields["agency_responsible"] = "; ".join(names.get(lang) or names["en"] for names in found.agency_names)
+        # An agency named in neither the reader's language nor English (typed into the database by hand) is
+        # left out rather than failing the whole answer.
+        named = [names.get(lang) or names.get("en") for names in found.agency_names]
+        if any(named):
+            fields["agency_responsible"] = "; ".join(name for name in named if name)
     fields["requested_datetime"] = _w3c(found.requested_at)
     fields["updated_datetime"] = _w3c(found.updated_at)
     if found.expected_at is not None:

@@ -108,3 +108,25 @@ def test_a_body_that_is_not_utf8_is_read_with_replacement_characters_not_refused
     body = b"api_key=" + key.encode() + b"&service_code=noise&address_string=Weavers&description=Loud%FF%FE music"
     response = client.post("/open311/v2/requests.json", data=body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_an_agency_named_in_neither_the_readers_language_nor_english_is_left_out_not_a_500(client, engine,
+                                                                                            fixed_clock, key):
+    from sqlalchemy import select
+
+    from storage.models import Agency
+
+    created = client.post("/open311/v2/requests.json", data={"api_key": key, "service_code": "noise",
+                                                             "description": "Loud", "address_string": "Weavers"})
+    assert created.status_code == 200, created.get_data(as_text=True)
+    with new_session(engine) as session:
+        for agency in session.execute(select(Agency)).scalars():
+            agency.names = {"bn": "কাউন্সিল"} if agency.slug == "council" else {}
+        session.commit()
+    for fmt in ("json", "xml"):
+        response = client.get(f"/open311/v2/requests.{fmt}?lang=so")
+        assert response.status_code == 200, response.get_data(as_text=True)
+    [request] = client.get("/open311/v2/requests.json?lang=so").get_json()
+    assert "agency_responsible" not in request
+    [request] = client.get("/open311/v2/requests.json?lang=bn").get_json()
+    assert request["agency_responsible"] == "কাউন্সিল"
