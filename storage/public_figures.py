@@ -19,9 +19,11 @@ How the figures are worked out (docs/public-data.md says the same for readers of
   this repeats across every such sum (a month's categories, a category's months, ...) until none is left
   with exactly one hidden part. Parts that are never published (reports with no ward, no time of day)
   count as hidden, because a reader cannot subtract them either.
-- Every query is a GROUP BY returning a few hundred rows at most; percentiles and suppression are worked
-  out here from those counts, so a page costs the same on a million reports as the queries themselves
-  (bench/public.py measures it).
+- Each table is read once per page, by a GROUP BY returning a few thousand rows at most: the period's
+  reports (counts and night safety), its sharings (agency times and every clock target) and its answers
+  (satisfaction and the sorted targets), from covering indexes (migration 0014). Percentiles, suppression
+  and each target's months are worked out here from those counts, so a page costs the same on a million
+  reports as the queries themselves (bench/public.py measures it).
 """
 from __future__ import annotations
 
