@@ -7,13 +7,20 @@ answers to "was this sorted?" and three agreed targets. Then, interleaved so mac
 
   - `figures`: storage.public_figures.public_figures(borough), uncached (the product: SQLAlchemy, the
     percentiles, the suppression);
-  - `query`: the same GROUP BYs written by hand through the bare DBAPI cursor, rows fetched, nothing
-    else done with them;
+  - `query` (`raw` in the table): the very statements one public_figures() call sends, captured with a
+    SQLAlchemy `before_cursor_execute` listener (so the bench follows the product: today SQLite's BEGIN
+    IMMEDIATE, the lookups of wards, agencies and targets, on PostgreSQL `jit` read and set off with
+    set_config and set back after, one GROUP BY over the period's reports, one over its sharings, one
+    over its answers, one per agency with a "sorted" target of its own, and the published entries),
+    replayed with their parameters through the bare DBAPI cursor, rows fetched, nothing else done with
+    them;
+  - `old_raw`: the eight queries the figures ran before their GROUP BYs were folded into three,
+    written by hand, a fixed yardstick across versions;
   - `page`: GET /public (GET /public.json until web/public.py exists) through Flask's test client, with
     the figures' cache cleared each round.
 
-`render_over_query` is figures' median over the raw queries' median (and `page_over_query` the page's):
-how much the product adds to the database's own work. Timings are never asserted in tests.
+`render_over_query` is figures' median over the raw replay's median (and `page_over_query` the page's):
+how much the product adds to the database's own work for the same SQL. Timings are never asserted in tests.
 
     .venv/bin/python bench/public.py [--quick] [--database-url postgresql+psycopg://...] [--sqlite-only | --postgresql-only]
 
@@ -34,7 +41,7 @@ from datetime import date, datetime, timedelta, timezone
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 
 from bench.inbox import NOW, fill as fill_reports, _naive, _sqlite_time  # noqa: E402
 from flows.working_days import LONDON, overdue_cutoff  # noqa: E402
@@ -97,8 +104,31 @@ def enrich(engine) -> float:
     return time.perf_counter() - started
 
 
-def raw_queries(dialect: str) -> list[tuple[str, list]]:
-    """The borough page's GROUP BYs as one would write them by hand, with their parameters."""
+def captured_queries(engine) -> list[tuple[str, object]]:
+    """Every statement one uncached public_figures() call for the borough sends, as the DBAPI gets it
+    (SQL and parameters), in order: what `raw` replays bare, so it cannot drift from the product."""
+    statements: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, executemany):
+        assert not executemany, statement
+        statements.append((statement, dict(parameters) if isinstance(parameters, dict) else tuple(parameters or ())))
+
+    session = new_session(engine)
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        public_figures(session, ward_slug=None, now=NOW, months=MONTHS)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+        session.rollback()
+        session.close()
+    grouped = sum(" GROUP BY " in sql.upper() for sql, _params in statements)
+    assert grouped >= 3, f"expected the reports, sharings and answers GROUP BYs, captured {grouped}"
+    return statements
+
+
+def old_raw_queries(dialect: str) -> list[tuple[str, list]]:
+    """The eight queries the borough page ran before they were folded into three (counts, agencies,
+    satisfaction, night safety, one per target, entries), written by hand: a fixed yardstick."""
     mark = "?" if dialect == "sqlite" else "%s"
     when = _sqlite_time if dialect == "sqlite" else _naive
     period = _Period.ending(NOW, MONTHS)
@@ -170,12 +200,13 @@ def _app(url: str):
 
 
 def measure(engine, url: str, rounds: int, warm_up: int) -> dict:
-    queries = raw_queries(engine.dialect.name)
+    queries = captured_queries(engine)
+    old_queries = old_raw_queries(engine.dialect.name)
     # The HTML page once web/public.py exists, else the JSON download: the same figures either way.
     page_path = "/public" if importlib.util.find_spec("web.public") is not None else "/public.json"
     app = _app(url)
     client = app.test_client()
-    timings: dict[str, list[float]] = {"figures": [], "query": [], "page": []}
+    timings: dict[str, list[float]] = {"figures": [], "query": [], "old_raw": [], "page": []}
     raw = engine.raw_connection()
     cursor = raw.cursor()
     session = new_session(engine)
@@ -191,6 +222,12 @@ def measure(engine, url: str, rounds: int, warm_up: int) -> dict:
                 cursor.fetchall()
             bare = time.perf_counter() - started
             raw.rollback()
+            started = time.perf_counter()
+            for sql, params in old_queries:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+            old_bare = time.perf_counter() - started
+            raw.rollback()
             clear_public_figures_cache()
             started = time.perf_counter()
             response = client.get(page_path)
@@ -199,6 +236,7 @@ def measure(engine, url: str, rounds: int, warm_up: int) -> dict:
             if round_number >= warm_up:
                 timings["figures"].append(product)
                 timings["query"].append(bare)
+                timings["old_raw"].append(old_bare)
                 timings["page"].append(page)
         assert figures.total, "the fill should give the period some reports"
     finally:
@@ -211,6 +249,7 @@ def measure(engine, url: str, rounds: int, warm_up: int) -> dict:
     result["render_over_query"] = round(medians["figures"] / medians["query"], 2)
     result["page_over_query"] = round(medians["page"] / medians["query"], 2)
     result["page"] = page_path
+    result["statements"] = len(queries)
     result["total"] = figures.total
     return result
 
@@ -256,15 +295,15 @@ def main() -> None:
             drop()
 
     print(f"{size:,} reports; the borough's figures over {MONTHS} months, {rounds} rounds (medians)")
-    print(f"{'backend':<11} {'figures ms':>11} {'raw ms':>8} {'page ms':>8} {'figures/raw':>12} {'page/raw':>9}"
-          f" {'fill s':>7}  page")
+    print(f"{'backend':<11} {'figures ms':>11} {'raw ms':>8} {'old raw ms':>11} {'page ms':>8} {'figures/raw':>12}"
+          f" {'page/raw':>9} {'fill s':>7}  page (raw replays n statements)")
     for backend, figures in backends.items():
-        print(f"{backend:<11} {figures['figures_ms']:>11} {figures['query_ms']:>8} {figures['page_ms']:>8} "
-              f"{figures['render_over_query']:>12} {figures['page_over_query']:>9} {fills[backend]:>7.0f}  "
-              f"{figures['page']}")
+        print(f"{backend:<11} {figures['figures_ms']:>11} {figures['query_ms']:>8} {figures['old_raw_ms']:>11} "
+              f"{figures['page_ms']:>8} {figures['render_over_query']:>12} {figures['page_over_query']:>9} "
+              f"{fills[backend]:>7.0f}  {figures['page']} (n={figures['statements']})")
     print(f"whole run {time.perf_counter() - run_started:.0f} s")
     print(json.dumps({"reports": size, "backends": {
-        backend: {key: value for key, value in figures.items() if key not in ("total", "page")}
+        backend: {key: value for key, value in figures.items() if key not in ("total", "page", "statements")}
         for backend, figures in backends.items()}}))
 
 
