@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from flows.working_days import overdue_cutoff
 from storage import agenda
+from storage.counting import counted_reports, dialect_of, is_open
 from storage.models import Agency, Event, PublicEntry, Report, ReportAgency, ReportUpdate, Space, Ward
 from storage.public_figures import PublishedEntry, shown, suppress
 from storage.seed import CATEGORIES
@@ -211,9 +212,10 @@ def _meeting(session: Session, event: Event, ward: Ward) -> DigestMeeting:
     )
 
 
-def _counted(ward_id: int):
-    """The reports public figures count: in the ward, neither spam nor merged into another."""
-    return and_(Report.ward_id == ward_id, Report.spam_at.is_(None), Report.duplicate_of_id.is_(None))
+def _counted(session: Session, ward_id: int):
+    """The reports public figures count (storage/counting.py): in the ward, neither spam nor merged into
+    another."""
+    return and_(Report.ward_id == ward_id, *counted_reports(dialect_of(session)))
 
 
 def _reports_by_category(session: Session, ward_id: int, start: datetime, end: datetime) -> dict[str, int]:
@@ -221,7 +223,7 @@ def _reports_by_category(session: Session, ward_id: int, start: datetime, end: d
         return {}
     rows = session.execute(
         select(Report.category, func.count())
-        .where(_counted(ward_id), Report.created_at >= start, Report.created_at < end)
+        .where(_counted(session, ward_id), Report.created_at >= start, Report.created_at < end)
         .group_by(Report.category)
     ).all()
     return {category: count for category, count in rows}
@@ -235,7 +237,7 @@ def _reports_moved_to(session: Session, ward_id: int, status: str, start: dateti
         select(func.count(func.distinct(ReportUpdate.report_id)))
         .join(Report, Report.id == ReportUpdate.report_id)
         # Only real status changes: a reply or a note also carries the status the report had then.
-        .where(_counted(ward_id), ReportUpdate.action == "status", ReportUpdate.status == status,
+        .where(_counted(session, ward_id), ReportUpdate.action == "status", ReportUpdate.status == status,
                ReportUpdate.created_at >= start, ReportUpdate.created_at < end)
     ).scalar_one()
 
@@ -243,9 +245,9 @@ def _reports_moved_to(session: Session, ward_id: int, status: str, start: dateti
 def _outstanding(session: Session, ward_id: int, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
     """Open reports by category now, and those an agency they were shared with has not answered within its
     target (the staff inbox's overdue rule, flows.working_days.overdue_cutoff, per agency)."""
-    is_open = and_(_counted(ward_id), Report.status != "closed")
+    still_open = and_(_counted(session, ward_id), is_open())
     open_rows = session.execute(
-        select(Report.category, func.count()).where(is_open).group_by(Report.category)
+        select(Report.category, func.count()).where(still_open).group_by(Report.category)
     ).all()
     agencies = session.execute(select(Agency.id, Agency.target_working_days)).all()
     past_target = or_(*(
@@ -255,7 +257,7 @@ def _outstanding(session: Session, ward_id: int, now: datetime) -> tuple[dict[st
     late_rows = session.execute(
         select(Report.category, func.count(func.distinct(Report.id)))
         .join(ReportAgency, ReportAgency.report_id == Report.id)
-        .where(is_open, ReportAgency.responded_at.is_(None), past_target)
+        .where(still_open, ReportAgency.responded_at.is_(None), past_target)
         .group_by(Report.category)
     ).all()
     return {category: count for category, count in open_rows}, {category: count for category, count in late_rows}

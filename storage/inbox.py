@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Optional
 
-from sqlalchemy import and_, bindparam, case, exists, func, literal_column, select, tuple_
+from sqlalchemy import and_, bindparam, case, exists, func, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from flows.working_days import LONDON, add_working_days, overdue_cutoff, working_days_between
+# "Open" and "not merged" as the partial index ix_report_open states them (migration 0012).
+from storage.counting import dialect_of, is_open, not_merged
 from storage.models import Agency, Report, ReportAgency, Ward
 from storage.reports import STATUSES
 
@@ -132,35 +134,16 @@ def _age_bounds(age: str, now: datetime) -> tuple[Optional[datetime], Optional[d
     return None, now - timedelta(days=30)
 
 
-# "Open" and "not merged" are written with literal constants, exactly as the partial index ix_report_open
-# states them (migration 0012): a database uses a partial index only when the query's WHERE visibly implies
-# the index's, and a bound parameter (status != ?) proves nothing to SQLite.
-_ZERO = literal_column("0")
-
-
-def _open_condition():
-    return Report.status != literal_column("'closed'")
-
-
-def _not_merged(dialect: str):
-    if dialect == "sqlite":
-        # SQLite would take ix_report_duplicate_of_id for `IS NULL` (its statistics cannot tell that nearly
-        # every report matches) and sort the whole inbox instead of walking it in order; it cannot use an
-        # index for this form. PostgreSQL knows the NULL fraction, and would misjudge this form instead.
-        return func.coalesce(Report.duplicate_of_id, _ZERO) == _ZERO
-    return Report.duplicate_of_id.is_(None)
-
-
 def _visible_conditions(*, dialect: str, agency_id: int, filters: InboxFilters, now: datetime,
                         target: int) -> list:
     conditions = [ReportAgency.agency_id == agency_id]
     if filters.status == "open":
-        conditions.append(_open_condition())
+        conditions.append(is_open())
     elif filters.status != "all":
         conditions.append(Report.status == filters.status)
     if filters.status not in ("closed", "all"):
         # A report merged into another lives on in that one; it shows only to someone asking for closed ones.
-        conditions.append(_not_merged(dialect))
+        conditions.append(not_merged(dialect))
     if filters.ward:
         conditions.append(Report.ward_id == select(Ward.id).where(Ward.slug == filters.ward).scalar_subquery())
     if filters.category:
@@ -191,7 +174,7 @@ def inbox_page(session: Session, *, agency_id: int, filters: InboxFilters, now: 
     """One page of the reports shared with `agency_id`: newest first, or most overdue first with the overdue
     filter; the page that follows `after` (an earlier page's next_cursor) when given."""
     target = _target(session, agency_id)
-    conditions = _visible_conditions(dialect=session.get_bind().dialect.name, agency_id=agency_id,
+    conditions = _visible_conditions(dialect=dialect_of(session), agency_id=agency_id,
                                      filters=filters, now=now, target=target)
     if filters.overdue:
         # The agency's clock index (agency_id, responded_at, shared_at, report_id) holds these in this
@@ -261,8 +244,7 @@ def inbox_summary(session: Session, *, agency_id: int, now: datetime) -> InboxSu
     target = _target(session, agency_id)
     connection = session.connection()
     base = (select(func.count()).select_from(Report).join(ReportAgency, ReportAgency.report_id == Report.id)
-            .where(ReportAgency.agency_id == agency_id, _open_condition(),
-                   _not_merged(session.get_bind().dialect.name)))
+            .where(ReportAgency.agency_id == agency_id, is_open(), not_merged(dialect_of(session))))
     open_count = connection.execute(base).scalar_one()
     overdue_count = connection.execute(base.where(ReportAgency.responded_at.is_(None),
                                                   ReportAgency.shared_at < overdue_cutoff(now, target))).scalar_one()

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional, Sequence
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from flows.working_days import add_working_days
 from storage import reports
+from storage.counting import counted_reports, dialect_of
 from storage.models import Agency, CategoryRoute, Report, ReportAgency, ReportUpdate, Ward
 from storage.references import new_reference
 from storage.seed import CATEGORIES
@@ -70,11 +71,6 @@ class PublicRequest:
     ward_name: Optional[str]
 
 
-def _counted():
-    """Reports public figures count: not spam, not merged into another (design.md, "HTTP surface")."""
-    return and_(Report.spam_at.is_(None), Report.duplicate_of_id.is_(None))
-
-
 def find_requests(
     session: Session,
     *,
@@ -91,7 +87,7 @@ def find_requests(
     included, so a query cannot find a report's exact minute by narrowing the range: the bounds are
     widened to whole hours before they reach the database.
     """
-    conditions = [_counted(), Report.category.notin_(NOT_LISTED_CATEGORIES)]
+    conditions = [*counted_reports(dialect_of(session)), Report.category.notin_(NOT_LISTED_CATEGORIES)]
     if report_ids is not None:
         conditions.append(Report.id.in_(list(report_ids)))
     if categories is not None:

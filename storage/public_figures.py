@@ -27,6 +27,7 @@ How the figures are worked out (docs/public-data.md says the same for readers of
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -34,15 +35,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Hashable, Iterable, Optional, Sequence
 
-from sqlalchemy import and_, case, exists, func, literal_column, or_, select, text
+from sqlalchemy import and_, case, exists, func, or_, select, text
 from sqlmodel import Session
 
 from flows.working_days import LONDON, overdue_cutoff
+from storage.counting import counted_reports, dialect_of
 from storage.models import (TIMES_OF_DAY, Agency, PublicEntry, Report, ReportAgency, SortedCheck, SuccessTarget,
                             Ward)
 from storage.reports import STATUSES
 from storage.seed import CATEGORIES
 
+log = logging.getLogger(__name__)
 # Counts under this are never shown (design.md, "HTTP surface").
 SUPPRESS_BELOW = 5
 
@@ -213,7 +216,7 @@ def _planned_for_aggregates(session: Session):
     JIT off, because the planner's estimates for a year of reports pass jit_above_cost and compiling took
     longer than the queries themselves (EXPLAIN ANALYZE at a million reports, bench/public.py: 1.4 s of
     JIT in 1.7 s for the report counts, which take 0.7 s without it)."""
-    if _dialect(session) != "postgresql":
+    if dialect_of(session) != "postgresql":
         yield
         return
     settings = {"jit": "off"}
@@ -235,16 +238,26 @@ _cache_lock = threading.Lock()
 
 def cached_public_figures(session: Session, *, ward_slug: Optional[str], now: datetime, months: int = 12,
                           clock: Callable[[], float] = time.monotonic) -> PublicFigures:
-    """public_figures, kept for at most CACHE_SECONDS per process, for the pages and downloads.
+    """public_figures as the pages, downloads and digest show them: nothing older than 60 seconds, and
+    almost never counted while a visitor waits.
+
+    In order: this process's cache; else the page's snapshot (storage/public_snapshots.py: the worker counts
+    every page every half minute, and every web process shares it) if it was counted at most 60 seconds
+    before `now`; else the figures are counted here, and kept as the snapshot so other processes need not
+    count them too (this commits `session`: give it one you only read with, as the pages and downloads do).
 
     Why this stays correct: design.md lets public pages be up to 60 seconds old, and every figure is an
     aggregate over months, so one more report or answer changing a number a minute late misleads no one.
-    An entry is keyed by the database (the engine, held so its id cannot be reused while the entry lives),
-    the ward, the months and the minute of `now`, and is never served more than CACHE_SECONDS after it was
-    counted, whatever `now` says. Nothing personal is ever in it: only what the public pages show anyway.
-    Each process has its own (several web processes may each count once a minute). Raises LookupError
-    for an unknown ward, as public_figures does (not cached: an unknown slug costs one indexed lookup).
+    Nothing shown is older than 60 seconds: a snapshot older than that is never served, and one that is
+    kept in this process is kept only until it turns 60 seconds old (its age counts from when it was
+    counted, not from when this process read it). A cache entry is keyed by the database (the engine, held
+    so its id cannot be reused while the entry lives), the ward, the months and the minute of `now`.
+    Nothing personal is ever in either: only what the public pages show anyway. Raises LookupError for an
+    unknown ward, as public_figures does (not cached: an unknown slug costs one indexed lookup).
     """
+    # Imported here: storage.public_snapshots reads this module's dataclasses when it is imported.
+    from storage import public_snapshots
+
     engine = session.get_bind()
     minute = now.astimezone(timezone.utc).replace(second=0, microsecond=0)
     key = (id(engine), ward_slug, months, minute)
@@ -253,12 +266,34 @@ def cached_public_figures(session: Session, *, ward_slug: Optional[str], now: da
         held = _cache.get(key)
         if held is not None and moment - held[0] < CACHE_SECONDS:
             return held[2]
-    figures = public_figures(session, ward_slug=ward_slug, now=now, months=months)
+    figures = public_snapshots.fresh_snapshot(session, ward_slug=ward_slug, months=months, now=now,
+                                              max_age=timedelta(seconds=CACHE_SECONDS))
+    if figures is not None:
+        counted = moment - (now - figures.counted_at).total_seconds()
+    else:
+        figures = public_figures(session, ward_slug=ward_slug, now=now, months=months)
+        counted = moment
+        _keep_snapshot(session, figures=figures, months=months)
     with _cache_lock:
-        for stale in [k for k, (counted, _e, _f) in _cache.items() if moment - counted >= CACHE_SECONDS]:
+        for stale in [k for k, (at, _e, _f) in _cache.items() if moment - at >= CACHE_SECONDS]:
             del _cache[stale]
-        _cache[key] = (moment, engine, figures)
+        _cache[key] = (counted, engine, figures)
     return figures
+
+
+def _keep_snapshot(session: Session, *, figures: PublicFigures, months: int) -> None:
+    """Store figures counted inline as the page's snapshot; a failure only costs other processes a count,
+    so the visitor still gets the page."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage import public_snapshots
+    try:
+        public_snapshots.store_snapshot(session, figures=figures, months=months)
+        session.commit()
+    except SQLAlchemyError:
+        log.warning("could not keep the public figures of %s as a snapshot", figures.ward_slug or "the borough",
+                    exc_info=True)
+        session.rollback()
 
 
 def clear_public_figures_cache() -> None:
@@ -309,28 +344,13 @@ def _month_index(column, bounds: Sequence[datetime]):
     return case(*[(column < bound, index) for index, bound in enumerate(bounds[1:])], else_=len(bounds) - 2)
 
 
-# Written with literal constants, exactly as the partial index ix_report_public states them (migration
-# 0014): a database uses a partial index only when the query's WHERE visibly implies the index's.
-_ZERO = literal_column("0")
-
-
 def _counted(ward_id: Optional[int], dialect: str) -> list:
-    """Reports public figures count: not spam, not merged into another; in the ward, for a ward page."""
-    if dialect == "sqlite":
-        # SQLite would take ix_report_duplicate_of_id for `IS NULL` (its statistics cannot tell that nearly
-        # every report matches) and read the whole table through it; it cannot use an index for this form
-        # (ids start at 1, so 0 is never a report). PostgreSQL knows the NULL fraction (storage/inbox.py).
-        not_merged = func.coalesce(Report.duplicate_of_id, _ZERO) == _ZERO
-    else:
-        not_merged = Report.duplicate_of_id.is_(None)
-    conditions = [Report.spam_at.is_(None), not_merged]
+    """Reports public figures count (storage/counting.py, as the partial index ix_report_public states
+    them); in the ward, for a ward page."""
+    conditions = counted_reports(dialect)
     if ward_id is not None:
         conditions.append(Report.ward_id == ward_id)
     return conditions
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 # --- suppression -------------------------------------------------------------------------------------
@@ -402,7 +422,7 @@ def _report_rows(session: Session, *, period: _Period, ward_id: Optional[int]) -
                     case((unsafe, Report.time_of_day)).label("time_of_day"),
                     case((unsafe, Report.woman_or_girl)).label("woman_or_girl"),
                     case((unsafe, case((responded, 1), else_=0))).label("responded"))
-             .where(*_counted(ward_id, _dialect(session)), Report.created_at >= period.start,
+             .where(*_counted(ward_id, dialect_of(session)), Report.created_at >= period.start,
                     Report.created_at < period.end)
              .subquery())
     columns = list(inner.c)
@@ -502,7 +522,7 @@ class _Sharings:
         inner = (select(ReportAgency.agency_id, _month_index(ReportAgency.shared_at, cuts).label("stretch"),
                         ReportAgency.response_working_days, ReportAgency.close_working_days)
                  .join(Report, Report.id == ReportAgency.report_id)
-                 .where(*_counted(ward_id, _dialect(session)), ReportAgency.shared_at >= period.start,
+                 .where(*_counted(ward_id, dialect_of(session)), ReportAgency.shared_at >= period.start,
                         ReportAgency.shared_at < period.end)
                  .subquery())
         columns = list(inner.c)
@@ -585,7 +605,7 @@ class _Answers:
                 ReportAgency.report_id == _Answer.c.report_id, ReportAgency.agency_id == agency_id)))
         inner = (select(_month_index(_Answer.c.answered_at, cuts).label("stretch"), _Answer.c.answer)
                  .join(Report, Report.id == _Answer.c.report_id)
-                 .where(*_latest_answers_core(ward_id, _dialect(session), period.start, period.end, *extra))
+                 .where(*_latest_answers_core(ward_id, dialect_of(session), period.start, period.end, *extra))
                  .subquery())
         columns = list(inner.c)
         rows = tuple(tuple(row) for row in session.execute(select(*columns, func.count()).group_by(*columns)))

@@ -30,6 +30,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from storage.counting import counted_reports, dialect_of
 from storage.models import SORTED_ANSWERS, Contact, Report, ReportLink, ReportUpdate, SortedCheck
 from storage.report_clock import set_status
 
@@ -70,11 +71,11 @@ class SortedTarget:
     expires_at: datetime
 
 
-def _askable(now: datetime, after: timedelta):
-    """Closed, due (`after` since closing) but not longer ago than ASK_WITHIN on top, not merged, not spam."""
+def _askable(dialect: str, now: datetime, after: timedelta):
+    """Closed, due (`after` since closing) but not longer ago than ASK_WITHIN on top, and counted: not merged,
+    not spam (storage/counting.py)."""
     return and_(Report.status == "closed", Report.closed_at.is_not(None), Report.closed_at <= now - after,
-                Report.closed_at > now - after - ASK_WITHIN, Report.duplicate_of_id.is_(None),
-                Report.spam_at.is_(None))
+                Report.closed_at > now - after - ASK_WITHIN, *counted_reports(dialect))
 
 
 def _not_yet_asked():
@@ -91,7 +92,7 @@ def sorted_due(session: Session, *, now: datetime, after: timedelta, channels: S
         select(Report.id, ReportLink.contact_id, Report.closed_at)
         .join(ReportLink, ReportLink.report_id == Report.id)
         .join(Contact, Contact.id == ReportLink.contact_id)
-        .where(_askable(now, after), _not_yet_asked(), Contact.channel.in_(list(channels)))
+        .where(_askable(dialect_of(session), now, after), _not_yet_asked(), Contact.channel.in_(list(channels)))
         .order_by(Report.closed_at, Report.id)
     )
     return [SortedDue(report_id, contact_id, closed_at) for report_id, contact_id, closed_at in session.execute(query)]
@@ -116,7 +117,7 @@ def claim_question(session: Session, *, report_id: int, contact_id: int, closed_
         select(Report)
         .join(ReportLink, ReportLink.report_id == Report.id)
         .where(Report.id == report_id, ReportLink.contact_id == contact_id, Report.closed_at == closed_at,
-               _askable(now, after), _not_yet_asked())
+               _askable(dialect_of(session), now, after), _not_yet_asked())
         .with_for_update(of=Report, key_share=True)
     ).scalar_one_or_none()
     if report is None:
