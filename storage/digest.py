@@ -19,9 +19,9 @@ from typing import Optional
 from sqlalchemy import and_, false, func, or_, select
 from sqlmodel import Session
 
-from flows.working_days import overdue_cutoff
 from storage import agenda
 from storage.counting import counted_reports, dialect_of, is_open
+from storage.inbox import overdue_sharing
 from storage.models import Agency, Event, PublicEntry, Report, ReportAgency, ReportUpdate, Space, Ward
 from storage.public_figures import PublishedEntry, shown, suppress
 from storage.seed import CATEGORIES
@@ -244,20 +244,20 @@ def _reports_moved_to(session: Session, ward_id: int, status: str, start: dateti
 
 def _outstanding(session: Session, ward_id: int, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
     """Open reports by category now, and those an agency they were shared with has not answered within its
-    target (the staff inbox's overdue rule, flows.working_days.overdue_cutoff, per agency)."""
+    target (the staff inbox's overdue rule, storage.inbox.overdue_sharing, per agency)."""
     still_open = and_(_counted(session, ward_id), is_open())
     open_rows = session.execute(
         select(Report.category, func.count()).where(still_open).group_by(Report.category)
     ).all()
     agencies = session.execute(select(Agency.id, Agency.target_working_days)).all()
     past_target = or_(*(
-        and_(ReportAgency.agency_id == agency_id, ReportAgency.shared_at < overdue_cutoff(now, target))
+        and_(ReportAgency.agency_id == agency_id, overdue_sharing(now=now, target=target))
         for agency_id, target in agencies
     )) if agencies else false()
     late_rows = session.execute(
         select(Report.category, func.count(func.distinct(Report.id)))
         .join(ReportAgency, ReportAgency.report_id == Report.id)
-        .where(still_open, ReportAgency.responded_at.is_(None), past_target)
+        .where(still_open, past_target)
         .group_by(Report.category)
     ).all()
     return {category: count for category, count in open_rows}, {category: count for category, count in late_rows}

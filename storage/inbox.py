@@ -134,6 +134,13 @@ def _age_bounds(age: str, now: datetime) -> tuple[Optional[datetime], Optional[d
     return None, now - timedelta(days=30)
 
 
+def overdue_sharing(*, now: datetime, target: int):
+    """The inbox's overdue rule, for ReportAgency rows of an agency whose response target is `target` working
+    days: not answered, and shared before flows.working_days.overdue_cutoff(now, target). One range on the
+    agency's clock index (ix_reportagency_clock); the ward panel digest counts past-target reports with it."""
+    return and_(ReportAgency.responded_at.is_(None), ReportAgency.shared_at < overdue_cutoff(now, target))
+
+
 def _visible_conditions(*, dialect: str, agency_id: int, filters: InboxFilters, now: datetime,
                         target: int) -> list:
     conditions = [ReportAgency.agency_id == agency_id]
@@ -164,8 +171,7 @@ def _visible_conditions(*, dialect: str, agency_id: int, filters: InboxFilters, 
         if until is not None:
             conditions.append(Report.created_at < until)
     if filters.overdue:
-        conditions.append(ReportAgency.responded_at.is_(None))
-        conditions.append(ReportAgency.shared_at < overdue_cutoff(now, target))
+        conditions.append(overdue_sharing(now=now, target=target))
     return conditions
 
 
@@ -246,8 +252,7 @@ def inbox_summary(session: Session, *, agency_id: int, now: datetime) -> InboxSu
     base = (select(func.count()).select_from(Report).join(ReportAgency, ReportAgency.report_id == Report.id)
             .where(ReportAgency.agency_id == agency_id, is_open(), not_merged(dialect_of(session))))
     open_count = connection.execute(base).scalar_one()
-    overdue_count = connection.execute(base.where(ReportAgency.responded_at.is_(None),
-                                                  ReportAgency.shared_at < overdue_cutoff(now, target))).scalar_one()
+    overdue_count = connection.execute(base.where(overdue_sharing(now=now, target=target))).scalar_one()
     return InboxSummary(open=open_count, overdue=overdue_count, target_working_days=target)
 
 
