@@ -29,6 +29,7 @@ from flows.i18n import _N
 from flows.report import CATEGORIES as CATEGORY_CHOICES
 from storage import digest as digest_store
 from storage.database import new_session
+from web.i18n import Translator
 from web.public import begin_public_page, public_page_headers
 
 blueprint = Blueprint("digest", __name__)
@@ -87,18 +88,8 @@ class DigestWords:
     footnote: str = ""
 
 
-class _Words:
-    def __init__(self, lang: str):
-        self.lang = lang
-        self.catalogue = i18n.translations(lang)
-
-    def _(self, msgid: str, /, **params) -> str:
-        text = self.catalogue.gettext(msgid)
-        return text % params if params else text
-
-    def ngettext(self, singular: str, plural: str, num: int, /, **params) -> str:
-        text = self.catalogue.ngettext(singular, plural, num)
-        return text % {"num": self.number(num), **params}
+class _Words(Translator):
+    """The digest's words in one language: its catalogue (`_`, `ngettext`) and how it writes figures."""
 
     def number(self, value: int) -> str:
         # As the public pages write numbers (web/public.py): grouped the locale's way, in its own digits.
@@ -202,7 +193,7 @@ def _trends(words: _Words, found: digest_store.WardDigest) -> Section:
         # TRANSLATORS: on the ward panel digest, above the table of reports by category; %(num)s is the number of days in the period.
         lines=(words.ngettext("Reports made in the ward in this period, and in the %(num)s day before it, by what they were about.",
                               "Reports made in the ward in this period, and in the %(num)s days before it, by what they were about.",
-                              days),),
+                              days, num=words.number(days)),),
         # TRANSLATORS: the caption and column headings of the reports table on the ward panel digest.
         table=Table(caption=words._("Reports by category"),
                     header=(Cell(words._("Category")), Cell(words._("This period"), number=True),

@@ -1,5 +1,10 @@
-"""The language of a page: ?lang= first, then Accept-Language, then English; dir for RTL scripts."""
+"""The language of a page: ?lang= first, then Accept-Language, then English; dir for RTL scripts; and
+the one way Python code on the web side says words in a language (`translator`, or `_` / `ngettext` for
+the page's own)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import g, request
 from markupsafe import Markup, escape
@@ -18,6 +23,46 @@ def page_language() -> str:
     return i18n.DEFAULT_LANGUAGE
 
 
+@dataclass(frozen=True)
+class Translator:
+    """The catalogue of one language, with named placeholders filled in (`%(name)s`), as the templates'
+    `_` and `ngettext` do. Call its methods `_` and `ngettext` so script/translations extracts the words."""
+
+    lang: str
+
+    def _(self, msgid: str, /, **params) -> str:
+        text = i18n.translations(self.lang).gettext(msgid)
+        return text % params if params else text
+
+    def ngettext(self, singular: str, plural: str, num: int, /, **params) -> str:
+        """The plural form for `num`, filled in with `num` (or a `num=` given, e.g. in the language's digits)
+        and `params`."""
+        text = i18n.translations(self.lang).ngettext(singular, plural, num)
+        return text % {"num": num, **params}
+
+
+@lru_cache(maxsize=32)
+def translator(lang: str) -> Translator:
+    """Words in `lang` (a shipped code: what best_match or page_language gave)."""
+    return Translator(lang)
+
+
+def current_language() -> str:
+    """This request's language (chosen once, before the request, by `choose_language` below; a blueprint
+    with its own rule, such as Open311's `locale`, sets g.lang again in its own before_request)."""
+    return g.get("lang", i18n.DEFAULT_LANGUAGE)
+
+
+def _(msgid: str, /, **params) -> str:
+    """`msgid` in this request's language, filled in."""
+    return translator(current_language())._(msgid, **params)
+
+
+def ngettext(singular: str, plural: str, num: int, /, **params) -> str:
+    """The plural form for `num` in this request's language, filled in."""
+    return translator(current_language()).ngettext(singular, plural, num, **params)
+
+
 def install(app) -> None:
     """Jinja's i18n extension, answering in the language chosen for this request."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
@@ -25,10 +70,10 @@ def install(app) -> None:
     # Jinja treats what gettext returns as trusted markup. Catalogues come from community translators,
     # so translations are escaped here: a stray quote or tag in a .po file can never become page markup.
     def gettext(msgid: str, /) -> Markup:
-        return escape(i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).gettext(msgid))
+        return escape(i18n.translations(current_language()).gettext(msgid))
 
     def ngettext(singular: str, plural: str, n: int, /) -> Markup:
-        return escape(i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).ngettext(singular, plural, n))
+        return escape(i18n.translations(current_language()).ngettext(singular, plural, n))
 
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
 
@@ -38,5 +83,5 @@ def install(app) -> None:
 
     @app.context_processor
     def language_context() -> dict:
-        language = i18n.BY_CODE[g.get("lang", i18n.DEFAULT_LANGUAGE)]
+        language = i18n.BY_CODE[current_language()]
         return {"lang": language.code, "dir": "rtl" if language.rtl else "ltr", "languages": i18n.LANGUAGES}

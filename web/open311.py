@@ -30,6 +30,7 @@ from storage import api_keys, open311
 from storage.database import new_session
 from storage.reports import UnknownChoice
 from storage.seed import CATEGORIES
+from web.i18n import _, current_language
 
 blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -88,18 +89,15 @@ PRIVACY_NOTE = _N("Reports sent here are anonymous: any name, email address, pho
 # --- language, formats, errors ---------------------------------------------------------------------------
 
 
-def _lang() -> str:
-    """`locale` (the name many Open311 clients send), then ?lang= or Accept-Language as on every page."""
+@blueprint.before_request
+def choose_open311_language() -> None:
+    """`locale` (the name many Open311 clients send), then ?lang= or Accept-Language as on every page
+    (web/i18n.py chose that already): decided once here, so every answer's words read g.lang."""
     try:
         locale = request.values.get("locale")
-    except RequestEntityTooLarge:  # saying so (the 413) must not read the body that was too large again
+    except RequestEntityTooLarge:  # the 413 that says so is raised again when the view reads the body
         locale = request.args.get("locale")
-    return i18n.best_match(locale) or g.get("lang", i18n.DEFAULT_LANGUAGE)
-
-
-def _(message: str, **values) -> str:
-    text = i18n.translations(_lang()).gettext(message)
-    return text % values if values else text
+    g.lang = i18n.best_match(locale) or current_language()
 
 
 # Characters XML 1.0 cannot carry at all, even escaped (C0 controls but tab, newline and return; lone
@@ -231,7 +229,7 @@ def service_definition(code: str, fmt: str) -> Response:
 def _request_fields(found: open311.PublicRequest) -> dict:
     """A request in the spec's field order; fields we never publish (address_id, zipcode, lat, long,
     media_url) and fields with nothing to say are left out rather than sent empty."""
-    lang = _lang()
+    lang = current_language()
     fields: dict[str, Any] = {"service_request_id": found.request_id, "status": "closed" if found.closed else "open"}
     if found.standard_reply:
         notes = standard_reply_text(found.standard_reply, lang)

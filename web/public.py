@@ -32,6 +32,7 @@ from storage.database import new_session
 from storage.models import TIMES_OF_DAY
 from storage.public_figures import AgencyTimes, PublicFigures, PublishedEntry, TargetSeries, cached_public_figures
 from web import charts
+from web.i18n import _, current_language, ngettext
 
 blueprint = Blueprint("public", __name__)
 
@@ -59,24 +60,9 @@ SATISFACTION_LABELS = {
 }
 
 
-def _(msgid: str, **params) -> str:
-    """`msgid` in the page's language, filled in (named `_` so script/translations extracts it)."""
-    text = i18n.translations(_lang()).gettext(msgid)
-    return text % params if params else text
-
-
-def ngettext(singular: str, plural: str, num: int, **params) -> str:
-    text = i18n.translations(_lang()).ngettext(singular, plural, num)
-    return text % {"num": num, **params}
-
-
-def _lang() -> str:
-    return g.get("lang", i18n.DEFAULT_LANGUAGE)
-
-
 def _locale() -> str:
     # British English for dates ("1 March 2026"); other languages as Babel names them.
-    lang = _lang()
+    lang = current_language()
     return "en_GB" if lang == "en" else lang.replace("-", "_")
 
 
@@ -95,7 +81,7 @@ def fewer_than_five() -> Markup:
 def _digits(text: str) -> str:
     """Babel's digits in the page's own (Babel writes Latin digits for Bengali; the chat, the status
     check and the posters write ১২৩, so the pages do too, in the tables and the charts alike)."""
-    return i18n.localise_digits(text, _lang())
+    return i18n.localise_digits(text, current_language())
 
 
 def number_text(value: float) -> str:
@@ -136,7 +122,7 @@ def status_label(key: str) -> str:
 
 
 def agency_name(names: dict) -> str:
-    return names.get(_lang()) or names.get("en") or ""
+    return names.get(current_language()) or names.get("en") or ""
 
 
 def month_short(month: date) -> str:
@@ -183,7 +169,7 @@ def target_words(target: TargetSeries) -> str:
 def entry_words(entry: PublishedEntry) -> dict:
     """An entry in the page's language when it has one (marked when a machine wrote it), else in English,
     marked lang="en" so a screen reader reads it as English."""
-    lang = _lang()
+    lang = current_language()
     translated = entry.translations.get(lang) if lang != i18n.DEFAULT_LANGUAGE else None
     if translated and translated.get("you_said") and translated.get("we_did"):
         return {"you_said": translated["you_said"], "we_did": translated["we_did"], "lang": lang,
@@ -195,7 +181,7 @@ def entry_words(entry: PublishedEntry) -> dict:
 # --- the charts ---------------------------------------------------------------------------------------
 
 def _rtl() -> bool:
-    return i18n.BY_CODE[_lang()].rtl
+    return i18n.BY_CODE[current_language()].rtl
 
 
 def months_chart(figures: PublicFigures) -> Markup:
@@ -329,7 +315,7 @@ def _render(ward_slug: Optional[str]):
             figures = cached_public_figures(session, ward_slug=ward_slug, now=now)
         except LookupError:  # a ward removed between the two reads
             abort(404)
-    lang_suffix = "" if _lang() == i18n.DEFAULT_LANGUAGE else f"?lang={_lang()}"
+    lang_suffix = "" if current_language() == i18n.DEFAULT_LANGUAGE else f"?lang={current_language()}"
     download_base = "/public" if ward_slug is None else f"/public/wards/{ward_slug}"
     downloads = [
         # TRANSLATORS: a link on the public pages to download this page's figures as a spreadsheet file (CSV).

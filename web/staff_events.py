@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Optional
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 
 from bot import digest_send
 from bot.event_changes import cancel_and_tell, edit_and_tell, move_and_tell
-from flows import i18n
 from flows.events import KINDS, LONDON, london_datetime
 from flows.i18n import _N
 from storage import agenda, events as event_store, feedback, organiser
@@ -23,6 +22,7 @@ from storage.models import EVENT_KINDS, Space
 from storage.places import list_wards
 from storage.reports import UnknownChoice
 from storage.spaces import list_spaces
+from web.i18n import _, current_language, ngettext  # noqa: F401 (web/staff_public.py takes `_` from here)
 from web.staff import _lang_query, _now, audit, blueprint, current_staff, staff_required, staff_session
 from web.staff_care import care_flags_for
 
@@ -87,19 +87,6 @@ OFFER_LABELS = {
 }
 
 
-def _(msgid: str, **params) -> str:
-    """`msgid` in the page's language, filled in (what `_()` does in a template; named `_` so
-    script/translations extracts the messages)."""
-    text = i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).gettext(msgid)
-    return text % params if params else text
-
-
-def ngettext(singular: str, plural: str, num: int, **params) -> str:
-    """The plural form for `num` in the page's language, filled in with `num` and `params`."""
-    text = i18n.translations(g.get("lang", i18n.DEFAULT_LANGUAGE)).ngettext(singular, plural, num)
-    return text % {"num": num, **params}
-
-
 def _refusal(refused: ValueError) -> str:
     """What storage refused, in the page's language where the page can reach it past its own checks; any
     other refusal (one the form's checks should have caught first) in storage's own English words."""
@@ -126,7 +113,7 @@ def _refusal(refused: ValueError) -> str:
 
 def _london(moment: Optional[datetime], pattern: str = "EEEE d MMMM y, HH:mm") -> str:
     """A stored UTC time as London time in the page's language and digits."""
-    return london_datetime(g.get("lang", i18n.DEFAULT_LANGUAGE), moment, pattern) if moment else ""
+    return london_datetime(current_language(), moment, pattern) if moment else ""
 
 
 def _channels():
@@ -386,7 +373,7 @@ def _digest_context(database, event) -> Optional[dict]:
     base_url = current_app.extensions["safer_homes.settings"].public_base_url
     sent = digest_send.digest_sent(database, event_id=event.id)
     return {"url": digest_send.digest_url(base_url, ward_slug=ward_slug, event_id=event.id,
-                                          lang=g.get("lang", i18n.DEFAULT_LANGUAGE)),
+                                          lang=current_language()),
             "sent_on": _london(sent.sent_at) if sent else None, "sent_to": sent.queued if sent else 0,
             "audience": digest_send.digest_audience(database, event_id=event.id)}
 
