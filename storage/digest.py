@@ -23,7 +23,7 @@ from storage import agenda
 from storage.counting import counted_reports, dialect_of, is_open
 from storage.inbox import overdue_sharing
 from storage.models import Agency, Event, PublicEntry, Report, ReportAgency, ReportUpdate, Space, Ward
-from storage.public_figures import PublishedEntry, shown, suppress
+from storage.public_figures import PublishedEntry, published_entry, shown, suppress
 from storage.seed import CATEGORIES
 
 # With no earlier meeting of its kind in the ward, the digest looks back this far (a ward panel usually
@@ -271,9 +271,4 @@ def _published_entries(session: Session, ward: Ward, start: datetime, end: datet
                PublicEntry.published_at >= start, PublicEntry.published_at < end)
         .order_by(PublicEntry.published_at, PublicEntry.id)
     ).all()
-    return tuple(
-        PublishedEntry(entry_id=entry.id, ward_slug=ward.slug, category=entry.category, agency_slug=agency_slug,
-                       you_said=entry.you_said, we_did=entry.we_did, translations=dict(entry.translations or {}),
-                       machine_translated=tuple(entry.machine_translated or ()), published_at=entry.published_at)
-        for entry, agency_slug in rows
-    )
+    return tuple(published_entry(entry, ward_slug=ward.slug, agency_slug=agency_slug) for entry, agency_slug in rows)

@@ -764,14 +764,18 @@ def _entries(session: Session, *, ward_id: Optional[int], borough: bool, agencie
     entries = session.execute(
         query.order_by(PublicEntry.published_at.desc(), PublicEntry.id.desc()).limit(ENTRIES_SHOWN)).scalars()
     return tuple(
-        PublishedEntry(
-            entry_id=entry.id,
-            ward_slug=wards[entry.ward_id].slug if entry.ward_id in wards else None,
-            category=entry.category,
-            agency_slug=agencies[entry.agency_id].slug if entry.agency_id in agencies else None,
-            you_said=entry.you_said, we_did=entry.we_did,
-            translations={code: dict(words) for code, words in (entry.translations or {}).items()},
-            machine_translated=tuple(entry.machine_translated or ()),
-            published_at=entry.published_at,
-        )
+        published_entry(entry, ward_slug=wards[entry.ward_id].slug if entry.ward_id in wards else None,
+                        agency_slug=agencies[entry.agency_id].slug if entry.agency_id in agencies else None)
         for entry in entries)
+
+
+def published_entry(entry: PublicEntry, *, ward_slug: Optional[str], agency_slug: Optional[str]) -> PublishedEntry:
+    """A published "You said, we did" row as the public pages and the ward panel digest show it: a copy, so
+    nothing shown shares the row's JSON with the session."""
+    return PublishedEntry(
+        entry_id=entry.id, ward_slug=ward_slug, category=entry.category, agency_slug=agency_slug,
+        you_said=entry.you_said, we_did=entry.we_did,
+        translations={code: dict(words) for code, words in (entry.translations or {}).items()},
+        machine_translated=tuple(entry.machine_translated or ()),
+        published_at=entry.published_at,
+    )
