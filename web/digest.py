@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlencode
 
-from babel.numbers import format_decimal
 from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 from fpdf import FPDF
 from fpdf.fonts import FontFace
@@ -29,13 +28,11 @@ from flows.i18n import _N
 from flows.report import CATEGORIES as CATEGORY_CHOICES
 from storage import digest as digest_store
 from storage.database import new_session
-from web.i18n import Translator
-from web.public import begin_public_page, public_page_headers
+from web.i18n import Translator, current_language
+from web.public import begin_public_page, fewer_than_five_text, number_text, public_page_headers
 
 blueprint = Blueprint("digest", __name__)
 
-# TRANSLATORS: on the public pages and the ward panel digest, in place of a count under 5 (hidden so that nobody can be identified).
-FEWER_THAN_5 = _N("fewer than 5")
 # TRANSLATORS: a link on the ward panel digest to the same digest as a PDF file, to print or share.
 PDF_LINK = _N("This digest as a PDF")
 # The fonts the PDF embeds, first found first used: Latin (and Somali) first, other scripts as fallbacks.
@@ -92,13 +89,11 @@ class _Words(Translator):
     """The digest's words in one language: its catalogue (`_`, `ngettext`) and how it writes figures."""
 
     def number(self, value: int) -> str:
-        # As the public pages write numbers (web/public.py): grouped the locale's way, in its own digits.
-        locale = "en_GB" if self.lang == "en" else self.lang.replace("-", "_")
-        return i18n.localise_digits(format_decimal(value, format="#,##0", locale=locale), self.lang)
+        return number_text(value, self.lang)
 
     def count(self, value: Optional[int]) -> Cell:
         if value is None:
-            return Cell(self._(FEWER_THAN_5), number=True, fewer=True)
+            return Cell(fewer_than_five_text(self.lang), number=True, fewer=True)
         return Cell(self.number(value), number=True)
 
     def count_text(self, value: Optional[int]) -> str:
@@ -273,7 +268,7 @@ def _this_page_in(code: str) -> str:
 @blueprint.get("/public/wards/<slug>/meetings/<int:event_id>")
 def meeting_digest(slug: str, event_id: int):
     found = _digest_or_404(slug, event_id)
-    lang = g.get("lang", i18n.DEFAULT_LANGUAGE)
+    lang = current_language()
     words = digest_words(found, lang)
     begin_public_page()
     pdf_href = f"{request.path}.pdf?{urlencode({'lang': lang})}"
@@ -286,7 +281,7 @@ def meeting_digest(slug: str, event_id: int):
 @blueprint.get("/public/wards/<slug>/meetings/<int:event_id>.pdf")
 def meeting_digest_pdf(slug: str, event_id: int):
     found = _digest_or_404(slug, event_id)
-    lang = g.get("lang", i18n.DEFAULT_LANGUAGE)
+    lang = current_language()
     font_dir = current_app.extensions["safer_homes.settings"].pdf_font_dir
     try:
         content = digest_pdf(digest_words(found, lang), font_dir=font_dir)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date
+from functools import partial
 from typing import Optional
 
 from babel.dates import format_date, format_datetime
@@ -32,7 +33,7 @@ from storage.database import new_session
 from storage.models import TIMES_OF_DAY
 from storage.public_figures import AgencyTimes, PublicFigures, PublishedEntry, TargetSeries, cached_public_figures
 from web import charts
-from web.i18n import _, current_language, ngettext
+from web.i18n import _, current_language, ngettext, translator
 
 blueprint = Blueprint("public", __name__)
 
@@ -60,53 +61,56 @@ SATISFACTION_LABELS = {
 }
 
 
-def _locale() -> str:
-    # British English for dates ("1 March 2026"); other languages as Babel names them.
-    lang = current_language()
+# --- numbers and "fewer than 5", in a given language (the ward panel digest, web/digest.py, writes its
+# figures with these too, so a page and a digest never write one number two ways) ----------------------
+
+def babel_locale(lang: str) -> str:
+    """British English for dates ("1 March 2026"); other languages as Babel names them."""
     return "en_GB" if lang == "en" else lang.replace("-", "_")
 
 
-# --- the page's words and numbers ---------------------------------------------------------------------
-
-def fewer_than_five_text() -> str:
-    # TRANSLATORS: on the public pages, in place of any number under 5 (hidden so nobody can be identified).
-    return _("fewer than 5")
+def fewer_than_five_text(lang: str) -> str:
+    # TRANSLATORS: on the public pages and the ward panel digest, in place of any number under 5 (hidden so nobody can be identified).
+    return translator(lang)._("fewer than 5")
 
 
-def fewer_than_five() -> Markup:
+def fewer_than_five(lang: str) -> Markup:
     """What every table cell shows for a suppressed figure."""
-    return Markup('<span class="fewer">%s</span>') % fewer_than_five_text()
+    return Markup('<span class="fewer">%s</span>') % fewer_than_five_text(lang)
 
 
-def _digits(text: str) -> str:
-    """Babel's digits in the page's own (Babel writes Latin digits for Bengali; the chat, the status
+def in_own_digits(text: str, lang: str) -> str:
+    """Babel's digits in the language's own (Babel writes Latin digits for Bengali; the chat, the status
     check and the posters write ১২৩, so the pages do too, in the tables and the charts alike)."""
-    return i18n.localise_digits(text, current_language())
+    return i18n.localise_digits(text, lang)
 
 
-def number_text(value: float) -> str:
-    return _digits(format_decimal(value, format="#,##0.#", locale=_locale()))
+def number_text(value: float, lang: str) -> str:
+    return in_own_digits(format_decimal(value, format="#,##0.#", locale=babel_locale(lang)), lang)
 
 
-def percent_text(value: float) -> str:
-    return _digits(format_percent(value / 100, format="#,##0%", locale=_locale()))
+def percent_text(value: float, lang: str) -> str:
+    return in_own_digits(format_percent(value / 100, format="#,##0%", locale=babel_locale(lang)), lang)
 
 
-def count(value: Optional[int]) -> Markup:
-    return fewer_than_five() if value is None else escape(number_text(value))
+def count(value: Optional[int], lang: str) -> Markup:
+    return fewer_than_five(lang) if value is None else escape(number_text(value, lang))
 
 
-def days(value: Optional[float]) -> Markup:
-    return fewer_than_five() if value is None else escape(number_text(value))
+def days(value: Optional[float], lang: str) -> Markup:
+    return fewer_than_five(lang) if value is None else escape(number_text(value, lang))
 
 
-def percent(value: Optional[float]) -> Markup:
-    return fewer_than_five() if value is None else escape(percent_text(value))
+def percent(value: Optional[float], lang: str) -> Markup:
+    return fewer_than_five(lang) if value is None else escape(percent_text(value, lang))
 
+
+# --- the page's words -----------------------------------------------------------------------------------
 
 def _plain(value: Optional[float], as_text=number_text) -> str:
-    """A figure as chart text: the number, or "fewer than 5"."""
-    return fewer_than_five_text() if value is None else as_text(value)
+    """A figure as chart text in the page's language: the number, or "fewer than 5"."""
+    lang = current_language()
+    return fewer_than_five_text(lang) if value is None else as_text(value, lang)
 
 
 def category_label(key: str) -> str:
@@ -125,25 +129,31 @@ def agency_name(names: dict) -> str:
     return names.get(current_language()) or names.get("en") or ""
 
 
+def _page_date(day: date, pattern: str) -> str:
+    lang = current_language()
+    return in_own_digits(format_date(day, pattern, locale=babel_locale(lang)), lang)
+
+
 def month_short(month: date) -> str:
-    return _digits(format_date(month, "LLL yy", locale=_locale()))
+    return _page_date(month, "LLL yy")
 
 
 def month_long(month: date) -> str:
-    return _digits(format_date(month, "LLLL y", locale=_locale()))
+    return _page_date(month, "LLLL y")
 
 
 def long_date(day: date) -> str:
-    return _digits(format_date(day, "long", locale=_locale()))
+    return _page_date(day, "long")
 
 
 def target_words(target: TargetSeries) -> str:
     """What was agreed, as one sentence in the page's language."""
+    lang = current_language()
     if target.measure == "sorted":
         if target.share_percent is not None:
             # TRANSLATORS: on the public pages, an agreed success measure. %(share)s is a percentage, e.g. "80%".
             return _("At least %(share)s of residents who answer say their report was sorted (yes or partly)",
-                     share=percent_text(target.share_percent))
+                     share=percent_text(target.share_percent, lang))
         # TRANSLATORS: on the public pages, an agreed success measure.
         return _("Residents who answer say their report was sorted (yes or partly)")
     working_days = target.working_days or 0
@@ -152,18 +162,18 @@ def target_words(target: TargetSeries) -> str:
             # TRANSLATORS: on the public pages, an agreed target. %(share)s is a percentage ("90%"); %(days)s a number of working days.
             return ngettext("%(share)s of reports closed within %(days)s working day",
                             "%(share)s of reports closed within %(days)s working days", working_days,
-                            share=percent_text(target.share_percent), days=number_text(working_days))
+                            share=percent_text(target.share_percent, lang), days=number_text(working_days, lang))
         # TRANSLATORS: on the public pages, an agreed target. %(days)s is a number of working days.
         return ngettext("Reports closed within %(days)s working day", "Reports closed within %(days)s working days",
-                        working_days, days=number_text(working_days))
+                        working_days, days=number_text(working_days, lang))
     if target.share_percent is not None:
         # TRANSLATORS: on the public pages, an agreed target. %(share)s is a percentage ("90%"); %(days)s a number of working days.
         return ngettext("%(share)s of reports answered within %(days)s working day",
                         "%(share)s of reports answered within %(days)s working days", working_days,
-                        share=percent_text(target.share_percent), days=number_text(working_days))
+                        share=percent_text(target.share_percent, lang), days=number_text(working_days, lang))
     # TRANSLATORS: on the public pages, an agreed target: the first response to a report. %(days)s is a number of working days.
     return ngettext("Reports answered within %(days)s working day", "Reports answered within %(days)s working days",
-                    working_days, days=number_text(working_days))
+                    working_days, days=number_text(working_days, lang))
 
 
 def entry_words(entry: PublishedEntry) -> dict:
@@ -195,7 +205,7 @@ def months_chart(figures: PublicFigures) -> Markup:
                       "The table after the chart gives every month's number.",
                       first=month_long(first), last=month_long(last)),
         points=[charts.Point(month_short(month.month), month.total) for month in figures.months],
-        number=number_text, suppressed_label=fewer_than_five_text(), rtl=_rtl())
+        number=partial(number_text, lang=current_language()), suppressed_label=fewer_than_five_text(current_language()), rtl=_rtl())
 
 
 def categories_chart(figures: PublicFigures) -> Markup:
@@ -208,7 +218,7 @@ def categories_chart(figures: PublicFigures) -> Markup:
                       "the same numbers."),
         groups=[charts.BarGroup(category_label(key), (charts.Bar("", value, _plain(value)),))
                 for key, value in figures.by_category.items()],
-        suppressed_label=fewer_than_five_text(), rtl=_rtl())
+        suppressed_label=fewer_than_five_text(current_language()), rtl=_rtl())
 
 
 def agencies_chart(agencies: tuple[AgencyTimes, ...]) -> Markup:
@@ -235,7 +245,7 @@ def agencies_chart(agencies: tuple[AgencyTimes, ...]) -> Markup:
         description=_("Bars for each organisation: the typical and the slowest-but-one-in-ten number of working "
                       "days to a first response and to closing a report, with a dashed line at the agreed "
                       "target for a first response. The table after the chart gives the same numbers."),
-        groups=groups, suppressed_label=fewer_than_five_text(),
+        groups=groups, suppressed_label=fewer_than_five_text(current_language()),
         # TRANSLATORS: the legend of the dashed line in a chart on the public pages.
         target_label=_("Agreed target for a first response"), rtl=_rtl())
 
@@ -248,7 +258,7 @@ def target_chart(target: TargetSeries, index: int) -> Markup:
         description=_("A line showing, month by month, the share of reports that met this target. The table "
                       "after the chart gives every month's figure."),
         points=[charts.Point(month_short(point.month), point.met_percent) for point in target.points],
-        number=percent_text, suppressed_label=fewer_than_five_text(), y_max=100.0,
+        number=partial(percent_text, lang=current_language()), suppressed_label=fewer_than_five_text(current_language()), y_max=100.0,
         target=float(target.share_percent) if target.share_percent is not None else None,
         # TRANSLATORS: the legend of the dashed line in a chart on the public pages: the share agreed as the target.
         target_label=_("Agreed share"), rtl=_rtl())
@@ -287,7 +297,9 @@ def _finish(response):
 
 @blueprint.context_processor
 def _helpers() -> dict:
-    return {"count": count, "days": days, "percent": percent, "fewer_than_five": fewer_than_five,
+    lang = current_language()
+    return {"count": partial(count, lang=lang), "days": partial(days, lang=lang),
+            "percent": partial(percent, lang=lang), "fewer_than_five": partial(fewer_than_five, lang),
             "category_label": category_label, "status_label": status_label, "agency_name": agency_name,
             "month_long": month_long, "long_date": long_date, "target_words": target_words,
             "entry_words": entry_words, "time_of_day_labels": TIME_OF_DAY_LABELS, "times_of_day": TIMES_OF_DAY,
@@ -315,7 +327,8 @@ def _render(ward_slug: Optional[str]):
             figures = cached_public_figures(session, ward_slug=ward_slug, now=now)
         except LookupError:  # a ward removed between the two reads
             abort(404)
-    lang_suffix = "" if current_language() == i18n.DEFAULT_LANGUAGE else f"?lang={current_language()}"
+    lang = current_language()
+    lang_suffix = "" if lang == i18n.DEFAULT_LANGUAGE else f"?lang={lang}"
     download_base = "/public" if ward_slug is None else f"/public/wards/{ward_slug}"
     downloads = [
         # TRANSLATORS: a link on the public pages to download this page's figures as a spreadsheet file (CSV).
@@ -327,8 +340,8 @@ def _render(ward_slug: Optional[str]):
     title = figures.ward_name or _("Tower Hamlets, all wards")
     page = render_template(
         "public/figures.html", title=title, figures=figures, wards=wards, lang_suffix=lang_suffix,
-        downloads=downloads, counted_at=_digits(format_datetime(figures.counted_at.astimezone(LONDON),
-                                                                "d MMMM y, HH:mm", locale=_locale())),
+        downloads=downloads, counted_at=in_own_digits(format_datetime(
+            figures.counted_at.astimezone(LONDON), "d MMMM y, HH:mm", locale=babel_locale(lang)), lang),
         period_start=long_date(figures.period_start), period_end=long_date(figures.period_end),
         months_chart=months_chart(figures) if figures.months else None,
         categories_chart=categories_chart(figures) if figures.by_category else None,
