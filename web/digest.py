@@ -29,7 +29,8 @@ from flows.report import CATEGORIES as CATEGORY_CHOICES
 from storage import digest as digest_store
 from storage.database import new_session
 from web.i18n import Translator, current_language
-from web.public import begin_public_page, fewer_than_five_text, number_text, public_page_headers
+from web.public import (EntryWords, begin_public_page, entry_words, fewer_than_five_text, number_text,
+                        public_page_headers)
 
 blueprint = Blueprint("digest", __name__)
 
@@ -69,8 +70,8 @@ class Section:
     anchor: str
     lines: tuple[str, ...] = ()
     table: Optional[Table] = None
-    # "You said, we did" entries: (you said, we did, machine-translation note or "").
-    entries: tuple[tuple[str, str, str], ...] = ()
+    # "You said, we did" entries: (their words, as the public pages choose them; a note under them or "").
+    entries: tuple[tuple[EntryWords, str], ...] = ()
     after: tuple[str, ...] = ()  # lines after the table
 
 
@@ -159,7 +160,7 @@ def _agenda(words: _Words, found: digest_store.WardDigest) -> Section:
         # TRANSLATORS: on the ward panel digest when no resident's agenda item has been approved yet.
         return Section(heading=heading, anchor="agenda", lines=(words._("No items have been approved yet."),))
     rows = tuple(
-        (Cell(words.category(item.topic)), Cell(item.text), Cell(words.number(item.backers), number=True))
+        (Cell(words.category(item.topic)), Cell(item.text), words.count(item.backers))
         for item in found.agenda
     )
     return Section(
@@ -206,14 +207,15 @@ def _actions(words: _Words, found: digest_store.WardDigest) -> Section:
     )
     entries = []
     for entry in found.entries:
-        translated = entry.translations.get(words.lang) or {}
-        you_said = translated.get("you_said") or entry.you_said
-        we_did = translated.get("we_did") or entry.we_did
-        machine = ""
-        if translated and words.lang in entry.machine_translated:
+        shown = entry_words(entry, words.lang)
+        note = ""
+        if shown.machine_translated:
             # TRANSLATORS: under a "You said, we did" entry on the ward panel digest that a machine translated.
-            machine = words._("(machine translated)")
-        entries.append((you_said, we_did, machine))
+            note = words._("(machine translated)")
+        elif shown.in_english:
+            # TRANSLATORS: on the public pages, under a "You said, we did" entry that has no translation yet.
+            note = words._("Not translated yet: shown in English.")
+        entries.append((shown, note))
     after = ()
     if not entries:
         # TRANSLATORS: on the ward panel digest when staff published no "You said, we did" entry for the ward in the period.
@@ -346,11 +348,11 @@ def digest_pdf(words: DigestWords, *, font_dir: str) -> bytearray:
             text(line)
         if section.table is not None:
             _pdf_table(pdf, section.table, rtl)
-        for you_said, we_did, machine in section.entries:
-            text(you_said, bold=True, gap=0.5)
-            text(we_did, gap=0.5 if machine else 2)
-            if machine:
-                text(machine, size=9, gap=2)
+        for entry, note in section.entries:
+            text(entry.you_said, bold=True, gap=0.5)
+            text(entry.we_did, gap=0.5 if note else 2)
+            if note:
+                text(note, size=9, gap=2)
         for line in section.after:
             text(line)
         pdf.ln(2)

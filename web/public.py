@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import Optional
@@ -176,16 +177,27 @@ def target_words(target: TargetSeries) -> str:
                     working_days, days=number_text(working_days, lang))
 
 
-def entry_words(entry: PublishedEntry) -> dict:
-    """An entry in the page's language when it has one (marked when a machine wrote it), else in English,
-    marked lang="en" so a screen reader reads it as English."""
-    lang = current_language()
+@dataclass(frozen=True)
+class EntryWords:
+    """A "You said, we did" entry as a page shows it: both fields from one language, and which."""
+
+    you_said: str
+    we_did: str
+    lang: str  # the language of both fields, for the lang attribute around them
+    machine_translated: bool
+    in_english: bool  # the reader chose another language, but the entry has no translation to it yet
+
+
+def entry_words(entry: PublishedEntry, lang: str) -> EntryWords:
+    """An entry in `lang` when it has both fields in it (marked when a machine wrote them), else in English,
+    which pages mark lang="en" so a screen reader reads it as English. Never one field from each: a
+    half-done translation reads as English until it is whole (the public pages and the digest alike)."""
     translated = entry.translations.get(lang) if lang != i18n.DEFAULT_LANGUAGE else None
     if translated and translated.get("you_said") and translated.get("we_did"):
-        return {"you_said": translated["you_said"], "we_did": translated["we_did"], "lang": lang,
-                "machine_translated": lang in entry.machine_translated, "in_english": False}
-    return {"you_said": entry.you_said, "we_did": entry.we_did, "lang": i18n.DEFAULT_LANGUAGE,
-            "machine_translated": False, "in_english": lang != i18n.DEFAULT_LANGUAGE}
+        return EntryWords(you_said=translated["you_said"], we_did=translated["we_did"], lang=lang,
+                          machine_translated=lang in entry.machine_translated, in_english=False)
+    return EntryWords(you_said=entry.you_said, we_did=entry.we_did, lang=i18n.DEFAULT_LANGUAGE,
+                      machine_translated=False, in_english=lang != i18n.DEFAULT_LANGUAGE)
 
 
 # --- the charts ---------------------------------------------------------------------------------------
@@ -302,8 +314,8 @@ def _helpers() -> dict:
             "percent": partial(percent, lang=lang), "fewer_than_five": partial(fewer_than_five, lang),
             "category_label": category_label, "status_label": status_label, "agency_name": agency_name,
             "month_long": month_long, "long_date": long_date, "target_words": target_words,
-            "entry_words": entry_words, "time_of_day_labels": TIME_OF_DAY_LABELS, "times_of_day": TIMES_OF_DAY,
-            "satisfaction_labels": SATISFACTION_LABELS}
+            "entry_words": partial(entry_words, lang=lang), "time_of_day_labels": TIME_OF_DAY_LABELS,
+            "times_of_day": TIMES_OF_DAY, "satisfaction_labels": SATISFACTION_LABELS}
 
 
 @blueprint.errorhandler(404)

@@ -17,7 +17,7 @@ from bot.delivery import Deliverer
 from bot.digest_send import send_digest_link
 from storage.crypto import keyed_hash
 from storage.database import new_session
-from storage.models import Contact, DigestSend, Event, OutboxMessage, Rsvp, Ward
+from storage.models import Contact, DigestSend, Event, OutboxMessage, PublicEntry, Rsvp, Ward
 from tests.storage.test_digest import MEETING_START, NOW, _event, _ids, agenda_data, weavers  # noqa: F401 (weavers is a fixture)
 from tests.web.test_staff_pages import _account, _login
 
@@ -70,6 +70,8 @@ def test_the_page_shows_approved_items_and_figures_and_no_resident_words(client,
     assert re.search(r'<th scope="row">All reports</th><td class="number">12</td><td class="number">9</td>', page)
     assert "Reports where an agency took action: 5" in page and "Reports closed: 5" in page
     assert '<td class="number fewer">fewer than 5</td>' in page
+    # Two residents back this item: a count under 5, not published.
+    assert '<td class="">Drug dealing near the estate</td><td class="number fewer">fewer than 5</td>' in page
     for marker in MARKERS:
         assert marker not in page, marker
     assert "script" not in response.headers["Content-Security-Policy"] and "<script" not in page
@@ -98,6 +100,26 @@ def test_in_bengali_the_page_and_the_pdf_carry_the_bengali_title(client, at_now,
     assert response.data.startswith(b"%PDF")
     assert b"NotoSansBengali" in response.data  # the Bengali font is embedded (a subset of it)
     assert _squeezed(BENGALI_TITLE) in _squeezed(_pdf_text(response.data))
+
+
+def test_entries_are_in_one_language_as_on_the_public_pages(client, engine, at_now, with_agenda):
+    # Whole in Bengali: both fields in Bengali, noted as a machine's.
+    bengali = client.get(f"/public/wards/weavers/meetings/{with_agenda}?lang=bn").get_data(as_text=True)
+    assert '<p lang="bn"><strong>আপনি বলেছেন</strong></p><p lang="bn">আমরা করেছি</p>' in bengali
+    assert "SHOWN-ENTRY" not in bengali
+    # No Somali: both fields in English, marked so, and said to be untranslated.
+    somali = client.get(f"/public/wards/weavers/meetings/{with_agenda}?lang=so").get_data(as_text=True)
+    assert ('<p lang="en" dir="ltr"><strong>SHOWN-ENTRY said</strong></p>'
+            '<p lang="en" dir="ltr">SHOWN-ENTRY did</p>') in somali
+    # Half a Bengali translation is not mixed with English: the whole entry is English until both are done.
+    with new_session(engine) as session:
+        entry = session.execute(select(PublicEntry).where(PublicEntry.you_said == "SHOWN-ENTRY said")).scalar_one()
+        entry.translations = {"bn": {"you_said": "HALF-DONE-বলেছেন", "we_did": ""}}
+        session.commit()
+    half = client.get(f"/public/wards/weavers/meetings/{with_agenda}?lang=bn").get_data(as_text=True)
+    assert "HALF-DONE" not in half
+    assert ('<p lang="en" dir="ltr"><strong>SHOWN-ENTRY said</strong></p>'
+            '<p lang="en" dir="ltr">SHOWN-ENTRY did</p>') in half
 
 
 def test_unknown_ward_another_wards_meeting_or_no_ward_is_404(app, client, engine, at_now, weavers):
