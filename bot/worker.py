@@ -1,10 +1,11 @@
 """The worker: work that no resident message triggers. Reminders before events (planned, then queued),
-delivery of due outbox messages (retries, bulk and scheduled ones), its heartbeat, and purging
-unfinished drafts and RSVPs past their retention."""
+delivery of due outbox messages (retries, bulk and scheduled ones), its heartbeat, purging
+unfinished drafts and RSVPs past their retention, and counting the public figures' snapshots."""
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Mapping, Optional
@@ -18,24 +19,46 @@ from bot.reminders import plan_due_reminders
 from bot.settings import Settings
 from bot.sorted_followups import ask_whether_sorted
 from flows.working_days import LONDON
-from storage import reminders, retention, targets, worker_status
+from storage import public_snapshots, reminders, retention, targets, worker_status
 from storage.database import new_session
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 INBOUND_RECEIPT_RETENTION = timedelta(days=7)
 TICK_SECONDS = 1  # due messages (retries, reminders) should not wait long
+# How often the public figures' snapshots are counted afresh. A snapshot is served for 60 seconds
+# (storage/public_snapshots.py), so every 30 leaves room for a refresh that takes seconds (one at a
+# million reports: bench/public.py) or a pass held up by a long delivery, and pages never count inline.
+PUBLIC_SNAPSHOT_SECONDS = 30
+
+
+@dataclass
+class PublicSnapshotSchedule:
+    """When this worker last counted the public figures' snapshots: every pass would be wasted work (a
+    refresh takes seconds at a million reports; passes come every second)."""
+
+    last_refresh: Optional[datetime] = None
+
+    def due(self, now: datetime) -> bool:
+        # A clock set back makes one due too, rather than none for as long as it was set back.
+        return (self.last_refresh is None or now < self.last_refresh
+                or now - self.last_refresh >= timedelta(seconds=PUBLIC_SNAPSHOT_SECONDS))
 
 
 def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Channel], *, now: datetime,
-                 deliverer: Optional[Deliverer] = None) -> dict:
+                 deliverer: Optional[Deliverer] = None,
+                 snapshots: Optional[PublicSnapshotSchedule] = None) -> dict:
     """Everything due now, in one pass; returns counts for `worker --once` to print.
 
     `channels` are the sending channels this installation has credentials for (bot.channels.registry):
     reminders, "how was it?" and "was this sorted?" are written for them. They are passed on their own,
     not taken from the deliverer, so a pass without a deliverer (queue now, send later) plans the same reminders. A
     resident on a channel not among them (no credentials here) is skipped: counted in
-    `reminders_skipped` and never reminded late; the web chat needs no credentials."""
+    `reminders_skipped` and never reminded late; the web chat needs no credentials.
+
+    The public figures' snapshots are counted when `snapshots` says they are due (every pass without one,
+    as `worker --once` does), last: after delivery, which they must not hold up."""
+    started = time.monotonic()
     counts = {}
     with new_session(engine) as session:
         # Beat before delivering too: a long bulk send must not make a busy worker look dead.
@@ -64,6 +87,16 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
     counts["media_purged"] = purge_orphan_media(Path(settings.media_dir), kept=kept, older_than=now - settings.draft_retention)
     if purged:
         log.info("purged %d unfinished drafts", purged)
+    counts["public_snapshots_refreshed"] = 0
+    schedule = snapshots if snapshots is not None else PublicSnapshotSchedule()
+    if schedule.due(now):
+        # Marked before counting, so a refresh that fails is tried again on the interval, not every second.
+        schedule.last_refresh = now
+        # Stamped with the moment the refresh starts, not the pass: a long delivery before it must not make
+        # the snapshots look older than they are.
+        counted_at = now + timedelta(seconds=time.monotonic() - started)
+        with new_session(engine) as session:
+            counts["public_snapshots_refreshed"] = public_snapshots.refresh_snapshots(session, now=counted_at)
     return {**counts, "drafts_purged": purged}
 
 
@@ -84,9 +117,11 @@ def purge_orphan_media(media_dir: Path, *, kept: set[str], older_than: datetime)
 def run_forever(engine: Engine, settings: Settings, deliverer: Deliverer) -> None:
     if engine.dialect.name == "sqlite":
         log.info("SQLite: one worker is enough (writers take turns); run several only on PostgreSQL")
+    snapshots = PublicSnapshotSchedule()
     while True:
         try:
-            run_due_work(engine, settings, deliverer.channels, now=utcnow(), deliverer=deliverer)
+            run_due_work(engine, settings, deliverer.channels, now=utcnow(), deliverer=deliverer,
+                         snapshots=snapshots)
         except Exception:  # keep the worker alive; the next tick retries and /healthz shows the gap
             log.exception("worker tick failed")
         time.sleep(TICK_SECONDS)

@@ -29,9 +29,20 @@ def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
         event.listen(engine, "connect", _apply_sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN until the first write, which lets two
         # processes read the same conversation and both write; BEGIN IMMEDIATE serialises them.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+# An execution option for sessions that only read (new_read_session).
+READ_ONLY = "safer_homes_read_only"
+
+
+def _begin_sqlite(conn) -> None:
+    # A read-only session begins deferred: in WAL it reads a consistent snapshot without taking the write
+    # lock, so a long count (the public figures, seconds at a million reports) never holds up a writer.
+    # It must never write: a deferred transaction that tries to can fail at once with SQLITE_BUSY.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def _apply_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -44,3 +55,9 @@ def _apply_sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
+
+
+def new_read_session(engine: Engine) -> Session:
+    """A session for reading only: on SQLite it does not take the write lock (_begin_sqlite); on
+    PostgreSQL it is an ordinary session (readers never block writers there)."""
+    return Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)

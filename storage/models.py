@@ -602,3 +602,15 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = _when()
     revoked_at: Optional[datetime] = _when(default=None)
     last_used_at: Optional[datetime] = _when(default=None)
+
+
+class PublicSnapshot(SQLModel, table=True):
+    """The public figures of one page (storage.public_figures.PublicFigures, as storage/public_snapshots.py
+    writes it), counted by the worker every half minute so no visitor waits for the aggregate and several
+    web processes share one count. Served only while at most 60 seconds old (design.md)."""
+
+    # The ward's slug, or "" for the borough: a primary key cannot hold NULL.
+    ward_slug: str = Field(primary_key=True, max_length=64)
+    months: int = Field(primary_key=True)
+    computed_at: datetime = _when()  # the `now` the figures were counted at (their counted_at)
+    figures: dict = Field(sa_column=Column(JSON, nullable=False))
