@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, g, make_response, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -262,11 +262,6 @@ def _digest_or_404(slug: str, event_id: int) -> digest_store.WardDigest:
     return found
 
 
-def _this_page_in(code: str) -> str:
-    query = {**request.args.to_dict(), "lang": code}
-    return f"{request.path}?{urlencode(query)}"
-
-
 @blueprint.get("/public/wards/<slug>/meetings/<int:event_id>")
 def meeting_digest(slug: str, event_id: int):
     found = _digest_or_404(slug, event_id)
@@ -275,8 +270,8 @@ def meeting_digest(slug: str, event_id: int):
     begin_public_page()
     pdf_href = f"{request.path}.pdf?{urlencode({'lang': lang})}"
     downloads = [(_Words(lang)._(PDF_LINK), pdf_href)]
-    page = render_template("public/digest.html", words=words, csp_nonce=g.csp_nonce, this_page_in=_this_page_in,
-                           downloads=downloads)
+    # csp_nonce and this_page_in (the language links) come from web/staff.py's app-wide context processor.
+    page = render_template("public/digest.html", words=words, downloads=downloads)
     return public_page_headers(make_response(page))
 
 

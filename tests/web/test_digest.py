@@ -122,6 +122,15 @@ def test_entries_are_in_one_language_as_on_the_public_pages(client, engine, at_n
             '<p lang="en" dir="ltr">SHOWN-ENTRY did</p>') in half
 
 
+def test_the_language_links_keep_the_address_and_the_nonce_matches(client, at_now, with_agenda):
+    response = client.get(f"/public/wards/weavers/meetings/{with_agenda}?lang=en&from=poster&from=chat")
+    page = response.get_data(as_text=True)
+    # Repeated arguments survive (a copy of the helper kept only the last one).
+    assert f'href="/public/wards/weavers/meetings/{with_agenda}?from=poster&amp;from=chat&amp;lang=so"' in page
+    nonce = re.search(r"style-src 'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    assert f'<style nonce="{nonce}">' in page
+
+
 def test_unknown_ward_another_wards_meeting_or_no_ward_is_404(app, client, engine, at_now, weavers):
     with new_session(engine) as session:
         borough_wide = Event(title="Borough forum", starts_at=MEETING_START, created_at=NOW)
