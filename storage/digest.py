@@ -6,9 +6,10 @@ The period is "since the last meeting": from the start of the previous meeting o
 the meeting is still to come. Trends compare it with the equal-length period just before it.
 
 Like the public pages, it holds no resident's free text, name or reference: agenda items only once an
-organiser approved them (storage/agenda.py, in the organiser's wording when given), report counts only,
-suppressed as the public pages are (storage.public_figures: under SUPPRESS_BELOW given as None, "fewer than
-5", and a total never giving a hidden part away), spam and duplicates never counted.
+organiser approved them (storage/agenda.py, in the organiser's wording when given), counts only (of reports,
+and of the residents backing each agenda item), suppressed as the public pages are (storage.public_figures:
+under SUPPRESS_BELOW given as None, "fewer than 5", and a total never giving a hidden part away), spam and
+duplicates never counted.
 """
 from __future__ import annotations
 
@@ -71,7 +72,9 @@ class DigestAgendaItem:
     topic: str  # a report category key
     text: str
     language: Optional[str]  # the resident's language when shown as written; None for the organiser's wording
-    backers: int
+    # Residents who said "me too", as counts are published: None under SUPPRESS_BELOW ("fewer than 5"), so a
+    # small item does not show how few stand behind it, or who. Items stay in most-backed-first order.
+    backers: Optional[int]
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ def ward_digest(session: Session, *, event_id: int, now: datetime) -> WardDigest
         period_end=period_end,
         previous_period_start=previous_period_start,
         agenda=tuple(
-            DigestAgendaItem(topic=item.topic, text=item.text, language=item.language, backers=item.backers)
+            DigestAgendaItem(topic=item.topic, text=item.text, language=item.language, backers=shown(item.backers))
             # Approved items only, in the approved wording: the same list residents see in the chat.
             for item in agenda.items_for_meeting(session, event_id=event.id)
         ),

@@ -239,15 +239,34 @@ def test_suppression_at_the_threshold_4_hidden_5_shown(engine, weavers):
     assert outstanding["drugs"] == 5
 
 
+def test_agenda_backers_are_published_from_5_and_hidden_at_4(engine, weavers):
+    with new_session(engine) as session:
+        backers = [Contact(channel="webchat", address_hash=f"backer-{n}", language="en", created_at=NOW)
+                   for n in range(9)]
+        session.add_all(backers)
+        session.flush()
+        for topic, wording, backed_by in (("noise", "Five back this", backers[:5]),
+                                          ("asb", "Four back this", backers[5:])):
+            item = agenda.save_item(session, topic=topic, text=wording, language="en", now=IN_PERIOD,
+                                    event_id=weavers)
+            agenda.approve_item(session, item_id=item.id, now=IN_PERIOD, as_written=True)
+            session.add_all(AgendaBacking(item_id=item.id, contact_id=contact.id, created_at=IN_PERIOD)
+                            for contact in backed_by)
+        session.commit()
+    with new_session(engine) as session:
+        digest = ward_digest(session, event_id=weavers, now=NOW)
+    assert [(item.text, item.backers) for item in digest.agenda] == [("Five back this", 5), ("Four back this", None)]
+
+
 def test_only_approved_agenda_items_in_the_approved_wording(engine, weavers):
     agenda_data(engine, weavers)
     with new_session(engine) as session:
         digest = ward_digest(session, event_id=weavers, now=NOW)
-    # Most backed first, as residents see them in the chat.
+    # Most backed first (2, 1, 0), as residents see them in the chat; each count under 5 is not published.
     assert [(item.topic, item.text, item.backers) for item in digest.agenda] == [
-        ("drugs", "Drug dealing near the estate", 2),
-        ("unsafe_place", "Lighting on the canal path", 1),
-        ("noise", "Loud music late at night", 0),
+        ("drugs", "Drug dealing near the estate", None),
+        ("unsafe_place", "Lighting on the canal path", None),
+        ("noise", "Loud music late at night", None),
     ]
     shown = repr(digest)
     for marker in ("ORIGINAL-WORDS-MARKER", "UNAPPROVED-MARKER", "HIDDEN-MARKER", "HIDDEN-WORDING-MARKER",
