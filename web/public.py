@@ -25,10 +25,10 @@ from flask import Blueprint, abort, current_app, g, make_response, render_templa
 from markupsafe import Markup, escape
 
 from flows import i18n
-from flows.events import LONDON
 from flows.i18n import _N
 from flows.report import CATEGORIES
 from flows.status import STATUS_LABELS
+from flows.working_days import LONDON
 from storage import places
 from storage.database import new_session
 from storage.models import TIMES_OF_DAY

@@ -45,8 +45,8 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from flows import i18n
-from flows.events import LONDON
 from flows.i18n import _N
+from flows.working_days import LONDON
 from storage import staff as staff_store
 from storage.database import new_session
 from storage.models import STAFF_ROLES, Agency

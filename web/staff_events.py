@@ -15,8 +15,9 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 
 from bot import digest_send
 from bot.event_changes import cancel_and_tell, edit_and_tell, move_and_tell
-from flows.events import KINDS, LONDON, london_datetime
+from flows.events import KINDS, london_datetime
 from flows.i18n import _N
+from flows.working_days import LONDON
 from storage import agenda, events as event_store, feedback, organiser
 from storage.models import EVENT_KINDS, Space
 from storage.places import list_wards
