@@ -17,6 +17,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Optional
 
 from flask import Blueprint, Response, current_app, g, request
@@ -30,7 +31,7 @@ from storage import api_keys, open311
 from storage.database import new_session
 from storage.reports import UnknownChoice
 from storage.seed import CATEGORIES
-from web.i18n import _, current_language
+from web.i18n import Translator, _, current_language, translator
 
 blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -126,10 +127,19 @@ def _fill(element: ET.Element, value: Any) -> None:
         element.text = _NOT_XML.sub("\ufffd", str(value))
 
 
-def _respond(fmt: str, root_name: str, value: Any, status: int = 200) -> Response:
+def _encoded(fmt: str, root_name: str, value: Any) -> bytes:
     if fmt == "xml":
-        return Response(_xml(root_name, value), status, content_type="text/xml; charset=utf-8")
-    return Response(json.dumps(value, ensure_ascii=False), status, content_type="application/json; charset=utf-8")
+        return _xml(root_name, value)
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def _answer(fmt: str, body: bytes, status: int = 200) -> Response:
+    content_type = "text/xml; charset=utf-8" if fmt == "xml" else "application/json; charset=utf-8"
+    return Response(body, status, content_type=content_type)
+
+
+def _respond(fmt: str, root_name: str, value: Any, status: int = 200) -> Response:
+    return _answer(fmt, _encoded(fmt, root_name, value), status)
 
 
 def _error(fmt: str, status: int, description: str) -> Response:
@@ -177,19 +187,23 @@ def _w3c(moment: datetime) -> str:
 # --- discovery and services -------------------------------------------------------------------------------
 
 
-@blueprint.get("/discovery.<any(json, xml):fmt>")
-def discovery(fmt: str) -> Response:
-    base = current_app.extensions["safer_homes.settings"].public_base_url
-    return _respond(fmt, "discovery", {
+# Discovery and the service list say the same for everyone who reads a language: built once per language
+# and format (and address, for discovery) in each process, never per request. Bump CHANGESET with them.
+
+@lru_cache(maxsize=64)
+def discovery_document(lang: str, fmt: str, base_url: str) -> bytes:
+    words = translator(lang)
+    return _encoded(fmt, "discovery", {
         "changeset": CHANGESET,
         # TRANSLATORS: Open311 discovery: how to learn more about this service.
-        "contact": _("Safer Homes, for Tower Hamlets residents. Ask the council's community safety team about this service."),
+        "contact": words._("Safer Homes, for Tower Hamlets residents. Ask the council's community safety team "
+                           "about this service."),
         # TRANSLATORS: Open311 discovery: how a council system gets a key to create reports.
-        "key_service": _("Keys to create reports are given to council and partner systems by the service's "
-                         "operators (safer-homes open311 key add). Reading needs no key."),
+        "key_service": words._("Keys to create reports are given to council and partner systems by the service's "
+                               "operators (safer-homes open311 key add). Reading needs no key."),
         "endpoints": [{
             "specification": SPECIFICATION,
-            "url": f"{base}{blueprint.url_prefix}",
+            "url": f"{base_url}{blueprint.url_prefix}",
             "changeset": CHANGESET,
             "type": "production",
             "formats": ["text/xml", "application/json"],
@@ -197,21 +211,33 @@ def discovery(fmt: str) -> Response:
     })
 
 
-def _service(code: str) -> dict:
+def _service(code: str, words: Translator) -> dict:
     return {
         "service_code": code,
-        "service_name": _(CATEGORY_NAMES["cat:" + code]),
-        "description": f"{_(SERVICE_DESCRIPTIONS[code])} {_(PRIVACY_NOTE)}",
+        "service_name": words._(CATEGORY_NAMES["cat:" + code]),
+        "description": f"{words._(SERVICE_DESCRIPTIONS[code])} {words._(PRIVACY_NOTE)}",
         "metadata": False,
         "type": "realtime",
-        "keywords": _(SERVICE_KEYWORDS[code]),
-        "group": _(SERVICE_GROUP),
+        "keywords": words._(SERVICE_KEYWORDS[code]),
+        "group": words._(SERVICE_GROUP),
     }
+
+
+@lru_cache(maxsize=64)
+def services_document(lang: str, fmt: str) -> bytes:
+    words = translator(lang)
+    return _encoded(fmt, "services", [_service(code, words) for code in CATEGORIES])
+
+
+@blueprint.get("/discovery.<any(json, xml):fmt>")
+def discovery(fmt: str) -> Response:
+    base_url = current_app.extensions["safer_homes.settings"].public_base_url
+    return _answer(fmt, discovery_document(current_language(), fmt, base_url))
 
 
 @blueprint.get("/services.<any(json, xml):fmt>")
 def services(fmt: str) -> Response:
-    return _respond(fmt, "services", [_service(code) for code in CATEGORIES])
+    return _answer(fmt, services_document(current_language(), fmt))
 
 
 @blueprint.get("/services/<code>.<any(json, xml):fmt>")

@@ -261,6 +261,23 @@ def test_services_are_the_report_categories_in_the_readers_language(client):
     assert by_header == bengali
 
 
+def test_services_and_discovery_are_built_once_per_language_not_per_request(client):
+    from web import open311 as open311_api
+
+    english = client.get("/open311/v2/services.json").get_data()
+    bengali = client.get("/open311/v2/services.json?lang=bn").get_data()
+    assert english != bengali  # one document per language, never one language's for another
+    built = open311_api.services_document.cache_info().misses
+    assert client.get("/open311/v2/services.json?lang=bn").get_data() == bengali
+    assert client.get("/open311/v2/services.json?locale=bn").get_data() == bengali
+    assert client.get("/open311/v2/services.json").get_data() == english
+    assert open311_api.services_document.cache_info().misses == built
+    discovery = client.get("/open311/v2/discovery.xml?lang=so").get_data()
+    built = open311_api.discovery_document.cache_info().misses
+    assert client.get("/open311/v2/discovery.xml?lang=so").get_data() == discovery
+    assert open311_api.discovery_document.cache_info().misses == built
+
+
 def test_a_service_definition_has_no_attributes_and_an_unknown_code_is_404(client):
     document, root = get_both(client, "services/noise")
     assert document == {"service_code": "noise", "attributes": []}
