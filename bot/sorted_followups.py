@@ -36,13 +36,17 @@ log = logging.getLogger(__name__)
 KIND = "sorted_question"
 # Each tick asks at most this many, so a day of closings never holds up a tick's deliveries for long.
 MAX_PER_TICK = 500
+# Each tick reads this many more due closings than it may ask: some of them are passed over (the resident
+# is busy, another worker asked, the contact is unreachable), and the rest still fill the tick. Passed-over
+# residents who are busy stay due and come first again next tick, until they have gone quiet.
+PASSED_OVER_MARGIN = 500
 
 
 def ask_whether_sorted(engine: Engine, settings: Settings, channels: Mapping[str, Channel], *, now: datetime) -> int:
     """Ask every resident whose report's closing is due now; returns how many were asked."""
     with new_session(engine) as session:
         due = sorted_checks.sorted_due(session, now=now, after=settings.sorted_after,
-                                       channels=reachable_channels(channels))
+                                       channels=reachable_channels(channels), limit=MAX_PER_TICK + PASSED_OVER_MARGIN)
     asked = 0
     for item in due:
         if asked >= MAX_PER_TICK:

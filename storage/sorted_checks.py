@@ -82,18 +82,20 @@ def _not_yet_asked():
     return ~exists().where(SortedCheck.report_id == Report.id, SortedCheck.closed_at == Report.closed_at)
 
 
-def sorted_due(session: Session, *, now: datetime, after: timedelta, channels: Sequence[str]) -> list[SortedDue]:
+def sorted_due(session: Session, *, now: datetime, after: timedelta, channels: Sequence[str],
+               limit: int) -> list[SortedDue]:
     """Private and named reports (a sealed link to the sender) closed at least `after` ago and at most
     `after` + ASK_WITHIN ago, not merged into another and not spam, whose closing has no SortedCheck yet,
-    and whose sender is on one of `channels` (the ones a message can go to here). Older closings are never
-    asked late. Unreachable contacts are included so the worker marks them (there is nobody to ask).
-    No locks: `claim_question` takes them one by one."""
+    and whose sender is on one of `channels` (the ones a message can go to here): the `limit` closed
+    longest ago. Older closings are never asked late. Unreachable contacts are included so the worker marks
+    them (there is nobody to ask). No locks: `claim_question` takes them one by one."""
     query = (
         select(Report.id, ReportLink.contact_id, Report.closed_at)
         .join(ReportLink, ReportLink.report_id == Report.id)
         .join(Contact, Contact.id == ReportLink.contact_id)
         .where(_askable(dialect_of(session), now, after), _not_yet_asked(), Contact.channel.in_(list(channels)))
         .order_by(Report.closed_at, Report.id)
+        .limit(limit)
     )
     return [SortedDue(report_id, contact_id, closed_at) for report_id, contact_id, closed_at in session.execute(query)]
 

@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.sorted_followups import ask_whether_sorted
 from bot.worker import run_due_work
 from flows.i18n import localise_digits
-from storage import contacts, inbox, reports, staff
+from storage import contacts, inbox, reports, sorted_checks, staff
 from storage.crypto import Sealer, keyed_hash
 from storage.database import make_engine, new_session
 from storage.models import Agency, Contact, Conversation, OutboxMessage, Report, ReportUpdate, SortedCheck
@@ -369,6 +369,35 @@ def test_someone_busy_is_asked_once_they_have_gone_quiet_and_the_unreachable_are
     assert _states(engine)[0]["draft"] == {"category": "noise"}
     assert _ask(engine, now + SETTINGS.conversation_idle_after) == 1
     assert _states(engine)[0]["flow"] == "sorted"
+
+
+def test_a_tick_reads_a_bounded_number_of_closings_and_a_busy_resident_does_not_hold_up_the_rest(engine, monkeypatch):
+    """One to ask a tick, read with a margin of one: the busy resident first is passed over and the next is
+    asked; the tick after asks the third; the busy one is asked once they have gone quiet."""
+    monkeypatch.setattr("bot.sorted_followups.MAX_PER_TICK", 1)
+    monkeypatch.setattr("bot.sorted_followups.PASSED_OVER_MARGIN", 1)
+    read = []
+    due = sorted_checks.sorted_due
+
+    def reading(session, **kwargs):
+        read.append(due(session, **kwargs))
+        return read[-1]
+
+    monkeypatch.setattr(sorted_checks, "sorted_due", reading)
+    now = CLOSED_AT + timedelta(days=14, hours=1)
+    busy = {"lang": "so", "flow": "report", "step": "what", "draft": {"category": "noise"},
+            "last_seen": (now - timedelta(minutes=5)).isoformat()}
+    _private_report(engine, channel="webchat", state=busy)
+    _private_report(engine, channel="webchat", address="second", reference="TH-7K3M-9QXS")
+    _private_report(engine, channel="webchat", address="third", reference="TH-7K3M-9QXT")
+    assert _ask(engine, now) == 1
+    assert len(read[-1]) == 2  # three are due; the query itself stops at the tick's one and the margin's one
+    assert [state["flow"] for state in _states(engine)] == ["report", "sorted", "home"]
+    assert _ask(engine, now) == 1
+    assert [state["flow"] for state in _states(engine)] == ["report", "sorted", "sorted"]
+    assert _ask(engine, now) == 0  # the margin is all the busy resident, still busy
+    assert _ask(engine, now + SETTINGS.conversation_idle_after) == 1
+    assert [state["flow"] for state in _states(engine)] == ["sorted", "sorted", "sorted"]
 
 
 def test_two_workers_at_once_ask_each_resident_once(engine, database_url, monkeypatch):

@@ -36,9 +36,9 @@ def _closed_report(engine, reference=REFERENCE, *, privacy="private") -> tuple[i
         return report.id, agency_id
 
 
-def _due(engine, now, channels=CHANNELS):
+def _due(engine, now, channels=CHANNELS, limit=100):
     with new_session(engine) as session:
-        return sorted_checks.sorted_due(session, now=now, after=AFTER, channels=channels)
+        return sorted_checks.sorted_due(session, now=now, after=AFTER, channels=channels, limit=limit)
 
 
 def _claim(engine, item, now=DUE):
@@ -69,6 +69,19 @@ def test_anonymous_merged_and_spam_reports_are_never_due(engine):
         merged.status, merged.closed_at, merged.duplicate_of_id = "closed", CLOSED, spam.id
         session.commit()
     assert _due(engine, DUE) == []
+
+
+def test_at_most_limit_closings_are_due_at_once_the_longest_closed_first(engine):
+    with new_session(engine) as session:
+        ids = {}
+        for reference, closed_later_by in (("TH-LATE-0002", 2), ("TH-LATE-0000", 0), ("TH-LATE-0001", 1)):
+            report = _report(session, reference)
+            report.status, report.closed_at = "closed", CLOSED + timedelta(hours=closed_later_by)
+            ids[closed_later_by] = report.id
+        session.commit()
+    now = DUE + timedelta(hours=3)
+    assert [item.report_id for item in _due(engine, now)] == [ids[0], ids[1], ids[2]]
+    assert [item.report_id for item in _due(engine, now, limit=2)] == [ids[0], ids[1]]
 
 
 def test_claimed_exactly_once_even_after_a_restart(engine, database_url):
