@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from typing import Optional
+from typing import Callable, Optional
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
@@ -324,8 +326,34 @@ def _not_found(_error):
     return make_response(render_template("public/not_found.html", title=_("Page not found")), 404)
 
 
-def _ward_links(session) -> list[tuple[str, str]]:
-    return [(ward.slug, ward.name) for ward in places.list_wards(session)]
+# The wards (slug, name) for the pages' list and for telling a ward from a mistyped slug, kept per database
+# for at most a minute, as the figures beside them are (design.md): wards change when an admin adds one, a
+# few times a decade. Keyed by the engine's id, the engine held so the id is not reused while kept.
+WARD_LIST_SECONDS = 60.0
+_ward_lists: dict[int, tuple[float, object, tuple[tuple[str, str], ...]]] = {}
+_ward_lists_lock = threading.Lock()
+
+
+def _ward_links(session, *, clock: Callable[[], float] = time.monotonic) -> tuple[tuple[str, str], ...]:
+    engine = session.get_bind()
+    moment = clock()
+    with _ward_lists_lock:
+        kept = _ward_lists.get(id(engine))
+    if kept is not None and moment - kept[0] < WARD_LIST_SECONDS:
+        return kept[2]
+    wards = tuple((ward.slug, ward.name) for ward in places.list_wards(session))
+    with _ward_lists_lock:
+        # Drop what has expired, so databases come and go (tests) without the dict growing.
+        for key in [key for key, (at, _engine, _wards) in _ward_lists.items() if moment - at >= WARD_LIST_SECONDS]:
+            del _ward_lists[key]
+        _ward_lists[id(engine)] = (moment, engine, wards)
+    return wards
+
+
+def clear_ward_list_cache() -> None:
+    """Forget the kept ward lists (tests that add a ward; entries expire within a minute anyway)."""
+    with _ward_lists_lock:
+        _ward_lists.clear()
 
 
 def _render(ward_slug: Optional[str]):

@@ -159,7 +159,9 @@ def install(app, settings) -> None:
     # delivery pacing uses too; Flask-Limiter's keys have their own prefix there.
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.rate_limit_storage_url)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    # No `current_user` in every template: Flask-Login's context processor loads the account (a query) for
+    # every page rendered, public ones included; the staff pages read `staff` (staff_page_context) instead.
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "staff.login"
     login_manager.login_message = None  # the login page says what it needs to
     # The workspace's pages add their routes to this blueprint when imported; one module a concern.
@@ -319,10 +321,19 @@ def protect_staff_pages(response):
     return response
 
 
+def _is_staff_address() -> bool:
+    return request.path == "/staff" or request.path.startswith("/staff/")
+
+
 @blueprint.app_context_processor
 def staff_page_context() -> dict:
-    return {"csp_nonce": g.get("csp_nonce", ""), "staff": current_staff(), "role_labels": ROLE_LABELS,
-            "lang_query": _lang_query(), "this_page_in": _this_page_in}
+    """Every page's nonce and language links; the signed-in account only on the staff pages (their 404 for
+    an address no route matches included). current_staff() loads the account from the database, which a
+    public page has no use for, so a signed-in officer reading the public figures costs no query."""
+    context = {"csp_nonce": g.get("csp_nonce", ""), "this_page_in": _this_page_in}
+    if _is_staff_address():
+        context.update(staff=current_staff(), role_labels=ROLE_LABELS, lang_query=_lang_query())
+    return context
 
 
 def _this_page_in(language_code: str) -> str:

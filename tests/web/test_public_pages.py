@@ -250,3 +250,32 @@ def test_no_resident_or_staff_words_reach_any_public_page_in_any_language(client
     assert '<p lang="en" dir="ltr">The canal path is dark.</p>' in somali
     # The six unsafe-place reports (at night) are counted in the night-safety view.
     assert _cell_after(somali, "Weavers")[3] == "6"
+
+
+def test_a_page_reads_the_ward_list_once_a_minute_and_never_the_signed_in_account(app, client, fixed_clock,
+                                                                                  monkeypatch):
+    from sqlalchemy import event
+
+    from storage import places
+    from tests.web.test_staff_pages import _account, _login
+    from web.public import clear_ward_list_cache
+
+    ward_lists = []
+    real_list_wards = places.list_wards
+    monkeypatch.setattr(places, "list_wards", lambda session: ward_lists.append(1) or real_list_wards(session))
+
+    _account(app, "officer@example.org", "officer", agency="council")
+    assert _login(client, "officer@example.org").status_code == 302
+    assert client.get("/staff/reports").status_code == 200  # signed in: the staff pages load the account
+    clear_ward_list_cache()
+    statements = []
+    app_engine = app.extensions["safer_homes.engine"]  # the pages' own (the `engine` fixture is another)
+    event.listen(app_engine, "before_cursor_execute", lambda *args: statements.append(args[2].lower()))
+    for path in ("/public", "/public/wards/weavers", "/public?lang=bn", "/public/wards/nowhere"):
+        assert client.get(path).status_code in (200, 404), path
+    assert len(ward_lists) == 1  # four pages, one read of the wards (and an unknown slug is told from it)
+    # The staff pages' context (current_user, a query for the account) is not loaded on a public page.
+    assert not [sql for sql in statements if "from staffuser" in sql]
+    statements.clear()
+    assert client.get("/staff/reports").status_code == 200
+    assert [sql for sql in statements if "from staffuser" in sql]  # the check above can fail
