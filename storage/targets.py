@@ -28,6 +28,11 @@ MIN_WORKING_DAYS, MAX_WORKING_DAYS = 1, 60
 MIN_SHARE_PERCENT, MAX_SHARE_PERCENT = 1, 100
 MAX_AGREED_WITH_LENGTH = 200
 MAX_NOTE_LENGTH = 500
+# Days a target can be agreed or take effect on. Nothing here was agreed before 2000, and an agreement
+# further ahead than five years is a typing slip (year 9999), not a plan: the public pages chart every
+# target over its own time, and a stray year would stretch them.
+EARLIEST_DAY = date(2000, 1, 1)
+MAX_YEARS_AHEAD = 5
 
 
 class TargetInputError(ValueError):
@@ -62,6 +67,14 @@ def london_today(now: datetime) -> date:
     return now.astimezone(LONDON).date()
 
 
+def latest_effective_from(today: date) -> date:
+    """The last day a target recorded `today` may take effect: the same day MAX_YEARS_AHEAD years on."""
+    try:
+        return today.replace(year=today.year + MAX_YEARS_AHEAD)
+    except ValueError:  # 29 February, in a year without one
+        return today.replace(year=today.year + MAX_YEARS_AHEAD, day=28)
+
+
 def in_force_on(day: date):
     """The SQL condition "in force on `day`" (see the module's docstring)."""
     return (SuccessTarget.effective_from <= day) & or_(SuccessTarget.retired_on.is_(None),
@@ -80,8 +93,9 @@ def record_target(
     agency_slug: Optional[str] = None, ward_slug: Optional[str] = None, note: Optional[str] = None,
 ) -> RecordedTarget:
     """Record an agreed target. first_response and close need `working_days` (1-60), sorted needs `share_percent`
-    (1-100) and takes no working days; `share_percent` is optional for the others. `agreed_on` cannot be after
-    today (London); `agency_slug` None means every agency, `ward_slug` None the borough. The target in force for
+    (1-100) and takes no working days; `share_percent` is optional for the others. `agreed_on` is from
+    EARLIEST_DAY to today (London), `effective_from` from EARLIEST_DAY to MAX_YEARS_AHEAD years after today
+    ("date_out_of_range" otherwise); `agency_slug` None means every agency, `ward_slug` None the borough. The target in force for
     the same measure, agency and ward is retired from `effective_from`, and agencies' response clocks follow."""
     if measure not in TARGET_MEASURES:
         raise TargetInputError("unknown_measure", field="measure")
@@ -100,10 +114,15 @@ def record_target(
         raise TargetInputError("agreed_with_missing", field="agreed_with")
     if len(agreed_with) > MAX_AGREED_WITH_LENGTH:
         raise TargetInputError("agreed_with_too_long", field="agreed_with")
-    if not isinstance(agreed_on, date) or agreed_on > london_today(now):
+    today = london_today(now)
+    if not isinstance(agreed_on, date) or agreed_on > today:
         raise TargetInputError("agreed_in_future", field="agreed_on")
+    if agreed_on < EARLIEST_DAY:
+        raise TargetInputError("date_out_of_range", field="agreed_on")
     if not isinstance(effective_from, date):
         raise TargetInputError("effective_from_missing", field="effective_from")
+    if not EARLIEST_DAY <= effective_from <= latest_effective_from(today):
+        raise TargetInputError("date_out_of_range", field="effective_from")
     note = (note or "").strip() or None
     if note is not None and len(note) > MAX_NOTE_LENGTH:
         raise TargetInputError("note_too_long", field="note")

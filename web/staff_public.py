@@ -35,6 +35,7 @@ from storage import casework, public_entries as entry_store, targets as target_s
 from storage.models import TARGET_MEASURES, Agency, PublicEntry, Report
 from storage.places import list_wards
 from storage.seed import CATEGORIES
+from web.i18n import ngettext
 from web.staff import (_lang_query, _now, _when, agency_label, audit, blueprint, current_staff, staff_required,
                        staff_session)
 from web.staff_actions import care_digest
@@ -496,6 +497,14 @@ def _target_problem(refused: target_store.TargetInputError) -> str:
     if code == "effective_from_missing":
         # TRANSLATORS: next to the "In force from" date on the staff targets page.
         return _("Give the day it applies from.")
+    if code == "date_out_of_range" and refused.field == "agreed_on":
+        # TRANSLATORS: next to the "Agreed on" date on the staff targets page, for a day long ago (a typing slip); %(year)s is a year.
+        return _("Give the day it was agreed: in %(year)s or later.", year=target_store.EARLIEST_DAY.year)
+    if code == "date_out_of_range":
+        # TRANSLATORS: next to the "In force from" date on the staff targets page, for a day long ago or far ahead (a typing slip); %(year)s is a year.
+        return ngettext("Give a day in %(year)s or later, at most %(num)s year from today.",
+                        "Give a day in %(year)s or later, at most %(num)s years from today.",
+                        target_store.MAX_YEARS_AHEAD, year=target_store.EARLIEST_DAY.year)
     if code == "note_too_long":
         return _("Keep this to %(limit)s characters.", limit=target_store.MAX_NOTE_LENGTH)
     if code == "unknown_agency":

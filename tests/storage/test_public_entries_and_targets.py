@@ -267,6 +267,11 @@ def test_a_target_cannot_be_retired_before_it_applied(engine):
     ({"agreed_with": "  "}, "agreed_with_missing", "agreed_with"),
     ({"agreed_with": "x" * 201}, "agreed_with_too_long", "agreed_with"),
     ({"agreed_on": date(2027, 3, 11)}, "agreed_in_future", "agreed_on"),
+    ({"agreed_on": date(1, 1, 1)}, "date_out_of_range", "agreed_on"),
+    ({"agreed_on": date(1999, 12, 31)}, "date_out_of_range", "agreed_on"),
+    ({"effective_from": date(1999, 12, 31)}, "date_out_of_range", "effective_from"),
+    ({"effective_from": date(2032, 3, 11)}, "date_out_of_range", "effective_from"),
+    ({"effective_from": date(9999, 12, 31)}, "date_out_of_range", "effective_from"),
     ({"note": "n" * 501}, "note_too_long", "note"),
     ({"agency_slug": "nobody"}, "unknown_agency", "agency"),
     ({"ward_slug": "atlantis"}, "unknown_ward", "ward"),
@@ -288,6 +293,16 @@ def test_the_edges_of_the_ranges_and_today_are_accepted(engine):
         _record(session, measure="sorted", working_days=None, share_percent=1, ward_slug="weavers")
         session.commit()
         assert len(targets.targets_in_force(session, today=TODAY)) == 3
+
+
+def test_targets_are_agreed_from_2000_and_take_effect_at_most_five_years_ahead(engine):
+    with new_session(engine) as session:
+        _record(session, agreed_on=date(2000, 1, 1), effective_from=date(2000, 1, 1))
+        _record(session, measure="close", effective_from=date(2032, 3, 10))
+        session.commit()
+        assert [row.target.effective_from for row in targets.target_history(session)] == [date(2032, 3, 10),
+                                                                                         date(2000, 1, 1)]
+    assert targets.latest_effective_from(date(2028, 2, 29)) == date(2033, 2, 28)
 
 
 def test_agreed_on_is_checked_against_the_london_day(engine):

@@ -446,6 +446,9 @@ def test_a_ward_target_does_not_move_the_clock(app, client, clock):
     ({"agreed_on": "2027-01-15"}, "Give the day it was agreed: today or earlier."),
     ({"agreed_on": "soon"}, "Give the day it was agreed: today or earlier."),
     ({"effective_from": ""}, "Give the day it applies from."),
+    ({"agreed_on": "0001-01-01"}, "Give the day it was agreed: in 2000 or later."),
+    ({"effective_from": "9999-12-31"}, "Give a day in 2000 or later, at most 5 years from today."),
+    ({"effective_from": "1999-12-31"}, "Give a day in 2000 or later, at most 5 years from today."),
     ({"agency": "nobody"}, "Choose an organisation from the list."),
 ])
 def test_a_refused_target_shows_the_form_as_typed_and_saves_nothing(app, client, clock, database_url, changes,
