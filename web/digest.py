@@ -12,8 +12,11 @@ vowel signs need.
 """
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 from urllib.parse import urlencode
@@ -275,18 +278,59 @@ def meeting_digest(slug: str, event_id: int):
     return public_page_headers(make_response(page))
 
 
+# Each PDF is kept for the minute its figures were counted in (the response says public, max-age=60 too):
+# laying out a digest and subsetting the Noto fonts into it is the slow part, and a panel's members open the
+# same link together. Keyed by the database (the engine held, so its id is not reused while kept), the ward,
+# the meeting, the language and the minute; at most PDF_CACHE_SIZE kept, the oldest dropped first.
+PDF_CACHE_SECONDS = 60.0
+PDF_CACHE_SIZE = 64
+_pdfs: OrderedDict[tuple, tuple[float, object, bytes]] = OrderedDict()
+_pdfs_lock = threading.Lock()
+
+
+def clear_pdf_cache() -> None:
+    """Forget every kept PDF (tests; entries expire within a minute anyway)."""
+    with _pdfs_lock:
+        _pdfs.clear()
+
+
+def _kept_pdf(key: tuple, moment: float) -> Optional[bytes]:
+    with _pdfs_lock:
+        kept = _pdfs.get(key)
+        if kept is None:
+            return None
+        if moment - kept[0] >= PDF_CACHE_SECONDS:
+            del _pdfs[key]
+            return None
+        return kept[2]
+
+
+def _keep_pdf(key: tuple, moment: float, engine, content: bytes) -> None:
+    with _pdfs_lock:
+        _pdfs[key] = (moment, engine, content)
+        _pdfs.move_to_end(key)
+        while len(_pdfs) > PDF_CACHE_SIZE:
+            _pdfs.popitem(last=False)
+
+
 @blueprint.get("/public/wards/<slug>/meetings/<int:event_id>.pdf")
 def meeting_digest_pdf(slug: str, event_id: int):
-    found = _digest_or_404(slug, event_id)
     lang = current_language()
-    font_dir = current_app.extensions["safer_homes.settings"].pdf_font_dir
-    try:
-        content = digest_pdf(digest_words(found, lang), font_dir=font_dir)
-    except FontsMissing:
-        current_app.logger.error("ward digest PDF: no NotoSans fonts in PDF_FONT_DIR=%s (install fonts-noto-core)",
-                                 font_dir)
-        abort(503)
-    response = make_response(bytes(content))
+    engine = current_app.extensions["safer_homes.engine"]
+    now = current_app.extensions["safer_homes.clock"]()
+    key = (id(engine), slug, event_id, lang, now.astimezone(timezone.utc).replace(second=0, microsecond=0))
+    content = _kept_pdf(key, time.monotonic())
+    if content is None:
+        found = _digest_or_404(slug, event_id)  # only a digest that exists is ever kept
+        font_dir = current_app.extensions["safer_homes.settings"].pdf_font_dir
+        try:
+            content = bytes(digest_pdf(digest_words(found, lang), font_dir=font_dir))
+        except FontsMissing:
+            current_app.logger.error("ward digest PDF: no NotoSans fonts in PDF_FONT_DIR=%s (install fonts-noto-core)",
+                                     font_dir)
+            abort(503)
+        _keep_pdf(key, time.monotonic(), engine, content)
+    response = make_response(content)
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{slug}-meeting-{event_id}-{lang}.pdf"'
     return public_page_headers(response)

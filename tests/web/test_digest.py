@@ -131,6 +131,27 @@ def test_the_language_links_keep_the_address_and_the_nonce_matches(client, at_no
     assert f'<style nonce="{nonce}">' in page
 
 
+def test_the_pdf_is_made_once_a_minute_per_language(app, client, at_now, with_agenda, monkeypatch):
+    from web import digest as digest_pages
+
+    digest_pages.clear_pdf_cache()
+    made = []
+    real_digest_pdf = digest_pages.digest_pdf
+    monkeypatch.setattr(digest_pages, "digest_pdf",
+                        lambda words, **options: made.append(words.lang) or real_digest_pdf(words, **options))
+    path = f"/public/wards/weavers/meetings/{with_agenda}.pdf"
+    english = client.get(path + "?lang=en")
+    assert client.get(path + "?lang=en").data == english.data
+    assert client.get(path + "?lang=bn").data != english.data
+    assert made == ["en", "bn"]
+    # Another minute, new figures: made again. A wrong ward is still 404, never the kept PDF.
+    app.extensions["safer_homes.clock"] = lambda: NOW + timedelta(minutes=1)
+    assert client.get(path + "?lang=en").status_code == 200 and made == ["en", "bn", "en"]
+    assert client.get(f"/public/wards/bow-east/meetings/{with_agenda}.pdf?lang=en").status_code == 404
+    assert english.headers["Cache-Control"] == "public, max-age=60"
+    digest_pages.clear_pdf_cache()
+
+
 def test_unknown_ward_another_wards_meeting_or_no_ward_is_404(app, client, engine, at_now, weavers):
     with new_session(engine) as session:
         borough_wide = Event(title="Borough forum", starts_at=MEETING_START, created_at=NOW)
