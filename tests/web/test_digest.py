@@ -152,6 +152,13 @@ def test_the_pdf_is_made_once_a_minute_per_language(app, client, at_now, with_ag
     digest_pages.clear_pdf_cache()
 
 
+def test_the_digest_tables_are_named_scrolling_regions(client, at_now, with_agenda):
+    from tests.web.test_public_pages import _scrolling_tables_are_named_regions
+
+    page = client.get(f"/public/wards/weavers/meetings/{with_agenda}?lang=bn").get_data(as_text=True)
+    assert _scrolling_tables_are_named_regions(page) == 3
+
+
 def test_unknown_ward_another_wards_meeting_or_no_ward_is_404(app, client, engine, at_now, weavers):
     with new_session(engine) as session:
         borough_wide = Event(title="Borough forum", starts_at=MEETING_START, created_at=NOW)

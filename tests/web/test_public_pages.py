@@ -281,3 +281,25 @@ def test_a_page_reads_the_ward_list_once_a_minute_and_never_the_signed_in_accoun
     statements.clear()
     assert client.get("/staff/reports").status_code == 200
     assert [sql for sql in statements if "from staffuser" in sql]  # the check above can fail
+
+
+def _scrolling_tables_are_named_regions(html: str) -> int:
+    """Every scrolling table is a focusable region named by elements on the page (its caption); how many."""
+    wraps = re.findall(r'<div class="table-wrap"[^>]*>', html)
+    for wrap in wraps:
+        assert 'role="region"' in wrap and 'tabindex="0"' in wrap, wrap
+        (names,) = re.findall(r'aria-labelledby="([^"]+)"', wrap)
+        for name in names.split():
+            assert re.search(rf'id="{name}">[^<]+<', html), name
+    return len(wraps)
+
+
+def test_scrolling_tables_are_named_regions(client, engine, fixed_clock):
+    with new_session(engine) as session:
+        for number in range(5):
+            _report(session, number, category="asb", ward="weavers")
+        session.commit()
+    for path in ("/public/wards/weavers", "/public"):
+        for lang in ("en", "bn"):
+            page = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+            assert _scrolling_tables_are_named_regions(page) >= 5, path
