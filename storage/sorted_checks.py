@@ -13,7 +13,11 @@ nothing. An answer of "no" about the report's current closing reopens it ("reope
 in_progress through storage/report_clock.set_status, which clears the close clocks): it shows as open in
 every inbox it is shared with. The resident's optional comment comes a message later (`add_comment`) and
 is added to that answer: the row's `comment` and the same "sorted" entry's `internal_note`, never a second
-entry. A "sorted" ReportUpdate keeps the answer key in `reason` and the comment in `internal_note` (with
+entry. Anyone holding an anonymous report's reference can answer, so changes are capped: after the first
+answer about a closing, at most MAX_ANSWER_CHANGES different ones are kept; later ones are taken politely
+(the resident is thanked as ever) but change nothing, so flipping yes and partly cannot fill the history.
+The one exception is a "no" that reopens the report: it always counts (the resident is told at once that
+it was reopened, and it can happen only once per closing, since the report is then open). A "sorted" ReportUpdate keeps the answer key in `reason` and the comment in `internal_note` (with
 its language in `message_language`): both staff-only fields, never sent, never on the status check, never
 published.
 
@@ -43,6 +47,8 @@ MAX_COMMENT_LENGTH = 1000
 ANSWER_ROUTES = ("question", "status_check")
 # The status a "no" reopens the report to: someone is looking into it again.
 REOPENED_STATUS = "in_progress"
+# After the first answer about a closing, how many different answers are still kept (see the docstring).
+MAX_ANSWER_CHANGES = 3
 
 
 class AnswerRefused(ValueError):
@@ -144,6 +150,9 @@ def release_question(session: Session, *, target: SortedTarget) -> None:
 class RecordedAnswer:
     check: SortedCheck
     reopened: bool
+    # Why the answer changed nothing, or None when it was kept: "same_answer" (already the answer) or
+    # "too_many_changes" (MAX_ANSWER_CHANGES reached). Either way the resident is thanked as usual.
+    ignored: Optional[str] = None
 
 
 def answer_of(session: Session, *, report_id: int, closed_at: Optional[datetime]) -> Optional[str]:
@@ -161,7 +170,8 @@ def record_answer(session: Session, *, reference: str, answer: str, now: datetim
     `closed_at` they were asked about, or the report's current one. See the module docstring for the rule
     (one answer per closing, the latest different one wins, every answer in the history, the same answer
     again writes nothing; "no" reopens the current closing). Refuses (AnswerRefused, nothing written) an
-    unknown answer or route, an unknown report, or one that is not closed and names no closing."""
+    unknown answer or route, an unknown report, or one that is not closed and names no closing. An answer
+    past MAX_ANSWER_CHANGES is not refused: it changes nothing, and `ignored` says so."""
     if answer not in SORTED_ANSWERS:
         raise AnswerRefused("unknown_answer", f"an answer is one of {SORTED_ANSWERS}")
     if via not in ANSWER_ROUTES:
@@ -175,19 +185,24 @@ def record_answer(session: Session, *, reference: str, answer: str, now: datetim
     if check.answer == answer:
         # A double tap, or the same answer from a second device: already kept (and a "no" already
         # reopened it), so no second history entry and no second reopening; any comment stays.
-        return RecordedAnswer(check=check, reopened=False)
-    at = _answer_time(session, report_id=report.id, now=now)
-    # A new answer has no comment yet: the earlier answer's comment stays in its own history entry.
-    check.answer, check.comment, check.comment_language, check.answered_at, check.via = answer, None, None, at, via
-    session.add(ReportUpdate(report_id=report.id, status=report.status, action="sorted", created_at=at,
-                             reason=answer))
+        return RecordedAnswer(check=check, reopened=False, ignored="same_answer")
     # Only the closing they were asked about: a newer closing (staff reopened and closed it again since)
     # is a newer decision, and is asked about itself. A merged or spam report is not reopened: staff act
     # on the report it joined, or judged it not genuine.
     reopen = (answer == "no" and report.status == "closed" and report.closed_at == closing
               and report.duplicate_of_id is None and report.spam_at is None)
+    if check.answer is not None and not reopen and _answers_since(session, report_id=report.id,
+                                                                  closed_at=closing) > MAX_ANSWER_CHANGES:
+        return RecordedAnswer(check=check, reopened=False, ignored="too_many_changes")
+    at = _answer_time(session, report_id=report.id, now=now)
+    # A new answer has no comment yet: the earlier answer's comment stays in its own history entry.
+    check.answer, check.comment, check.comment_language, check.answered_at, check.via = answer, None, None, at, via
+    session.add(ReportUpdate(report_id=report.id, status=report.status, action="sorted", created_at=at,
+                             reason=answer))
     if reopen:
         set_status(session, report=report, status=REOPENED_STATUS, now=at)
+        # Flags it in the inbox until an officer picks it up (storage/report_actions.py clears it).
+        report.reopened_at = at
         session.add(ReportUpdate(report_id=report.id, status=REOPENED_STATUS, action="reopen", created_at=at))
     session.flush()
     return RecordedAnswer(check=check, reopened=reopen)
@@ -235,6 +250,17 @@ def _held_report(session: Session, *, reference: str, report_id: Optional[int]) 
     if report is None:
         raise AnswerRefused("unknown_report", "there is no such report")
     return report
+
+
+def _answers_since(session: Session, *, report_id: int, closed_at: datetime) -> int:
+    """The answers ("sorted" history entries) kept about the report since this closing. Every answer about
+    it is dated at or after the closing (_answer_time); one about an older closing given since counts too,
+    which only makes the cap stricter."""
+    return session.execute(
+        select(func.count()).select_from(ReportUpdate)
+        .where(ReportUpdate.report_id == report_id, ReportUpdate.action == "sorted",
+               ReportUpdate.created_at >= closed_at)
+    ).scalar_one()
 
 
 def _answer_time(session: Session, *, report_id: int, now: datetime) -> datetime:

@@ -232,6 +232,34 @@ def test_the_same_answer_again_writes_nothing_and_reopens_nothing_more(engine):
         assert check.answered_at == (DUE + timedelta(days=2, minutes=41)).replace(minute=0)  # the first answer's hour
 
 
+def _recorded(engine, answer, **kwargs):
+    with new_session(engine) as session:
+        recorded = sorted_checks.record_answer(session, reference=REFERENCE, answer=answer, via="status_check",
+                                               now=DUE + timedelta(days=2), closed_at=CLOSED, **kwargs)
+        session.commit()
+        return recorded.check.answer, recorded.reopened, recorded.ignored
+
+
+def test_after_three_changes_of_answer_more_change_nothing_but_a_no_that_reopens(engine):
+    report_id, _agency = _closed_report(engine)
+    assert sorted_checks.MAX_ANSWER_CHANGES == 3
+    assert _recorded(engine, "yes") == ("yes", False, None)
+    assert _recorded(engine, "yes") == ("yes", False, "same_answer")
+    for answer in ("partly", "yes", "partly"):  # three changes, each kept
+        assert _recorded(engine, answer) == (answer, False, None)
+    # Someone flipping it again: taken without complaint, but the row and the history stay as they were.
+    assert _recorded(engine, "yes") == ("partly", False, "too_many_changes")
+    assert _history(engine) == [("sorted", answer, None) for answer in ("yes", "partly", "yes", "partly")]
+    # A "no" that reopens still counts: the resident is told at once that it was reopened.
+    assert _recorded(engine, "no") == ("no", True, None)
+    with new_session(engine) as session:
+        assert session.get(Report, report_id).status == "in_progress"
+    # Now open, nothing more can reopen it, and the cap holds again.
+    assert _recorded(engine, "yes") == ("no", False, "too_many_changes")
+    assert _history(engine)[-2:] == [("sorted", "no", None), ("reopen", None, None)]
+    assert len(_history(engine)) == 6
+
+
 def test_a_no_after_a_yes_reopens_and_a_comment_goes_with_the_latest_answer(engine):
     report_id, _agency = _closed_report(engine)
     assert _answer(engine, "yes", "Thanks", now=DUE + timedelta(days=1)) is False
