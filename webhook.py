@@ -28,6 +28,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     from web import public as public_pages
     from web import public_downloads
     from web import digest as digest_pages
+    from web import errors as page_errors
 
     settings = Settings.from_env()
     overrides = dict(config or {})
@@ -66,6 +67,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(public_downloads.blueprint)
     app.register_blueprint(digest_pages.blueprint)
     staff_pages.install(app, settings)
+    page_errors.install(app)
     logging.getLogger("bot").setLevel(logging.INFO)
     return app
 

@@ -18,7 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -153,6 +153,31 @@ def too_large(_too_large: RequestEntityTooLarge) -> Response:
     fmt = "xml" if request.path.endswith(".xml") else "json"
     # TRANSLATORS: Open311 error: a council system sent a request body over the size limit.
     return _error(fmt, 413, _("The request is too large."))
+
+
+def _format_of_address() -> str:
+    return "xml" if request.path.endswith(".xml") else "json"
+
+
+def not_found_answer() -> Response:
+    """An address under /open311/ no route matches, in the spec's error format (web/errors.py)."""
+    choose_open311_language()  # the router matched nothing, so the blueprint's before_request never ran
+    # TRANSLATORS: Open311 error: the address a council system asked for is not part of the API. Keep "discovery" as it is.
+    answer = _error(_format_of_address(), 404, _("There is nothing at this address. The discovery document "
+                                                 "lists what this service answers."))
+    return public_headers(answer)
+
+
+def method_not_allowed_answer(allowed: Iterable[str]) -> Response:
+    """A method an Open311 address does not take (a PUT, a POST to a GET-only address), in the spec's error
+    format (web/errors.py), with the Allow header HTTP asks for."""
+    choose_open311_language()
+    methods = ", ".join(sorted(allowed))
+    # TRANSLATORS: Open311 error: the request used an HTTP method this address does not take. %(methods)s lists the ones it does, e.g. "GET, HEAD".
+    answer = _error(_format_of_address(), 405, _("This address does not take that method. It takes: %(methods)s.",
+                                                 methods=methods))
+    answer.headers["Allow"] = methods
+    return public_headers(answer)
 
 
 class BadParameter(ValueError):

@@ -320,10 +320,14 @@ def _helpers() -> dict:
             "times_of_day": TIMES_OF_DAY, "satisfaction_labels": SATISFACTION_LABELS}
 
 
-@blueprint.errorhandler(404)
-def _not_found(_error):
+def not_found_page():
+    """The public 404 page, in the reader's language: web/errors.py answers every 404 under /public with it
+    (an unknown ward, an address no route matches, a digest's meeting not in the ward)."""
+    if "csp_nonce" not in g:  # no public blueprint's before_request ran (the router matched nothing)
+        begin_public_page()
     # TRANSLATORS: title of the public page for an address that leads nowhere (e.g. a ward name mistyped).
-    return make_response(render_template("public/not_found.html", title=_("Page not found")), 404)
+    page = render_template("public/not_found.html", title=_("Page not found"))
+    return public_page_headers(make_response(page, 404))
 
 
 # The wards (slug, name) for the pages' list and for telling a ward from a mistyped slug, kept per database

@@ -169,7 +169,6 @@ def install(app, settings) -> None:
                      staff_publishing, staff_report)
 
     app.register_blueprint(blueprint)
-    app.register_error_handler(404, not_found)
 
     @app.after_request
     def keep_session_cookies_out_of_shared_caches(response):
@@ -396,13 +395,10 @@ def refuse_role(_error):
                        _N("Your role does not include this page. Ask an administrator if you need it."))
 
 
-def not_found(_error=None):
+def not_found_page():
     """One page for a reference that does not exist, a report the agency may not see and a staff address
     that leads nowhere (design.md): the same words and status, so the page never reveals that a report
-    exists. Registered for the whole app (see install) so a URL the router cannot match under /staff/
-    answers the same page too; anything outside /staff/ keeps Flask's own 404."""
-    if not request.path.startswith("/staff/"):
-        return _error
+    exists. web/errors.py answers every 404 under /staff/ with it, a URL the router cannot match included."""
     if "csp_nonce" not in g:  # the router failed before the blueprint's before_request ran
         g.csp_nonce = secrets.token_urlsafe(16)
     # TRANSLATORS: title of the staff page for an address that leads nowhere, or a report not shared with the officer's agency.

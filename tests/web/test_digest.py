@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.delivery import Deliverer
 from bot.digest_send import send_digest_link
+from flows import i18n
 from storage.crypto import keyed_hash
 from storage.database import new_session
 from storage.models import Contact, DigestSend, Event, OutboxMessage, PublicEntry, Rsvp, Ward
@@ -169,6 +170,11 @@ def test_unknown_ward_another_wards_meeting_or_no_ward_is_404(app, client, engin
                  f"/public/wards/weavers/meetings/{borough_wide_id}", "/public/wards/weavers/meetings/987654"):
         assert client.get(path).status_code == 404, path
         assert client.get(path + ".pdf").status_code == 404, path
+        # The public pages' own 404, in the reader's language, not Flask's English one.
+        somali = client.get(path + "?lang=so")
+        assert '<html lang="so"' in somali.get_data(as_text=True), path
+        assert i18n.translations("so").gettext("Page not found") in somali.get_data(as_text=True), path
+        assert "frame-ancestors 'none'" in somali.headers["Content-Security-Policy"]
 
 
 def test_a_cancelled_meeting_still_renders_saying_so(client, engine, at_now):

@@ -130,3 +130,25 @@ def test_an_agency_named_in_neither_the_readers_language_nor_english_is_left_out
     assert "agency_responsible" not in request
     [request] = client.get("/open311/v2/requests.json?lang=bn").get_json()
     assert request["agency_responsible"] == "কাউন্সিল"
+
+
+@pytest.mark.parametrize("path", ["nothing", "services/noise/more", "requests/1/notes", "v3/services"])
+def test_an_address_no_route_matches_is_404_in_the_specs_format(client, fixed_clock, path):
+    prefix = "/open311/" if path.startswith("v3") else "/open311/v2/"
+    responses = [client.get(f"{prefix}{path}.{fmt}?locale=bn") for fmt in ("json", "xml")]
+    _error_documents(*responses, status=404)
+    assert responses[0].mimetype == "application/json" and responses[1].mimetype == "text/xml"
+    # In the language asked for, as every other Open311 error.
+    description = json.loads(responses[0].get_data())[0]["description"]
+    from flows import i18n
+
+    assert description == i18n.translations("bn").gettext(
+        "There is nothing at this address. The discovery document lists what this service answers.")
+
+
+@pytest.mark.parametrize("method, path", [("put", "requests"), ("delete", "requests/1"), ("post", "services"),
+                                          ("post", "discovery")])
+def test_a_method_an_address_does_not_take_is_405_in_the_specs_format(client, fixed_clock, method, path):
+    responses = [getattr(client, method)(f"/open311/v2/{path}.{fmt}") for fmt in ("json", "xml")]
+    _error_documents(*responses, status=405)
+    assert "GET" in responses[0].headers["Allow"]

@@ -163,7 +163,9 @@ def test_borough_page_lists_every_ward_and_links_to_the_downloads(client, engine
     assert client.get("/public/wards/weavers.csv").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/public/wards/nowhere", "/public/wards/Weavers", "/public/wards/no_ward", "/public/wards/weavers-"])
+@pytest.mark.parametrize("path", ["/public/wards/nowhere", "/public/wards/Weavers", "/public/wards/no_ward", "/public/wards/weavers-",
+                                  # addresses no route matches get the same page
+                                  "/public/wards/a/b", "/public/nothing", "/public/wards/weavers/meetings/x"])
 def test_unknown_ward_is_a_translated_404(client, fixed_clock, path):
     for lang in ("en", "bn", "so"):
         page = client.get(f"{path}?lang={lang}")
@@ -171,6 +173,8 @@ def test_unknown_ward_is_a_translated_404(client, fixed_clock, path):
         html = page.get_data(as_text=True)
         assert f'<html lang="{lang}"' in html
         assert i18n.translations(lang).gettext("Page not found") in html
+        nonce = re.search(r"style-src 'nonce-([^']+)'", page.headers["Content-Security-Policy"]).group(1)
+        assert f'<style nonce="{nonce}">' in html
 
 
 def test_language_links_keep_the_address_and_accept_language_chooses(client, fixed_clock):
