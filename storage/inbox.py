@@ -7,6 +7,11 @@ first, on the agency's (shared_at, report_id) ascending. "Overdue" is one range 
 flows.working_days.overdue_cutoff(now, target)) so the database answers it from an index instead of
 computing every report's deadline; tests/flows/test_working_days.py proves the two agree. Indexes that
 make these queries fast on a million reports: migration 0012 (and bench/inbox.py measures).
+
+A report its resident reopened ("was this sorted?" answered no) keeps its place in that order: it is
+flagged on its row (InboxRow.reopened_at), counted in the header and listed alone by the "reopened" filter,
+which walks the partial index ix_report_reopened (migration 0016) of the few reports that are, until staff
+pick each up (storage/report_actions.py).
 """
 from __future__ import annotations
 
@@ -46,6 +51,7 @@ class InboxFilters:
     channel: Optional[str] = None
     age: Optional[str] = None  # one of AGE_FILTERS
     overdue: bool = False
+    reopened: bool = False  # only reports a resident reopened that no officer has picked up since
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ class InboxRow:
     working_days_elapsed: int  # since the clock started (to the response, if there was one)
     overdue_by: int  # whole working days past due_at (0 when not overdue or less than a day over)
     merged_into: Optional[str]  # the reference this report was merged into
+    reopened_at: Optional[datetime]  # the resident said it is not sorted, and no officer has acted since
 
 
 # Where a page ends, in the list's own order: (created_at, id) of its last row, or (shared_at, id) for the
@@ -88,6 +95,7 @@ class InboxPage:
 class InboxSummary:
     open: int
     overdue: int
+    reopened: int  # open reports a resident reopened that no officer has picked up since
     target_working_days: int
 
 
@@ -141,6 +149,12 @@ def overdue_sharing(*, now: datetime, target: int):
     return and_(ReportAgency.responded_at.is_(None), ReportAgency.shared_at < overdue_cutoff(now, target))
 
 
+def _reopened_condition():
+    # Written as the partial index ix_report_reopened states it (migration 0016), so both databases see
+    # that it applies.
+    return Report.reopened_at.is_not(None)
+
+
 def _visible_conditions(*, dialect: str, agency_id: int, filters: InboxFilters, now: datetime,
                         target: int) -> list:
     conditions = [ReportAgency.agency_id == agency_id]
@@ -172,6 +186,8 @@ def _visible_conditions(*, dialect: str, agency_id: int, filters: InboxFilters, 
             conditions.append(Report.created_at < until)
     if filters.overdue:
         conditions.append(overdue_sharing(now=now, target=target))
+    if filters.reopened:
+        conditions.append(_reopened_condition())
     return conditions
 
 
@@ -201,7 +217,8 @@ def inbox_page(session: Session, *, agency_id: int, filters: InboxFilters, now: 
                ReportAgency.shared_at, ReportAgency.via, ReportAgency.responded_at,
                # The report it was merged into is named only if this agency may see that one too: its
                # reference would otherwise tell that a report went to another agency (storage/casework.py).
-               case((_merge_target_shared_with(agency_id), _MERGED_INTO.reference), else_=None))
+               case((_merge_target_shared_with(agency_id), _MERGED_INTO.reference), else_=None),
+               Report.reopened_at)
         .select_from(Report)
         .join(ReportAgency, ReportAgency.report_id == Report.id)
         .outerjoin(Ward, Ward.id == Report.ward_id)
@@ -227,7 +244,7 @@ def _merge_target_shared_with(agency_id: int):
 
 def _row(values, *, now: datetime, target: int) -> InboxRow:
     (report_id, reference, category, ward_name, created_at, status, language, channel, privacy, danger_now,
-     description_start, shared_at, via, responded_at, merged_reference) = values
+     description_start, shared_at, via, responded_at, merged_reference, reopened_at) = values
     due_at = add_working_days(shared_at, target)
     overdue = responded_at is None and now > due_at
     return InboxRow(
@@ -236,11 +253,13 @@ def _row(values, *, now: datetime, target: int) -> InboxRow:
         excerpt=excerpt_of(description_start or ""), shared_at=shared_at, via=via, responded_at=responded_at,
         due_at=due_at, overdue=overdue, working_days_elapsed=working_days_between(shared_at, responded_at or now),
         overdue_by=working_days_between(due_at, now) if overdue else 0, merged_into=merged_reference,
+        reopened_at=reopened_at,
     )
 
 
 def inbox_summary(session: Session, *, agency_id: int, now: datetime) -> InboxSummary:
-    """How many open reports the agency has, how many of them are overdue, and its target.
+    """How many open reports the agency has, how many of them are overdue, how many a resident reopened
+    (ix_report_reopened: a few rows), and its target.
 
     Both counts read indexes only: the open, unmerged reports (the partial index ix_report_open, a tenth of
     the table) each checked against the agency's sharing, and the overdue ones from the agency's clock
@@ -253,7 +272,10 @@ def inbox_summary(session: Session, *, agency_id: int, now: datetime) -> InboxSu
             .where(ReportAgency.agency_id == agency_id, is_open(), not_merged(dialect_of(session))))
     open_count = connection.execute(base).scalar_one()
     overdue_count = connection.execute(base.where(overdue_sharing(now=now, target=target))).scalar_one()
-    return InboxSummary(open=open_count, overdue=overdue_count, target_working_days=target)
+    # From ix_report_reopened alone: a handful of rows, however many reports are open.
+    reopened_count = connection.execute(base.where(_reopened_condition())).scalar_one()
+    return InboxSummary(open=open_count, overdue=overdue_count, reopened=reopened_count,
+                        target_working_days=target)
 
 
 def inbox_options(session: Session, *, agency_id: Optional[int]) -> InboxOptions:

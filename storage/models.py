@@ -89,6 +89,12 @@ class Report(SQLModel, table=True):
               "spam_at", "duplicate_of_id",
               sqlite_where=text("spam_at IS NULL AND coalesce(duplicate_of_id, 0) = 0"),
               postgresql_where=text("spam_at IS NULL AND duplicate_of_id IS NULL")),
+        # Reports a resident reopened that no officer has picked up yet (a few at any time): the inbox's
+        # "Reopened by the resident" filter walks it newest first and the header counts them from it alone
+        # (migration 0016). reopened_at is listed although the WHERE fixes it: SQLite counts an index as
+        # covering only when it holds every column the query names.
+        Index("ix_report_reopened", "created_at", "id", "status", "duplicate_of_id", "reopened_at",
+              sqlite_where=text("reopened_at IS NOT NULL"), postgresql_where=text("reopened_at IS NOT NULL")),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     reference: str = Field(max_length=12, unique=True)
@@ -113,6 +119,10 @@ class Report(SQLModel, table=True):
     duplicate_of_id: Optional[int] = Field(default=None, foreign_key="report.id", index=True)
     # When it was last closed (None while open): the clock for time to close, and for "was this sorted?".
     closed_at: Optional[datetime] = _when(default=None)
+    # When the resident answered "no" to "was this sorted?" and so reopened it (storage/sorted_checks.py);
+    # cleared when staff of any agency change its status or reply to the resident (storage/report_actions.py),
+    # as the team has then picked it up. Set, it flags the report in every inbox it is shared with.
+    reopened_at: Optional[datetime] = _when(default=None)
     # Staff judged it not a genuine report (a test, nonsense, abuse): left out of every public figure, as
     # duplicates are (design.md, "HTTP surface").
     spam_at: Optional[datetime] = _when(default=None)

@@ -9,6 +9,11 @@ sees it, and `StaffScope.may_act`); the caller commits, together with the reside
 Each action holds the report's row until that commit and reads it afresh, so two officers acting at once
 take turns; given the `expected_update_id` their form was shown (`latest_update_id`), an action on a report
 that has changed since (another officer, or the same form sent twice) is refused ("report_changed").
+
+A report the resident reopened ("was this sorted?" answered no: Report.reopened_at) counts as picked up
+once staff of any agency it is shared with change its status or answer the resident (a reply, a referral,
+a merge); that clears reopened_at, so it leaves every inbox's "Reopened by the resident" list. An internal
+note or a share does not: the resident has still heard nothing.
 """
 from __future__ import annotations
 
@@ -234,7 +239,12 @@ def _hold(session: Session, shared: SharedReport, expected_update_id: Optional[i
 
 
 def _responded(shared: SharedReport, now: datetime) -> None:
+    """Staff changed the report's status or answered the resident (a reply, a referral, a merge): the
+    acting agency's clock stops, and a report the resident reopened is picked up, so it leaves the inbox's
+    "Reopened by the resident" list in every agency's inbox. An internal note or a share does neither: the
+    resident has been told nothing, so the report still waits for someone to take it on."""
     record_response(shared.sharing, now)
+    shared.report.reopened_at = None
 
 
 def _refuse_if_merged(report: Report) -> None:

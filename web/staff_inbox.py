@@ -1,5 +1,6 @@
 """The inbox: the reports shared with the signed-in account's agency, filtered, newest first (most overdue
-first with the overdue filter), with each agency's response-time clock against its target (GET /staff/reports)."""
+first with the overdue filter), with each agency's response-time clock against its target, and the reports
+residents reopened ("was this sorted?" answered no) flagged, counted and listable alone (GET /staff/reports)."""
 from __future__ import annotations
 
 import re
@@ -93,11 +94,17 @@ def _choice(name: str, allowed) -> Optional[str]:
     return value
 
 
+def _checkbox(name: str) -> bool:
+    value = request.args.get(name, "").strip()
+    if value not in ("", "1"):
+        raise BadFilter(name)
+    return value == "1"
+
+
 def _read_filters(options) -> tuple[InboxFilters, Optional[Cursor]]:
     languages = set(options.languages) | set(i18n.BY_CODE)
-    overdue = request.args.get("overdue", "").strip()
-    if overdue not in ("", "1"):
-        raise BadFilter("overdue")
+    overdue = _checkbox("overdue")
+    reopened = _checkbox("reopened")
     filters = InboxFilters(
         ward=_choice("ward", {slug for slug, _name in options.wards}),
         category=_choice("category", CATEGORY_LABELS),
@@ -106,7 +113,8 @@ def _read_filters(options) -> tuple[InboxFilters, Optional[Cursor]]:
         language=_choice("language", languages),
         channel=_choice("channel", CHANNELS),
         age=_choice("age", AGE_FILTERS),
-        overdue=overdue == "1",
+        overdue=overdue,
+        reopened=reopened,
     )
     after = None
     cursor = request.args.get("after", "").strip()
@@ -160,6 +168,8 @@ FILTER_NAMES = {
     "age": _N("Received"),
     # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
     "overdue": _N("Overdue only"),
+    # TRANSLATORS: in the inbox's message about a filter value it does not know: the filter's name.
+    "reopened": _N("Reopened by the resident"),
     # TRANSLATORS: in the inbox's message about a broken "next page" link: what was wrong.
     "after": _N("Next page"),
 }

@@ -152,9 +152,9 @@ def test_the_clock_across_easter_and_a_weekend(engine):
         housing = _page(session, "housing", now=just_after).rows[0]
         assert housing.due_at == datetime(2027, 4, 5, 9, 0, tzinfo=timezone.utc) and not housing.overdue
         assert inbox_summary(session, agency_id=_agency_id(session, "council"), now=just_after) == \
-            inbox.InboxSummary(open=1, overdue=1, target_working_days=2)
+            inbox.InboxSummary(open=1, overdue=1, reopened=0, target_working_days=2)
         assert inbox_summary(session, agency_id=_agency_id(session, "housing"), now=just_after) == \
-            inbox.InboxSummary(open=1, overdue=0, target_working_days=5)
+            inbox.InboxSummary(open=1, overdue=0, reopened=0, target_working_days=5)
 
 
 def test_a_response_stops_the_clock_for_that_agency_only(engine):
