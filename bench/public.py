@@ -17,7 +17,12 @@ answers to "was this sorted?" and three agreed targets. Then, interleaved so mac
   - `old_raw`: the eight queries the figures ran before their GROUP BYs were folded into three,
     written by hand, a fixed yardstick across versions;
   - `page`: GET /public (GET /public.json until web/public.py exists) through Flask's test client, with
-    the figures' cache cleared each round.
+    the figures' cache cleared and no snapshot each round: a visitor who counts the figures inline;
+  - `snapshot_page`: the same GET with a fresh snapshot (storage/public_snapshots.py) and the per-process
+    cache cleared: what a visitor waits for while the worker keeps the snapshots fresh (it checks that no
+    report table was read);
+  - `refresh`: storage.public_snapshots.refresh_snapshots, the worker's count of the borough and all 20
+    wards (21 pages, one transaction each), every PUBLIC_SNAPSHOT_SECONDS (bot/worker.py).
 
 `render_over_query` is figures' median over the raw replay's median (and `page_over_query` the page's):
 how much the product adds to the database's own work for the same SQL. Timings are never asserted in tests.
@@ -41,12 +46,14 @@ from datetime import date, datetime, timedelta, timezone
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import delete, event, text  # noqa: E402
 
 from bench.inbox import NOW, fill as fill_reports, _naive, _sqlite_time  # noqa: E402
 from flows.working_days import LONDON, overdue_cutoff  # noqa: E402
 from storage.database import make_engine, new_session  # noqa: E402
+from storage.models import PublicSnapshot  # noqa: E402
 from storage.public_figures import _Period, clear_public_figures_cache, public_figures  # noqa: E402
+from storage.public_snapshots import refresh_snapshots  # noqa: E402
 from storage.seed import postgres_reachable, postgres_schema_of_its_own, prepare_database  # noqa: E402
 
 MONTHS = 12
@@ -206,7 +213,14 @@ def measure(engine, url: str, rounds: int, warm_up: int) -> dict:
     page_path = "/public" if importlib.util.find_spec("web.public") is not None else "/public.json"
     app = _app(url)
     client = app.test_client()
-    timings: dict[str, list[float]] = {"figures": [], "query": [], "old_raw": [], "page": []}
+    timings: dict[str, list[float]] = {"figures": [], "query": [], "old_raw": [], "page": [],
+                                       "snapshot_page": [], "refresh": []}
+    app_engine = app.extensions["safer_homes.engine"]
+    report_reads: list[str] = []
+
+    def watch(_conn, _cursor, statement, *_args):
+        if " report" in statement or " reportagency" in statement:
+            report_reads.append(statement)
     raw = engine.raw_connection()
     cursor = raw.cursor()
     session = new_session(engine)
@@ -228,6 +242,26 @@ def measure(engine, url: str, rounds: int, warm_up: int) -> dict:
                 cursor.fetchall()
             old_bare = time.perf_counter() - started
             raw.rollback()
+            # The worker's refresh (stamped NOW, the page's clock, so the page is served from it).
+            with new_session(engine) as writing:
+                writing.execute(delete(PublicSnapshot))
+                writing.commit()
+                started = time.perf_counter()
+                pages = refresh_snapshots(writing, now=NOW, months=MONTHS)
+                refresh = time.perf_counter() - started
+            clear_public_figures_cache()
+            event.listen(app_engine, "before_cursor_execute", watch)
+            try:
+                started = time.perf_counter()
+                response = client.get(page_path)
+                snapshot_page = time.perf_counter() - started
+            finally:
+                event.remove(app_engine, "before_cursor_execute", watch)
+            assert response.status_code == 200 and not report_reads, (response.status_code, report_reads[:1])
+            # A visitor who finds no snapshot counts inline.
+            with new_session(engine) as writing:
+                writing.execute(delete(PublicSnapshot))
+                writing.commit()
             clear_public_figures_cache()
             started = time.perf_counter()
             response = client.get(page_path)
@@ -238,6 +272,8 @@ def measure(engine, url: str, rounds: int, warm_up: int) -> dict:
                 timings["query"].append(bare)
                 timings["old_raw"].append(old_bare)
                 timings["page"].append(page)
+                timings["snapshot_page"].append(snapshot_page)
+                timings["refresh"].append(refresh)
         assert figures.total, "the fill should give the period some reports"
     finally:
         session.close()
@@ -249,6 +285,7 @@ def measure(engine, url: str, rounds: int, warm_up: int) -> dict:
     result["render_over_query"] = round(medians["figures"] / medians["query"], 2)
     result["page_over_query"] = round(medians["page"] / medians["query"], 2)
     result["page"] = page_path
+    result["refresh_pages"] = pages
     result["statements"] = len(queries)
     result["total"] = figures.total
     return result
@@ -296,14 +333,17 @@ def main() -> None:
 
     print(f"{size:,} reports; the borough's figures over {MONTHS} months, {rounds} rounds (medians)")
     print(f"{'backend':<11} {'figures ms':>11} {'raw ms':>8} {'old raw ms':>11} {'page ms':>8} {'figures/raw':>12}"
-          f" {'page/raw':>9} {'fill s':>7}  page (raw replays n statements)")
+          f" {'page/raw':>9} {'snapshot page ms':>17} {'refresh ms':>11} {'fill s':>7}"
+          f"  page (raw replays n statements; refresh counts p pages)")
     for backend, figures in backends.items():
         print(f"{backend:<11} {figures['figures_ms']:>11} {figures['query_ms']:>8} {figures['old_raw_ms']:>11} "
               f"{figures['page_ms']:>8} {figures['render_over_query']:>12} {figures['page_over_query']:>9} "
-              f"{fills[backend]:>7.0f}  {figures['page']} (n={figures['statements']})")
+              f"{figures['snapshot_page_ms']:>17} {figures['refresh_ms']:>11} "
+              f"{fills[backend]:>7.0f}  {figures['page']} (n={figures['statements']}; p={figures['refresh_pages']})")
     print(f"whole run {time.perf_counter() - run_started:.0f} s")
     print(json.dumps({"reports": size, "backends": {
-        backend: {key: value for key, value in figures.items() if key not in ("total", "page", "statements")}
+        backend: {key: value for key, value in figures.items()
+                  if key not in ("total", "page", "statements", "refresh_pages")}
         for backend, figures in backends.items()}}))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Mapping, Optional
@@ -26,28 +25,21 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 INBOUND_RECEIPT_RETENTION = timedelta(days=7)
 TICK_SECONDS = 1  # due messages (retries, reminders) should not wait long
-# How often the public figures' snapshots are counted afresh. A snapshot is served for 60 seconds
-# (storage/public_snapshots.py), so every 30 leaves room for a refresh that takes seconds (one at a
-# million reports: bench/public.py) or a pass held up by a long delivery, and pages never count inline.
+# A page's public figures are counted afresh once its snapshot is this old. A snapshot is served for 60
+# seconds (storage/public_snapshots.py), so 30 leaves half a minute for all 21 pages to come round and for
+# passes held up by a long delivery, and pages never count inline while the worker keeps up.
 PUBLIC_SNAPSHOT_SECONDS = 30
-
-
-@dataclass
-class PublicSnapshotSchedule:
-    """When this worker last counted the public figures' snapshots: every pass would be wasted work (a
-    refresh takes seconds at a million reports; passes come every second)."""
-
-    last_refresh: Optional[datetime] = None
-
-    def due(self, now: datetime) -> bool:
-        # A clock set back makes one due too, rather than none for as long as it was set back.
-        return (self.last_refresh is None or now < self.last_refresh
-                or now - self.last_refresh >= timedelta(seconds=PUBLIC_SNAPSHOT_SECONDS))
+# The counting one pass may begin (it finishes the page it is on). At a million reports a page takes
+# 0.5-3.6 s and all 21 took 17.7 s on SQLite and 25.6 s on PostgreSQL (bench/public.py, a busy machine): a
+# due retry or reminder must not wait for them all, so each pass counts a slice, the stalest pages first.
+# Two seconds a pass (then the 1 s tick) should bring every page round in about 35 s there (estimated from
+# those figures), under the 60 s a snapshot is served; a worker further behind only makes visitors count.
+PUBLIC_SNAPSHOT_BUDGET_SECONDS = 2.0
 
 
 def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Channel], *, now: datetime,
                  deliverer: Optional[Deliverer] = None,
-                 snapshots: Optional[PublicSnapshotSchedule] = None) -> dict:
+                 snapshot_budget_seconds: Optional[float] = None) -> dict:
     """Everything due now, in one pass; returns counts for `worker --once` to print.
 
     `channels` are the sending channels this installation has credentials for (bot.channels.registry):
@@ -56,8 +48,9 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
     resident on a channel not among them (no credentials here) is skipped: counted in
     `reminders_skipped` and never reminded late; the web chat needs no credentials.
 
-    The public figures' snapshots are counted when `snapshots` says they are due (every pass without one,
-    as `worker --once` does), last: after delivery, which they must not hold up."""
+    Last, after delivery (which they must not hold up), the public pages whose snapshot is
+    PUBLIC_SNAPSHOT_SECONDS old are counted afresh, stalest first: as many as `snapshot_budget_seconds`
+    allows (the loop), or all of them (`worker --once`)."""
     started = time.monotonic()
     counts = {}
     with new_session(engine) as session:
@@ -87,16 +80,14 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
     counts["media_purged"] = purge_orphan_media(Path(settings.media_dir), kept=kept, older_than=now - settings.draft_retention)
     if purged:
         log.info("purged %d unfinished drafts", purged)
-    counts["public_snapshots_refreshed"] = 0
-    schedule = snapshots if snapshots is not None else PublicSnapshotSchedule()
-    if schedule.due(now):
-        # Marked before counting, so a refresh that fails is tried again on the interval, not every second.
-        schedule.last_refresh = now
-        # Stamped with the moment the refresh starts, not the pass: a long delivery before it must not make
-        # the snapshots look older than they are.
-        counted_at = now + timedelta(seconds=time.monotonic() - started)
-        with new_session(engine) as session:
-            counts["public_snapshots_refreshed"] = public_snapshots.refresh_snapshots(session, now=counted_at)
+    # Stamped with the moment the refresh starts, not the pass: a long delivery before it must not make the
+    # snapshots look older than they are. Which pages are due is read from the snapshots themselves, so
+    # several workers (PostgreSQL) share them rather than each counting every page.
+    counted_at = now + timedelta(seconds=time.monotonic() - started)
+    with new_session(engine) as session:
+        counts["public_snapshots_refreshed"] = public_snapshots.refresh_snapshots(
+            session, now=counted_at, older_than=timedelta(seconds=PUBLIC_SNAPSHOT_SECONDS),
+            budget_seconds=snapshot_budget_seconds)
     return {**counts, "drafts_purged": purged}
 
 
@@ -117,11 +108,10 @@ def purge_orphan_media(media_dir: Path, *, kept: set[str], older_than: datetime)
 def run_forever(engine: Engine, settings: Settings, deliverer: Deliverer) -> None:
     if engine.dialect.name == "sqlite":
         log.info("SQLite: one worker is enough (writers take turns); run several only on PostgreSQL")
-    snapshots = PublicSnapshotSchedule()
     while True:
         try:
             run_due_work(engine, settings, deliverer.channels, now=utcnow(), deliverer=deliverer,
-                         snapshots=snapshots)
+                         snapshot_budget_seconds=PUBLIC_SNAPSHOT_BUDGET_SECONDS)
         except Exception:  # keep the worker alive; the next tick retries and /healthz shows the gap
             log.exception("worker tick failed")
         time.sleep(TICK_SECONDS)

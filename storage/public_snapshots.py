@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import types
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
+from typing import Any, Callable, Optional, Union, get_args, get_origin, get_type_hints
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -155,30 +156,61 @@ def store_snapshot(session: Session, *, figures: PublicFigures, months: int) -> 
     ))
 
 
-def refresh_snapshots(session: Session, *, now: datetime, months: int = 12) -> int:
+def refresh_snapshots(session: Session, *, now: datetime, months: int = 12,
+                      older_than: Optional[timedelta] = None, budget_seconds: Optional[float] = None,
+                      clock: Callable[[], float] = time.monotonic) -> int:
     """Count the borough's figures and every ward's afresh and keep them as snapshots; returns how many
     pages were counted.
 
-    Unlike other storage functions this commits, once per page: a refresh takes seconds at a million
-    reports (bench/public.py), and one transaction per page keeps each snapshot row locked for a moment
-    only. The counting itself reads in a session of its own that takes no write lock on SQLite
-    (new_read_session), so writers (residents' reports, the outbox) never wait for it; `session` only
-    writes. Every page is stamped `now`, although the later ones read newer data: a snapshot may look older
-    than it is, never younger, so none is served past its 60 seconds."""
+    With `older_than`, only pages whose snapshot is missing or was counted at least that long before `now`,
+    the stalest first (the borough first among equals: most visitors start there). With `budget_seconds`,
+    no further page is begun once that much time has gone (one page is always counted): the worker counts
+    a slice each pass, so delivery never waits for all 21 pages (seconds each at a million reports on
+    PostgreSQL, bench/public.py), and several workers share the pages instead of each counting them all.
+
+    Unlike other storage functions this commits, once per page: one transaction per page keeps each
+    snapshot row locked for a moment only. The counting reads in a session of its own that takes no write
+    lock on SQLite (new_read_session), so writers (residents' reports, the outbox) never wait for it;
+    `session` only writes. Every page is stamped `now`, although later ones read newer data: a snapshot
+    may look older than it is, never younger, so none is served past its 60 seconds."""
+    started = clock()
     engine = session.get_bind()
     with new_read_session(engine) as reading:
-        slugs = [None, *reading.execute(select(Ward.slug).order_by(Ward.name)).scalars()]
+        pages = _pages(reading, now=now, months=months, older_than=older_than)
     counted = 0
-    for ward_slug in slugs:
-        with new_read_session(engine) as reading:
-            try:
+    for ward_slug in pages:
+        if budget_seconds is not None and counted and clock() - started >= budget_seconds:
+            break
+        try:
+            with new_read_session(engine) as reading:
                 figures = public_figures(reading, ward_slug=ward_slug, now=now, months=months)
-            except LookupError:  # a ward removed since the list was read
-                continue
-        store_snapshot(session, figures=figures, months=months)
-        session.commit()
+            store_snapshot(session, figures=figures, months=months)
+            session.commit()
+        except LookupError:  # a ward removed since the list was read
+            continue
+        except Exception:
+            # One page that cannot be counted must not keep the others stale (it would stay the stalest and
+            # come first every pass); its visitors count inline, and see the same error if it is a bug.
+            log.exception("could not count the public figures of %s", ward_slug or "the borough")
+            session.rollback()
+            continue
         counted += 1
     return counted
+
+
+def _pages(session: Session, *, now: datetime, months: int, older_than: Optional[timedelta]) -> list[Optional[str]]:
+    """The borough (None) and the wards' slugs, in the order to count them: all of them, borough first,
+    without `older_than`; else those due, the stalest first."""
+    pages = [None, *session.execute(select(Ward.slug).order_by(Ward.name)).scalars()]
+    if older_than is None:
+        return pages
+    counted_at = dict(session.execute(select(PublicSnapshot.ward_slug, PublicSnapshot.computed_at)
+                                      .where(PublicSnapshot.months == months)).all())
+    # A snapshot from later than `now` (a clock set back) is due too: it would never be served.
+    due = [page for page in pages
+           if (at := counted_at.get(_key(page))) is None or at <= now - older_than or at > now]
+    never = datetime.min.replace(tzinfo=now.tzinfo)
+    return sorted(due, key=lambda page: counted_at.get(_key(page), never))  # stable: borough, then by name
 
 
 def _key(ward_slug: Optional[str]) -> str:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, event, inspect, select
 
 from bot.settings import Settings
-from bot.worker import PUBLIC_SNAPSHOT_SECONDS, PublicSnapshotSchedule, run_due_work
+from bot.worker import PUBLIC_SNAPSHOT_SECONDS, run_due_work
 from storage import migrate
 from storage.database import make_engine, new_read_session, new_session
 from storage.models import PublicEntry, PublicSnapshot, SuccessTarget, Ward
@@ -253,26 +253,45 @@ def test_a_read_session_never_holds_up_a_writer(engine, session, seeded):
         assert reading.in_transaction()
 
 
-def test_the_worker_refreshes_the_snapshots_on_its_interval(engine, session, seeded, tmp_path):
+def test_the_worker_refreshes_each_page_once_its_snapshot_is_thirty_seconds_old(engine, session, seeded, tmp_path):
     settings = Settings(secret_key="x" * 32, media_dir=str(tmp_path / "media"))
-    schedule = PublicSnapshotSchedule()
-    assert run_due_work(engine, settings, {}, now=NOW, snapshots=schedule)["public_snapshots_refreshed"] == 21
+    assert run_due_work(engine, settings, {}, now=NOW)["public_snapshots_refreshed"] == 21  # worker --once: all
     counted_at = session.execute(select(PublicSnapshot.computed_at).where(PublicSnapshot.ward_slug == "weavers")).scalar_one()
     assert NOW <= counted_at < NOW + timedelta(seconds=30)  # stamped when the refresh began
-    session.rollback()
-    almost = NOW + timedelta(seconds=PUBLIC_SNAPSHOT_SECONDS - 1)
-    assert run_due_work(engine, settings, {}, now=almost, snapshots=schedule)["public_snapshots_refreshed"] == 0
+    session.rollback()  # SQLite: a plain session holds the write lock until it ends
+    almost = counted_at + timedelta(seconds=PUBLIC_SNAPSHOT_SECONDS - 1)
+    assert run_due_work(engine, settings, {}, now=almost)["public_snapshots_refreshed"] == 0
     Reports(session).many(5, category="drugs")
     session.commit()
-    due = NOW + timedelta(seconds=PUBLIC_SNAPSHOT_SECONDS)
-    assert run_due_work(engine, settings, {}, now=due, snapshots=schedule)["public_snapshots_refreshed"] == 21
+    # The loop's budget: one page a pass here (one is always counted), the stalest first, the borough
+    # first among equals; the rest on the next passes, none twice.
+    due = counted_at + timedelta(seconds=PUBLIC_SNAPSHOT_SECONDS)
+    assert run_due_work(engine, settings, {}, now=due, snapshot_budget_seconds=0)["public_snapshots_refreshed"] == 1
+    assert fresh_snapshot(session, ward_slug=None, months=12, now=due + timedelta(seconds=31)) is not None
+    assert fresh_snapshot(session, ward_slug="weavers", months=12, now=due + timedelta(seconds=31)) is None
+    session.rollback()
+    passes = [run_due_work(engine, settings, {}, now=due + timedelta(seconds=second),
+                           snapshot_budget_seconds=0)["public_snapshots_refreshed"] for second in range(1, 22)]
+    assert passes == [1] * 20 + [0]
     clear_public_figures_cache()
     with StatementLog(engine) as log, new_session(engine) as page:
         shown = cached_public_figures(page, ward_slug="weavers", now=due + timedelta(seconds=40))
     assert log.report_reads == [] and shown.by_category["drugs"] == 5
-    # Without a schedule (worker --once) every pass refreshes.
-    assert run_due_work(engine, settings, {}, now=almost)["public_snapshots_refreshed"] == 21
     clear_public_figures_cache()
+
+
+def test_one_page_that_cannot_be_counted_leaves_the_others_fresh(engine, session, seeded, monkeypatch):
+    from storage import public_snapshots
+
+    def counting(reading, *, ward_slug, now, months):
+        if ward_slug is None:
+            raise RuntimeError("a bug in the borough's figures")
+        return public_figures(reading, ward_slug=ward_slug, now=now, months=months)
+
+    monkeypatch.setattr(public_snapshots, "public_figures", counting)
+    assert refresh_snapshots(session, now=NOW, months=3, older_than=timedelta(seconds=30)) == 20
+    assert fresh_snapshot(session, ward_slug="weavers", months=3, now=NOW) is not None
+    assert fresh_snapshot(session, ward_slug=None, months=3, now=NOW) is None
 
 
 # --- the pages ---------------------------------------------------------------------------------------
