@@ -23,7 +23,9 @@ How the figures are worked out (docs/public-data.md says the same for readers of
   reports (counts and night safety), its sharings (agency times and every clock target) and its answers
   (satisfaction and the sorted targets), from covering indexes (migration 0014). Percentiles, suppression
   and each target's months are worked out here from those counts, so a page costs the same on a million
-  reports as the queries themselves (bench/public.py measures it).
+  reports as the queries themselves (bench/public.py measures it). public_figures_for_all counts every
+  page from one such read of each table, grouped by ward as well: a ward's page from its own rows, the
+  borough's from everyone's, by the same code as a single page.
 """
 from __future__ import annotations
 
@@ -177,37 +179,113 @@ def public_figures(session: Session, *, ward_slug: Optional[str], now: datetime,
         ward = session.execute(select(Ward).where(Ward.slug == ward_slug)).scalar_one_or_none()
         if ward is None:
             raise LookupError(f"unknown ward {ward_slug!r}")
-    period = _Period.ending(now, months)
-    ward_id = ward.id if ward is not None else None
-    wards = {row.id: row for row in session.execute(select(Ward).order_by(Ward.name)).scalars()}
-    agencies = {row.id: row for row in session.execute(select(Agency).order_by(Agency.id)).scalars()}
-    targets = _targets_in_force(session, period=period, ward_id=ward_id)
+    reads = _Reads.read(session, period=_Period.ending(now, months), now=now,
+                        ward_id=ward.id if ward is not None else None, by_ward=False)
+    return reads.figures(ward)
 
-    # Each table is read once: one GROUP BY over the period's reports (counts and night safety), one over
-    # its sharings (agency times and the clock targets), one over its answers (satisfaction and the
-    # sorted targets); everything else is worked out here from their few thousand rows.
-    with _planned_for_aggregates(session):
-        report_rows = _report_rows(session, period=period, ward_id=ward_id)
-        sharings = _Sharings.read(session, period=period, ward_id=ward_id, now=now, targets=targets)
-        answers = _Answers.read(session, period=period, ward_id=ward_id, targets=targets)
-    totals, by_category, by_status, month_counts, unsafe_places = _report_counts(report_rows, period=period)
-    return PublicFigures(
-        ward_slug=ward.slug if ward else None,
-        ward_name=ward.name if ward else None,
-        period_start=period.first_day,
-        period_end=period.last_day,
-        counted_at=now,
-        total=totals,
-        by_category=by_category,
-        by_status=by_status,
-        months=month_counts,
-        agencies=_agency_times(sharings, agencies=agencies),
-        satisfaction=_satisfaction(answers),
-        targets=_targets(session, targets, period=period, ward_id=ward_id, now=now, sharings=sharings,
-                         answers=answers, agencies=agencies, wards=wards),
-        night_safety=_night_safety(report_rows, ward_id=ward_id, wards=wards, unsafe_places=unsafe_places),
-        entries=_entries(session, ward_id=ward_id, borough=ward is None, agencies=agencies, wards=wards),
-    )
+
+def public_figures_for_all(session: Session, *, now: datetime, months: int = 12) -> dict[Optional[str], PublicFigures]:
+    """public_figures for the borough (key None) and every ward (key its slug), from one read of each table:
+    the same GROUP BYs with the ward added, each page's figures worked out from its own wards' rows (the
+    borough's from all of them, reports with no ward included). The same figures as 21 calls of
+    public_figures, at about the cost of the borough's (bench/public.py)."""
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    reads = _Reads.read(session, period=_Period.ending(now, months), now=now, ward_id=None, by_ward=True)
+    return {None: reads.figures(None), **{ward.slug: reads.figures(ward) for ward in reads.wards.values()}}
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """What the figures are worked out from, read once: for one page (`by_ward` False: the rows of its
+    reports, keyed by its ward id, None for the borough), or for every page (`by_ward`: each GROUP BY also
+    by the report's ward, the rows keyed by it, None for reports with no ward). figures() works out one
+    page from them, the same code whichever way they were read."""
+
+    period: _Period
+    now: datetime
+    wards: dict[int, Ward]  # in name order
+    agencies: dict[int, Agency]
+    targets: tuple[SuccessTarget, ...]  # in force in the period, for every page read
+    report_rows: dict[Optional[int], list[tuple]]
+    sharings: _Sharings
+    answers: dict[Optional[int], _Answers]  # agency id (None: every agency) -> its answers
+    entries: tuple[PublicEntry, ...]  # newest first; enough for every page read
+
+    @classmethod
+    def read(cls, session: Session, *, period: _Period, now: datetime, ward_id: Optional[int],
+             by_ward: bool) -> "_Reads":
+        wards = {row.id: row for row in session.execute(select(Ward).order_by(Ward.name)).scalars()}
+        agencies = {row.id: row for row in session.execute(select(Agency).order_by(Agency.id)).scalars()}
+        targets = _targets_in_force(session, period=period, ward_id=ward_id, every_ward=by_ward)
+        # A sorted target for one agency counts only answers about reports shared with it: read once per agency.
+        answer_agencies = [None, *dict.fromkeys(target.agency_id for target in targets
+                                                if target.measure == "sorted" and target.agency_id is not None)]
+        # Each table is read once: one GROUP BY over the period's reports (counts and night safety), one over
+        # its sharings (agency times and the clock targets), one over its answers (satisfaction and the
+        # sorted targets); everything else is worked out here from their few thousand rows.
+        with _planned_for_aggregates(session):
+            report_rows = _report_rows(session, period=period, ward_id=ward_id, by_ward=by_ward)
+            sharings = _Sharings.read(session, period=period, ward_id=ward_id, by_ward=by_ward, now=now,
+                                      targets=targets)
+            answers = {agency_id: _Answers.read(session, period=period, ward_id=ward_id, by_ward=by_ward,
+                                                targets=targets, agency_id=agency_id)
+                       for agency_id in answer_agencies}
+        return cls(period=period, now=now, wards=wards, agencies=agencies, targets=tuple(targets),
+                   report_rows=report_rows, sharings=sharings, answers=answers,
+                   entries=_entry_rows(session, ward_id=ward_id, by_ward=by_ward))
+
+    def figures(self, ward: Optional[Ward]) -> PublicFigures:
+        """One page's figures: a ward's from its own rows, the borough's from everyone's."""
+        ward_id = ward.id if ward is not None else None
+        period = self.period
+        report_rows = _rows_of(self.report_rows, ward_id)
+        sharings = self.sharings.of(ward_id)
+        answers = {agency_id: read.of(ward_id) for agency_id, read in self.answers.items()}
+        targets = [target for target in self.targets if target.ward_id is None or target.ward_id == ward_id]
+        totals, by_category, by_status, month_counts, unsafe_places = _report_counts(report_rows, period=period)
+        return PublicFigures(
+            ward_slug=ward.slug if ward else None,
+            ward_name=ward.name if ward else None,
+            period_start=period.first_day,
+            period_end=period.last_day,
+            counted_at=self.now,
+            total=totals,
+            by_category=by_category,
+            by_status=by_status,
+            months=month_counts,
+            agencies=_agency_times(sharings, agencies=self.agencies),
+            satisfaction=_satisfaction(answers[None]),
+            targets=_targets(targets, period=period, now=self.now, sharings=sharings, answers=answers,
+                             agencies=self.agencies, wards=self.wards),
+            night_safety=_night_safety(report_rows, ward_id=ward_id, wards=self.wards, unsafe_places=unsafe_places),
+            entries=_entries(self.entries, ward_id=ward_id, agencies=self.agencies, wards=self.wards),
+        )
+
+
+def _rows_of(rows_by_ward: dict[Optional[int], Sequence[tuple]], ward_id: Optional[int]) -> list[tuple]:
+    """A page's GROUP BY rows (the count last) from rows keyed by ward: a ward's own; for the borough (None)
+    every ward's and those of reports with no ward, rows alike in all but their count added up."""
+    if ward_id is not None:
+        return list(rows_by_ward.get(ward_id, ()))
+    if len(rows_by_ward) <= 1:  # read for the borough alone
+        return [row for rows in rows_by_ward.values() for row in rows]
+    counts: dict[tuple, int] = {}
+    for rows in rows_by_ward.values():
+        for *key, count in rows:
+            counts[tuple(key)] = counts.get(tuple(key), 0) + count
+    return [(*key, count) for key, count in counts.items()]
+
+
+def _split_by_ward(rows: Iterable[tuple], *, ward_id: Optional[int], by_ward: bool) -> dict[Optional[int], list[tuple]]:
+    """GROUP BY rows keyed by ward: by their first column (the report's ward) when read `by_ward`, which
+    is dropped; else all under the one page's `ward_id`."""
+    if not by_ward:
+        return {ward_id: [tuple(row) for row in rows]}
+    split: dict[Optional[int], list[tuple]] = {}
+    for row_ward, *rest in rows:
+        split.setdefault(row_ward, []).append(tuple(rest))
+    return split
 
 
 @contextmanager
@@ -409,15 +487,18 @@ def share(part: int, whole: int) -> Optional[float]:
 
 # --- the figures -------------------------------------------------------------------------------------
 
-def _report_rows(session: Session, *, period: _Period, ward_id: Optional[int]) -> list[tuple]:
+def _report_rows(session: Session, *, period: _Period, ward_id: Optional[int],
+                 by_ward: bool) -> dict[Optional[int], list[tuple]]:
     """The period's counted reports, grouped by month, category and status now and, for unsafe places only,
     by ward, time of day, woman or girl and whether an agency has responded: one read of the period's
     reports for the counts and the night-safety rows. The unsafe-place columns are NULL for the other
-    categories, so they add no rows there, and the responded probe runs for unsafe places only."""
+    categories, so they add no rows there, and the responded probe runs for unsafe places only. Keyed by
+    ward (_split_by_ward)."""
     unsafe = Report.category == "unsafe_place"
     responded = exists(select(ReportAgency.report_id).where(ReportAgency.report_id == Report.id,
                                                             ReportAgency.responded_at.is_not(None)))
-    inner = (select(_month_index(Report.created_at, period.bounds).label("month"), Report.category, Report.status,
+    inner = (select(*_ward_column(by_ward),
+                    _month_index(Report.created_at, period.bounds).label("month"), Report.category, Report.status,
                     case((unsafe, Report.ward_id)).label("ward_id"),
                     case((unsafe, Report.time_of_day)).label("time_of_day"),
                     case((unsafe, Report.woman_or_girl)).label("woman_or_girl"),
@@ -425,8 +506,18 @@ def _report_rows(session: Session, *, period: _Period, ward_id: Optional[int]) -
              .where(*_counted(ward_id, dialect_of(session)), Report.created_at >= period.start,
                     Report.created_at < period.end)
              .subquery())
+    return _split_by_ward(_grouped(session, inner), ward_id=ward_id, by_ward=by_ward)
+
+
+def _ward_column(by_ward: bool) -> list:
+    """The report's ward as the first grouping column, when every page is read at once."""
+    return [Report.ward_id.label("report_ward")] if by_ward else []
+
+
+def _grouped(session: Session, inner) -> list:
+    """Each distinct row of the subquery `inner`, with how many times it occurs last."""
     columns = list(inner.c)
-    return [tuple(row) for row in session.execute(select(*columns, func.count()).group_by(*columns))]
+    return list(session.execute(select(*columns, func.count()).group_by(*columns)))
 
 
 def _report_counts(rows: list[tuple], *, period: _Period):
@@ -511,23 +602,30 @@ class _Sharings:
     months: tuple[int, ...]
     rows: tuple[tuple[int, int, Optional[int], Optional[int], int], ...]  # agency, stretch, response, close, count
 
+    rows_by_ward: dict[Optional[int], list[tuple]]  # _split_by_ward
+
+    def of(self, ward_id: Optional[int]) -> "_Sharings":
+        """One page's sharings (_rows_of)."""
+        return _Sharings(cuts=self.cuts, months=self.months, rows=tuple(_rows_of(self.rows_by_ward, ward_id)),
+                         rows_by_ward={})
+
     @classmethod
-    def read(cls, session: Session, *, period: _Period, ward_id: Optional[int], now: datetime,
+    def read(cls, session: Session, *, period: _Period, ward_id: Optional[int], by_ward: bool, now: datetime,
              targets: Sequence[SuccessTarget]) -> "_Sharings":
         moments = []
         for target in targets:
             if target.measure != "sorted" and target.working_days is not None:
                 moments += [*_target_window(target, period), _missed_by(target, now)]
         cuts, months = _stretches(period, moments)
-        inner = (select(ReportAgency.agency_id, _month_index(ReportAgency.shared_at, cuts).label("stretch"),
+        inner = (select(*_ward_column(by_ward),
+                        ReportAgency.agency_id, _month_index(ReportAgency.shared_at, cuts).label("stretch"),
                         ReportAgency.response_working_days, ReportAgency.close_working_days)
                  .join(Report, Report.id == ReportAgency.report_id)
                  .where(*_counted(ward_id, dialect_of(session)), ReportAgency.shared_at >= period.start,
                         ReportAgency.shared_at < period.end)
                  .subquery())
-        columns = list(inner.c)
-        rows = tuple(tuple(row) for row in session.execute(select(*columns, func.count()).group_by(*columns)))
-        return cls(cuts=cuts, months=months, rows=rows)
+        rows_by_ward = _split_by_ward(_grouped(session, inner), ward_id=ward_id, by_ward=by_ward)
+        return cls(cuts=cuts, months=months, rows=(), rows_by_ward=rows_by_ward)
 
 
 def _agency_times(sharings: _Sharings, *, agencies: dict[int, Agency]) -> tuple[AgencyTimes, ...]:
@@ -591,11 +689,17 @@ class _Answers:
 
     cuts: tuple[datetime, ...]
     months: tuple[int, ...]
-    rows: tuple[tuple[int, str, int], ...]  # stretch, answer, count
+    rows: tuple[tuple[int, str, int], ...]  # stretch, answer, count: one page's (of())
+    rows_by_ward: dict[Optional[int], list[tuple]]  # _split_by_ward
+
+    def of(self, ward_id: Optional[int]) -> "_Answers":
+        """One page's answers (_rows_of)."""
+        return _Answers(cuts=self.cuts, months=self.months, rows=tuple(_rows_of(self.rows_by_ward, ward_id)),
+                        rows_by_ward={})
 
     @classmethod
-    def read(cls, session: Session, *, period: _Period, ward_id: Optional[int], targets: Sequence[SuccessTarget],
-             agency_id: Optional[int] = None) -> "_Answers":
+    def read(cls, session: Session, *, period: _Period, ward_id: Optional[int], by_ward: bool,
+             targets: Sequence[SuccessTarget], agency_id: Optional[int] = None) -> "_Answers":
         moments = [moment for target in targets if target.measure == "sorted" and target.agency_id == agency_id
                    for moment in _target_window(target, period)]
         cuts, months = _stretches(period, moments)
@@ -603,13 +707,13 @@ class _Answers:
         if agency_id is not None:
             extra.append(exists(select(ReportAgency.report_id).where(
                 ReportAgency.report_id == _Answer.c.report_id, ReportAgency.agency_id == agency_id)))
-        inner = (select(_month_index(_Answer.c.answered_at, cuts).label("stretch"), _Answer.c.answer)
+        inner = (select(*_ward_column(by_ward), _month_index(_Answer.c.answered_at, cuts).label("stretch"),
+                        _Answer.c.answer)
                  .join(Report, Report.id == _Answer.c.report_id)
                  .where(*_latest_answers_core(ward_id, dialect_of(session), period.start, period.end, *extra))
                  .subquery())
-        columns = list(inner.c)
-        rows = tuple(tuple(row) for row in session.execute(select(*columns, func.count()).group_by(*columns)))
-        return cls(cuts=cuts, months=months, rows=rows)
+        rows_by_ward = _split_by_ward(_grouped(session, inner), ward_id=ward_id, by_ward=by_ward)
+        return cls(cuts=cuts, months=months, rows=(), rows_by_ward=rows_by_ward)
 
 
 def _satisfaction(answers: _Answers) -> Satisfaction:
@@ -621,11 +725,14 @@ def _satisfaction(answers: _Answers) -> Satisfaction:
     return Satisfaction(**published)
 
 
-def _targets_in_force(session: Session, *, period: _Period, ward_id: Optional[int]) -> list[SuccessTarget]:
+def _targets_in_force(session: Session, *, period: _Period, ward_id: Optional[int],
+                      every_ward: bool = False) -> list[SuccessTarget]:
     """Each agreed target in force at some time in the period: the borough's, and the ward's own on a ward
-    page."""
+    page (every ward's, for `every_ward`)."""
     in_scope = SuccessTarget.ward_id.is_(None)
-    if ward_id is not None:
+    if every_ward:
+        in_scope = True
+    elif ward_id is not None:
         in_scope = or_(in_scope, SuccessTarget.ward_id == ward_id)
     return list(session.execute(
         select(SuccessTarget).where(in_scope, SuccessTarget.effective_from <= period.last_day,
@@ -636,21 +743,17 @@ def _targets_in_force(session: Session, *, period: _Period, ward_id: Optional[in
     ).scalars())
 
 
-def _targets(session: Session, targets: Sequence[SuccessTarget], *, period: _Period, ward_id: Optional[int],
-             now: datetime, sharings: _Sharings, answers: _Answers, agencies: dict[int, Agency],
+def _targets(targets: Sequence[SuccessTarget], *, period: _Period, now: datetime, sharings: _Sharings,
+             answers: dict[Optional[int], _Answers], agencies: dict[int, Agency],
              wards: dict[int, Ward]) -> tuple[TargetSeries, ...]:
-    """Each target month by month over the page's own reports."""
-    # A sorted target for one agency counts only answers about reports shared with it: read once per agency.
-    agency_answers: dict[Optional[int], _Answers] = {None: answers}
+    """Each target month by month over the page's own reports (a sorted target of one agency over the
+    answers about reports shared with it: `answers` by agency id)."""
     series = []
     for target in targets:
         agency = agencies.get(target.agency_id) if target.agency_id is not None else None
         ward = wards.get(target.ward_id) if target.ward_id is not None else None
         if target.measure == "sorted":
-            if target.agency_id not in agency_answers:
-                agency_answers[target.agency_id] = _Answers.read(session, period=period, ward_id=ward_id,
-                                                                 targets=targets, agency_id=target.agency_id)
-            points = _sorted_points(target, period=period, answers=agency_answers[target.agency_id])
+            points = _sorted_points(target, period=period, answers=answers[target.agency_id])
         else:
             points = _clock_points(target, period=period, sharings=sharings, now=now)
         series.append(TargetSeries(
@@ -754,15 +857,31 @@ def _night_safety(report_rows: list[tuple], *, ward_id: Optional[int], wards: di
         for row_ward in row_wards)
 
 
-def _entries(session: Session, *, ward_id: Optional[int], borough: bool, agencies: dict[int, Agency],
+def _entry_rows(session: Session, *, ward_id: Optional[int], by_ward: bool) -> tuple[PublicEntry, ...]:
+    """Published "You said, we did" entries, newest first, enough for the pages read: the newest
+    ENTRIES_SHOWN of the page's own (the ward's and the borough-wide ones on a ward page), or, for every
+    page (`by_ward`), the newest ENTRIES_SHOWN of each ward and of the borough-wide ones, among which are
+    the newest ENTRIES_SHOWN of any page."""
+    newest_first = (PublicEntry.published_at.desc(), PublicEntry.id.desc())
+    published = (PublicEntry.state == "published", PublicEntry.published_at.is_not(None))
+    if by_ward:
+        ranked = (select(PublicEntry.id, func.row_number().over(partition_by=PublicEntry.ward_id,
+                                                                order_by=newest_first).label("rank"))
+                  .where(*published).subquery())
+        query = select(PublicEntry).join(ranked, ranked.c.id == PublicEntry.id).where(ranked.c.rank <= ENTRIES_SHOWN)
+    else:
+        query = select(PublicEntry).where(*published)
+        if ward_id is not None:
+            query = query.where(or_(PublicEntry.ward_id == ward_id, PublicEntry.ward_id.is_(None)))
+        query = query.limit(ENTRIES_SHOWN)
+    return tuple(session.execute(query.order_by(*newest_first)).scalars())
+
+
+def _entries(rows: Sequence[PublicEntry], *, ward_id: Optional[int], agencies: dict[int, Agency],
              wards: dict[int, Ward]) -> tuple[PublishedEntry, ...]:
     """Published "You said, we did" entries, newest first: all of them on the borough page; the ward's own
     and the borough-wide ones on a ward page."""
-    query = select(PublicEntry).where(PublicEntry.state == "published", PublicEntry.published_at.is_not(None))
-    if not borough:
-        query = query.where(or_(PublicEntry.ward_id == ward_id, PublicEntry.ward_id.is_(None)))
-    entries = session.execute(
-        query.order_by(PublicEntry.published_at.desc(), PublicEntry.id.desc()).limit(ENTRIES_SHOWN)).scalars()
+    entries = [entry for entry in rows if ward_id is None or entry.ward_id in (ward_id, None)][:ENTRIES_SHOWN]
     return tuple(
         published_entry(entry, ward_slug=wards[entry.ward_id].slug if entry.ward_id in wards else None,
                         agency_slug=agencies[entry.agency_id].slug if entry.agency_id in agencies else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from itertools import count
+from random import Random
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,8 @@ from sqlalchemy import select
 from storage.database import new_session
 from storage.models import Agency, PublicEntry, Report, ReportAgency, SortedCheck, SuccessTarget, Ward
 from storage.public_figures import (
-    CACHE_SECONDS, cached_public_figures, clear_public_figures_cache, nearest_rank, public_figures, suppress,
+    CACHE_SECONDS, ENTRIES_SHOWN, cached_public_figures, clear_public_figures_cache, nearest_rank, public_figures,
+    public_figures_for_all, suppress,
 )
 
 UTC = timezone.utc
@@ -312,6 +314,74 @@ def test_published_entries_newest_first_for_the_ward_and_the_borough(session, re
     assert ward_page[0].translations["bn"]["we_did"] == "করেছি"
     borough_page = public_figures(session, ward_slug=None, now=NOW, months=3).entries
     assert [item.entry_id for item in borough_page] == [newest, other_ward, borough_wide, old]
+
+
+# --- every page at once ------------------------------------------------------------------------------
+
+def test_every_page_at_once_is_each_page_counted_alone(session, reports):
+    """public_figures_for_all reads each table once for all 21 pages; each page must come out exactly as
+    public_figures counts it alone, suppression and all, over a database with a bit of everything."""
+    chance = Random(7)  # varied, and the same every run
+    slugs = list(reports.ward_ids)
+    busy = slugs[:6]  # most reports fall in a few wards, so some pages show counts and others hide them
+    moments = [IN_APRIL, IN_MAY, IN_JUNE, BEFORE, datetime(2026, 6, 1, 9, 0, tzinfo=UTC),
+               datetime(2026, 6, 12, 9, 0, tzinfo=UTC), datetime(2026, 6, 15, 8, 0, tzinfo=UTC)]
+    categories = ["asb", "drugs", "noise", "unsafe_place", "harassment", "other"]
+    made = []
+    for _ in range(420):
+        ward = chance.choice([*busy * 6, *slugs, None, None])  # None: a report with no ward
+        category = chance.choice(categories)
+        shared = [(agency, chance.choice([None, 0, 1, 2, 3, 5, 9]), chance.choice([None, None, 2, 4, 12, 30]),
+                   chance.choice(moments[:3] + moments[4:]))
+                  for agency in ("council", "housing", "police") if chance.random() < 0.45]
+        made.append(reports.add(
+            at=chance.choice(moments), category=category, ward=ward,
+            status=chance.choice(["received", "in_progress", "action_taken", "closed", "closed"]),
+            spam=chance.random() < 0.03, duplicate_of=made[0].id if made and chance.random() < 0.03 else None,
+            time_of_day=chance.choice([*("morning", "afternoon", "evening", "night") * 2, None])
+            if category == "unsafe_place" else None,
+            woman_or_girl=True if category == "unsafe_place" and chance.random() < 0.5 else None,
+            shared=shared))
+    reports.many(6, category="unsafe_place", ward=busy[0], time_of_day="night", woman_or_girl=True,
+                 shared=[("council", 1, None)])  # night safety shown in one ward, at least
+    for report in chance.sample(made, 160):
+        for _ in range(chance.choice([1, 1, 2])):  # a second answer replaces the first
+            reports.answer(report, chance.choice(["yes", "partly", "no", None]),
+                           at=chance.choice([IN_APRIL, IN_MAY, IN_JUNE, BEFORE]))
+    council, police = reports.agency_ids["council"], reports.agency_ids["police"]
+    for ward in (None, busy[0], busy[1], busy[2], slugs[-1]):
+        ward_id = reports.ward_ids.get(ward)
+        _target(session, measure="first_response", agency_id=council, ward_id=ward_id, working_days=2,
+                effective_from=date(2026, 5, 10))
+        _target(session, measure="close", agency_id=None, ward_id=ward_id, working_days=chance.choice([5, 10]),
+                effective_from=date(2026, 4, 1), retired_on=date(2026, 6, 3) if ward else None)
+        _target(session, measure="sorted", ward_id=ward_id, share_percent=75, effective_from=date(2026, 1, 1),
+                agency_id=police if ward == busy[1] else None)
+    _target(session, measure="first_response", agency_id=None, working_days=None, share_percent=90,
+            effective_from=date(2026, 4, 20))
+    _target(session, measure="sorted", agency_id=council, share_percent=70, effective_from=date(2026, 5, 1))
+    for index in range(4 * ENTRIES_SHOWN):  # more than a page shows, for the borough and for one ward
+        ward = chance.choice([busy[0], busy[0], busy[3], None])
+        session.add(PublicEntry(ward_id=reports.ward_ids.get(ward), you_said=f"said {index}", we_did="did",
+                                state=chance.choice(["published", "published", "draft", "withdrawn"]),
+                                published_at=datetime(2026, 6, 1, 10, 0, tzinfo=UTC) + timedelta(minutes=index % 37),
+                                created_at=NOW, updated_at=NOW, agency_id=chance.choice([None, council])))
+    session.flush()
+
+    everything = public_figures_for_all(session, now=NOW, months=3)
+    assert list(everything) == [None, *session.execute(select(Ward.slug).order_by(Ward.name)).scalars()]
+    for ward_slug, figures in everything.items():
+        assert figures == public_figures(session, ward_slug=ward_slug, now=NOW, months=3), ward_slug
+    # The seed reaches what it means to: shown and hidden counts, percentiles, targets of a ward, full pages.
+    borough, busiest = everything[None], everything[busy[0]]
+    assert borough.total and busiest.total and any(figures.total is None for figures in everything.values())
+    assert any(agency.first_response_median is not None for agency in busiest.agencies)
+    assert any(target.ward_slug == busy[1] and target.agency_slug == "police" for target in everything[busy[1]].targets)
+    assert len(borough.entries) == ENTRIES_SHOWN == len(busiest.entries)
+    assert borough.satisfaction.answers and any(row.by_time_of_day["night"] for row in borough.night_safety)
+    # Over twelve months (another set of cuts) too.
+    for ward_slug, figures in public_figures_for_all(session, now=NOW, months=12).items():
+        assert figures == public_figures(session, ward_slug=ward_slug, now=NOW, months=12), ward_slug
 
 
 # --- the cache ---------------------------------------------------------------------------------------
