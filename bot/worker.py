@@ -26,14 +26,15 @@ log = logging.getLogger(__name__)
 INBOUND_RECEIPT_RETENTION = timedelta(days=7)
 TICK_SECONDS = 1  # due messages (retries, reminders) should not wait long
 # A page's public figures are counted afresh once its snapshot is this old. A snapshot is served for 60
-# seconds (storage/public_snapshots.py), so 30 leaves half a minute for all 21 pages to come round and for
-# passes held up by a long delivery, and pages never count inline while the worker keeps up.
+# seconds (storage/public_snapshots.py), so 30 leaves half a minute for a count and for passes held up by a
+# long delivery, and pages never count inline while the worker keeps up.
 PUBLIC_SNAPSHOT_SECONDS = 30
-# The counting one pass may begin (it finishes the page it is on). At a million reports a page takes
-# 0.5-3.6 s and all 21 took 17.7 s on SQLite and 25.6 s on PostgreSQL (bench/public.py, a busy machine): a
-# due retry or reminder must not wait for them all, so each pass counts a slice, the stalest pages first.
-# Two seconds a pass (then the 1 s tick) should bring every page round in about 35 s there (estimated from
-# those figures), under the 60 s a snapshot is served; a worker further behind only makes visitors count.
+# All the pages due are counted together, from one read of each table (storage.public_figures.
+# public_figures_for_all): at a million reports about the borough's cost alone (bench/public.py), where
+# counting the 21 pages one by one took 17.7 s on SQLite and 25.6 s on PostgreSQL. That count is never cut
+# short. This budget bounds only the fallback, should counting together fail: then pages are counted one by
+# one, and a pass begins no further page after two seconds (it finishes the one it is on), so a due retry
+# or reminder never waits for all of them; the stalest come first, the rest on the next passes.
 PUBLIC_SNAPSHOT_BUDGET_SECONDS = 2.0
 
 
@@ -49,8 +50,9 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
     `reminders_skipped` and never reminded late; the web chat needs no credentials.
 
     Last, after delivery (which they must not hold up), the public pages whose snapshot is
-    PUBLIC_SNAPSHOT_SECONDS old are counted afresh, stalest first: as many as `snapshot_budget_seconds`
-    allows (the loop), or all of them (`worker --once`)."""
+    PUBLIC_SNAPSHOT_SECONDS old are counted afresh, all together in one count; only if that fails, one by
+    one, stalest first, as many as `snapshot_budget_seconds` allows (the loop), or all of them
+    (`worker --once`)."""
     started = time.monotonic()
     counts = {}
     with new_session(engine) as session:

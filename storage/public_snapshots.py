@@ -1,6 +1,7 @@
 """Snapshots of the public figures (storage.models.PublicSnapshot): each page's PublicFigures, counted by
-the worker every half minute and shared by every web process, so no visitor waits for the aggregate
-(seconds at a million reports, bench/public.py) and N web processes do not each count it.
+the worker every half minute (all of them from one read, refresh_snapshots) and shared by every web
+process, so no visitor waits for the aggregate (seconds at a million reports, bench/public.py) and N web
+processes do not each count it.
 
 A snapshot is served only while it is at most FRESH_FOR old (design.md: pages may be cached for at most
 60 seconds); an older one is as good as missing, and the page counts inline (storage.public_figures.
@@ -23,7 +24,7 @@ from sqlmodel import Session
 
 from storage.database import new_read_session
 from storage.models import PublicSnapshot, Ward
-from storage.public_figures import PublicFigures, public_figures
+from storage.public_figures import PublicFigures, public_figures, public_figures_for_all
 
 log = logging.getLogger(__name__)
 
@@ -162,40 +163,67 @@ def refresh_snapshots(session: Session, *, now: datetime, months: int = 12,
     """Count the borough's figures and every ward's afresh and keep them as snapshots; returns how many
     pages were counted.
 
-    With `older_than`, only pages whose snapshot is missing or was counted at least that long before `now`,
-    the stalest first (the borough first among equals: most visitors start there). With `budget_seconds`,
-    no further page is begun once that much time has gone (one page is always counted): the worker counts
-    a slice each pass, so delivery never waits for all 21 pages (seconds each at a million reports on
-    PostgreSQL, bench/public.py), and several workers share the pages instead of each counting them all.
+    With `older_than`, only pages whose snapshot is missing or was counted at least that long before `now`.
+    Several pages due are counted together (public_figures_for_all: one read of each table for all of them,
+    about the borough's cost alone, where counting each page took about 21 times that at a million reports,
+    bench/public.py); a single page due is counted alone. Should counting them together fail, they are
+    counted one by one, the stalest first (the borough first among equals: most visitors start there), so
+    one page that cannot be counted does not keep the others stale; then, with `budget_seconds`, no further
+    page is begun once that much time has gone (one page is always counted), and the next passes count the
+    rest. Several workers share the pages rather than each counting them: which are due is read from the
+    snapshots.
 
     Unlike other storage functions this commits, once per page: one transaction per page keeps each
-    snapshot row locked for a moment only. The counting reads in a session of its own that takes no write
-    lock on SQLite (new_read_session), so writers (residents' reports, the outbox) never wait for it;
-    `session` only writes. Every page is stamped `now`, although later ones read newer data: a snapshot
-    may look older than it is, never younger, so none is served past its 60 seconds."""
+    snapshot row locked for a moment only, and a slower count finishing after a newer one never replaces it
+    (store_snapshot). The counting reads in a session of its own that takes no write lock on SQLite
+    (new_read_session), so writers (residents' reports, the outbox) never wait for it; `session` only
+    writes. Every page is stamped `now`, although it may read newer data: a snapshot may look older than it
+    is, never younger, so none is served past its 60 seconds."""
     started = clock()
     engine = session.get_bind()
     with new_read_session(engine) as reading:
         pages = _pages(reading, now=now, months=months, older_than=older_than)
+    if len(pages) > 1:
+        try:
+            with new_read_session(engine) as reading:
+                every_page = public_figures_for_all(reading, now=now, months=months)
+        except Exception:
+            log.exception("could not count the public pages together: counting them one by one")
+        else:
+            # A ward added since the list was read waits for the next pass; one removed is left out.
+            kept = 0
+            for ward_slug in pages:
+                if ward_slug in every_page:
+                    kept += _keep(session, ward_slug=ward_slug, months=months, count=lambda: every_page[ward_slug])
+            return kept
     counted = 0
     for ward_slug in pages:
         if budget_seconds is not None and counted and clock() - started >= budget_seconds:
             break
-        try:
-            with new_read_session(engine) as reading:
-                figures = public_figures(reading, ward_slug=ward_slug, now=now, months=months)
-            store_snapshot(session, figures=figures, months=months)
-            session.commit()
-        except LookupError:  # a ward removed since the list was read
-            continue
-        except Exception:
-            # One page that cannot be counted must not keep the others stale (it would stay the stalest and
-            # come first every pass); its visitors count inline, and see the same error if it is a bug.
-            log.exception("could not count the public figures of %s", ward_slug or "the borough")
-            session.rollback()
-            continue
-        counted += 1
+        counted += _keep(session, ward_slug=ward_slug, months=months,
+                         count=lambda: _count_one(engine, ward_slug=ward_slug, now=now, months=months))
     return counted
+
+
+def _count_one(engine, *, ward_slug: Optional[str], now: datetime, months: int) -> PublicFigures:
+    with new_read_session(engine) as reading:
+        return public_figures(reading, ward_slug=ward_slug, now=now, months=months)
+
+
+def _keep(session: Session, *, ward_slug: Optional[str], months: int, count: Callable[[], PublicFigures]) -> bool:
+    """Count one page (`count`) and keep it as its snapshot, in a transaction of its own; whether it was."""
+    try:
+        store_snapshot(session, figures=count(), months=months)
+        session.commit()
+    except LookupError:  # a ward removed since the list was read
+        return False
+    except Exception:
+        # One page that cannot be counted or kept must not keep the others stale (it would stay the stalest
+        # and come first every pass); its visitors count inline, and see the same error if it is a bug.
+        log.exception("could not count the public figures of %s", ward_slug or "the borough")
+        session.rollback()
+        return False
+    return True
 
 
 def _pages(session: Session, *, now: datetime, months: int, older_than: Optional[timedelta]) -> list[Optional[str]]:

@@ -263,16 +263,20 @@ def test_the_worker_refreshes_each_page_once_its_snapshot_is_thirty_seconds_old(
     assert run_due_work(engine, settings, {}, now=almost)["public_snapshots_refreshed"] == 0
     Reports(session).many(5, category="drugs")
     session.commit()
-    # The loop's budget: one page a pass here (one is always counted), the stalest first, the borough
-    # first among equals; the rest on the next passes, none twice.
+    # Every page is due again: one count for all of them, even on a budget the loop has long spent.
     due = counted_at + timedelta(seconds=PUBLIC_SNAPSHOT_SECONDS)
-    assert run_due_work(engine, settings, {}, now=due, snapshot_budget_seconds=0)["public_snapshots_refreshed"] == 1
-    assert fresh_snapshot(session, ward_slug=None, months=12, now=due + timedelta(seconds=31)) is not None
-    assert fresh_snapshot(session, ward_slug="weavers", months=12, now=due + timedelta(seconds=31)) is None
+    with StatementLog(engine) as log:
+        assert run_due_work(engine, settings, {}, now=due, snapshot_budget_seconds=0)["public_snapshots_refreshed"] == 21
+    # The period's reports, sharings and answers each read once (grouped by ward), not once per page.
+    assert len([statement for statement in log.report_reads if "GROUP BY" in statement]) == 3
     session.rollback()
-    passes = [run_due_work(engine, settings, {}, now=due + timedelta(seconds=second),
-                           snapshot_budget_seconds=0)["public_snapshots_refreshed"] for second in range(1, 22)]
-    assert passes == [1] * 20 + [0]
+    # A page alone due (its snapshot gone) is counted alone; none twice.
+    session.execute(delete(PublicSnapshot).where(PublicSnapshot.ward_slug == "weavers"))
+    session.commit()
+    assert run_due_work(engine, settings, {}, now=due + timedelta(seconds=1),
+                        snapshot_budget_seconds=0)["public_snapshots_refreshed"] == 1
+    assert run_due_work(engine, settings, {}, now=due + timedelta(seconds=2),
+                        snapshot_budget_seconds=0)["public_snapshots_refreshed"] == 0
     clear_public_figures_cache()
     with StatementLog(engine) as log, new_session(engine) as page:
         shown = cached_public_figures(page, ward_slug="weavers", now=due + timedelta(seconds=40))
@@ -283,15 +287,26 @@ def test_the_worker_refreshes_each_page_once_its_snapshot_is_thirty_seconds_old(
 def test_one_page_that_cannot_be_counted_leaves_the_others_fresh(engine, session, seeded, monkeypatch):
     from storage import public_snapshots
 
+    def counting_together(reading, *, now, months):
+        raise RuntimeError("a bug in one page's figures")
+
     def counting(reading, *, ward_slug, now, months):
         if ward_slug is None:
             raise RuntimeError("a bug in the borough's figures")
         return public_figures(reading, ward_slug=ward_slug, now=now, months=months)
 
+    # Counting the pages together fails: they are counted one by one, and only the broken one is left out.
+    monkeypatch.setattr(public_snapshots, "public_figures_for_all", counting_together)
     monkeypatch.setattr(public_snapshots, "public_figures", counting)
     assert refresh_snapshots(session, now=NOW, months=3, older_than=timedelta(seconds=30)) == 20
     assert fresh_snapshot(session, ward_slug="weavers", months=3, now=NOW) is not None
     assert fresh_snapshot(session, ward_slug=None, months=3, now=NOW) is None
+    session.rollback()
+    # One by one, the budget holds: one page a pass (one is always counted), the stalest first.
+    later = NOW + timedelta(seconds=30)
+    passes = [refresh_snapshots(session, now=later + timedelta(seconds=second), months=3,
+                                older_than=timedelta(seconds=30), budget_seconds=0) for second in range(22)]
+    assert passes == [1] * 20 + [0, 0]  # the borough, never counted, is tried first each pass and fails
 
 
 # --- the pages ---------------------------------------------------------------------------------------
