@@ -22,7 +22,8 @@ answers to "was this sorted?" and three agreed targets. Then, interleaved so mac
     cache cleared: what a visitor waits for while the worker keeps the snapshots fresh (it checks that no
     report table was read);
   - `refresh`: storage.public_snapshots.refresh_snapshots, the worker's count of the borough and all 20
-    wards (21 pages, one transaction each), every PUBLIC_SNAPSHOT_SECONDS (bot/worker.py).
+    wards (21 pages from one read, public_figures_for_all; one transaction each to keep them), every
+    PUBLIC_SNAPSHOT_SECONDS (bot/worker.py).
 
 `render_over_query` is figures' median over the raw replay's median (and `page_over_query` the page's):
 how much the product adds to the database's own work for the same SQL. Timings are never asserted in tests.
