@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 
 from flows import i18n
 from flows.i18n import _N
-from flows.report import CATEGORIES
+from flows.report import CATEGORIES, DAYPARTS
 from flows.status import STATUS_LABELS
 from flows.working_days import LONDON
 from storage import places
@@ -43,16 +43,9 @@ blueprint = Blueprint("public", __name__)
 # Figures may be cached for at most a minute (design.md): fresh enough for anyone who just reported.
 CACHE_CONTROL = "public, max-age=60"
 
-TIME_OF_DAY_LABELS = {
-    # TRANSLATORS: on the public pages' night-safety table: when a place feels unsafe.
-    "morning": _N("Morning"),
-    # TRANSLATORS: on the public pages' night-safety table: when a place feels unsafe.
-    "afternoon": _N("Afternoon"),
-    # TRANSLATORS: on the public pages' night-safety table: when a place feels unsafe.
-    "evening": _N("Evening"),
-    # TRANSLATORS: on the public pages' night-safety table: when a place feels unsafe (after dark, late).
-    "night": _N("Night"),
-}
+# When a place feels unsafe, in the words the report flow offered the resident (and the staff report page
+# shows), so a table and the question never name a time of day two ways.
+TIME_OF_DAY_LABELS = {time_of_day: DAYPARTS[f"daypart:{time_of_day}"] for time_of_day in TIMES_OF_DAY}
 
 SATISFACTION_LABELS = {
     # TRANSLATORS: on the public pages, an answer residents gave to "Was this sorted?".
