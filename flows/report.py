@@ -66,22 +66,27 @@ PRIVACY = {
     "privacy:named": _N("With my name"),
 }
 
-# The promise for each level, word for word as docs/privacy.md and design.md state it.
+# The promise for each level, word for word as docs/privacy.md "The three choices" states it (each of its
+# bullets starts with these words; tests/test_privacy_wording.py fails if the two drift apart). Shown
+# before the choice and again in the acknowledgement; short enough that the question, its three
+# promises and its numbered choices go as three SMS segments in English.
 PRIVACY_PROMISES = {
-    # TRANSLATORS: the promise made for an anonymous report. Translate exactly; it is a promise.
+    # TRANSLATORS: the promise made for an anonymous report. Translate exactly; it is a promise. "Only
+    # with its reference code": the status check (status TH-...) is the one way to follow it.
     "privacy:anonymous": _N(
-        "Anonymous: no link between the report and you is kept anywhere. You can only follow it with "
-        "its reference code."
+        "Anonymous: no link between the report and you is kept anywhere. You can follow it only with its "
+        "reference code."
     ),
-    # TRANSLATORS: the promise made for a private report. Translate exactly; it is a promise.
+    # TRANSLATORS: the promise made for a private report. Translate exactly; it is a promise. "Tick" is
+    # the word of the next question ("Who may see your report?"), where the police are never ticked for you.
     "privacy:private": _N(
         "Private: staff never see your name, number or account. The system keeps a sealed link so it can "
-        "send you updates. The police see the report only if you choose them."
+        "send you updates. The police see the report only if you tick them."
     ),
-    # TRANSLATORS: the promise made for a named report. Translate exactly; it is a promise.
+    # TRANSLATORS: the promise made for a named report. Translate exactly; it is a promise. "The name you
+    # type": never the name the app shows, only the one the resident types next.
     "privacy:named": _N(
-        "With my name: the name you give and a way to contact you are shared with the organisations "
-        "you choose."
+        "With my name: the name you type and a way to contact you are shared with the organisations you tick."
     ),
 }
 
