@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.channels.registry import configured_channels
 from bot.delivery import Deliverer
+from bot.flood import FloodGuard
 from bot.settings import Settings
 from bot.translator import translator_from_settings
 from storage.database import make_engine
@@ -51,6 +52,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.extensions["safer_homes.deliverer"] = Deliverer(
         app.extensions["safer_homes.engine"], settings, configured_channels(settings)
     )
+    # Flood limits on residents' messages (bot/flood.py): one set of counters per app, in memory or Redis.
+    app.extensions["safer_homes.flood"] = FloodGuard.from_settings(settings)
     # The staff pages' machine translation (TRANSLATOR): one per app, as the settings it comes from.
     app.extensions["safer_homes.translator"] = translator_from_settings(settings)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
+from bot.flood import DEFAULT_PER_ADDRESS, DEFAULT_PER_CONTACT, parse_flood_limits
 from storage.database import DEFAULT_DATABASE_URL
 
 SECRET_KEY_FILE = Path("var/secret-key")
@@ -97,6 +98,13 @@ def _whole_number(environ, name: str, default: str) -> int:
     return int(value)
 
 
+def _hours(environ, name: str, default: str) -> int:
+    value = (environ.get(name) or default).strip()
+    if not value.isdigit() or not 1 <= int(value) <= 24 * 30:
+        raise ValueError(f"{name}={environ.get(name)!r} is not valid: use a whole number of hours, 1 to 720")
+    return int(value)
+
+
 def _proxy_count(environ) -> int:
     value = (environ.get("TRUSTED_PROXY_COUNT") or "0").strip()
     if not value.isdigit() or int(value) > 5:
@@ -136,6 +144,13 @@ class Settings:
     # the client's address is read that many entries from the end. 0 (the default) trusts the header not
     # at all, since anyone can send one; the address is then the connection's own.
     trusted_proxy_count: int = 0
+    # Flood limits (bot/flood.py), counted in the same store: messages from one contact on any channel
+    # (FLOOD_LIMIT_PER_CONTACT) and web chat requests from one client address (FLOOD_LIMIT_PER_ADDRESS).
+    flood_limit_per_contact: tuple = parse_flood_limits("FLOOD_LIMIT_PER_CONTACT", DEFAULT_PER_CONTACT)
+    flood_limit_per_address: tuple = parse_flood_limits("FLOOD_LIMIT_PER_ADDRESS", DEFAULT_PER_ADDRESS)
+    # A report identical to one received this long before is merged into it (storage/reports.py;
+    # IDENTICAL_REPORT_HOURS): copies of one report must not inflate the figures or the inboxes.
+    identical_report_window: timedelta = timedelta(hours=48)
     delivery_max_attempts: int = 8
     # How long a claimed message stays with the worker that claimed it before another may take it over.
     delivery_lease_seconds: int = 60
@@ -179,6 +194,11 @@ class Settings:
             whatsapp_templates_file=environ.get("WHATSAPP_TEMPLATES_FILE", cls.whatsapp_templates_file),
             rate_limit_storage_url=environ.get("RATE_LIMIT_STORAGE_URL", "memory://"),
             trusted_proxy_count=_proxy_count(environ),
+            flood_limit_per_contact=parse_flood_limits(
+                "FLOOD_LIMIT_PER_CONTACT", environ.get("FLOOD_LIMIT_PER_CONTACT") or DEFAULT_PER_CONTACT),
+            flood_limit_per_address=parse_flood_limits(
+                "FLOOD_LIMIT_PER_ADDRESS", environ.get("FLOOD_LIMIT_PER_ADDRESS") or DEFAULT_PER_ADDRESS),
+            identical_report_window=timedelta(hours=_hours(environ, "IDENTICAL_REPORT_HOURS", "48")),
             delivery_max_attempts=int(environ.get("DELIVERY_MAX_ATTEMPTS", "8")),
             delivery_lease_seconds=int(environ.get("DELIVERY_LEASE_SECONDS", "60")),
             delivery_threads=int(environ.get("DELIVERY_THREADS", "8")),
