@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.channels.registry import configured_channels
 from bot.delivery import Deliverer
+from bot.log_scrubbing import install_log_scrubbing
 from bot.flood import FloodGuard
 from bot.settings import Settings
 from bot.translator import translator_from_settings
@@ -35,6 +36,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     overrides = dict(config or {})
     settings_fields = {name: overrides.pop(name) for name in list(overrides) if hasattr(settings, name)}
     settings = settings.with_overrides(**settings_fields)
+    # Before anything logs: every record this process makes is scrubbed (bot/log_scrubbing.py), which covers
+    # `gunicorn webhook:app` too, where the `safer-homes` command has not installed it.
+    install_log_scrubbing(settings)
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     if settings.trusted_proxy_count:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 
 import click
@@ -12,7 +13,11 @@ from bot.settings import Settings
 
 @click.group(help="Safer Homes: report safety concerns in Tower Hamlets, in your own language.")
 def main() -> None:
+    from bot.log_scrubbing import install_log_scrubbing
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Every process this command starts (serve, worker, the rest) scrubs its log lines (docs/privacy.md, "Logs").
+    install_log_scrubbing(environ=os.environ)
 
 
 @main.command(help="Serve the web app with gunicorn (production WSGI server). Access logs are off.")
@@ -213,10 +218,14 @@ def _parse_start(value: str, param_hint: str = "--starts"):
 
 def _settings() -> Settings:
     """Settings from the environment; a bad setting (TRANSLATOR, REMINDER_OFFSETS...) is named, not a traceback."""
+    from bot.log_scrubbing import install_log_scrubbing
+
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
     except ValueError as problem:
         raise click.ClickException(str(problem))
+    install_log_scrubbing(settings)  # adds a generated SECRET_KEY (var/secret-key) to the secrets it removes
+    return settings
 
 
 @contextlib.contextmanager
