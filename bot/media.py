@@ -1,11 +1,21 @@
-"""The photos and voice notes residents send, for every channel: which we keep, how large, and how each is stored."""
+"""The photos and voice notes residents send, for every channel: which we keep, how large, what is taken out
+of them before they are written down, and how each is stored."""
 from __future__ import annotations
 
+import io
 import os
 import secrets
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
+
+from mutagen.apev2 import delete as delete_ape_tags
+from mutagen.mp3 import MP3
+from mutagen.ogg import OggPage
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from PIL import Image, ImageCms, ImageOps
 
 from flows.types import Media
 
@@ -20,24 +30,71 @@ class MediaType:
 MEDIA_TYPES = {
     "image/jpeg": MediaType("photo", ".jpg"),
     "image/png": MediaType("photo", ".png"),
+    "image/webp": MediaType("photo", ".webp"),  # WhatsApp sends some pictures (and stickers) as WebP
     "audio/ogg": MediaType("voice", ".ogg"),  # WhatsApp and Telegram voice notes (Opus)
-    "audio/mpeg": MediaType("voice", ".mp3"),
-    "audio/amr": MediaType("voice", ".amr"),  # voice notes recorded on older phones, sent by MMS
+    "audio/mpeg": MediaType("voice", ".mp3"),  # Telegram's audio files
+    "audio/amr": MediaType("voice", ".amr"),  # voice notes recorded on older phones, sent by MMS or WhatsApp
+    "audio/mp4": MediaType("voice", ".m4a"),  # WhatsApp audio files and iPhone recordings (AAC in MP4)
+    "audio/3gpp": MediaType("voice", ".3gp"),  # Android's MMS voice messages (AMR or AAC in 3GP)
 }
+
+# Other names the channels use for the same types (a declared type only refuses a file; it never accepts one).
+DECLARED_TYPES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "audio/opus": "audio/ogg",
+                  "audio/x-m4a": "audio/mp4", "audio/m4a": "audio/mp4", "audio/amr-nb": "audio/amr",
+                  "audio/amr-wb": "audio/amr", "audio/mp3": "audio/mpeg", "audio/3gp": "audio/3gpp"}
 
 # The most we keep of one file, by kind; larger is someone sending the wrong file, and it fills the disk that
 # holds reports. Every app re-encodes photos far below 5 MB (WhatsApp's own image limit), and 10 MB is over
 # half an hour of a voice note at the rates the apps record. One set for every channel, so a resident gets
-# the same answer whichever app they use.
+# the same answer whichever app they use. Settings can change them (MEDIA_PHOTO_MAX_BYTES and the rest).
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 VOICE_MAX_BYTES = 10 * 1024 * 1024
 MAX_BYTES = {"photo": PHOTO_MAX_BYTES, "voice": VOICE_MAX_BYTES}
+# A photo is decoded before it is kept, and a few kilobytes of PNG can claim a picture of billions of pixels
+# (a "decompression bomb"). 40 million pixels is more than any phone sends through these apps (WhatsApp and
+# Telegram scale to a few million; a 48 MP camera saves 12 MP by default) and decodes in about 120 MB.
+PHOTO_MAX_PIXELS = 40_000_000
+JPEG_QUALITY = 85  # what the apps themselves send at; the eye does not see the difference at a phone's size
+WEBP_QUALITY = 85
 
 _NAME_BYTES = 16  # random bytes in a kept file's name: it must not be guessable from a report or a chat
 
 
+@dataclass(frozen=True)
+class MediaLimits:
+    """How large a photo or voice note may be (bytes, and a photo's pixels), from Settings."""
+
+    photo_max_bytes: int = PHOTO_MAX_BYTES
+    voice_max_bytes: int = VOICE_MAX_BYTES
+    photo_max_pixels: int = PHOTO_MAX_PIXELS
+
+    @classmethod
+    def from_settings(cls, settings) -> "MediaLimits":
+        return cls(settings.media_photo_max_bytes, settings.media_voice_max_bytes, settings.media_photo_max_pixels)
+
+    def max_bytes(self, kind: str) -> int:
+        return self.photo_max_bytes if kind == "photo" else self.voice_max_bytes
+
+    @property
+    def largest(self) -> int:
+        """What a download may fetch before its kind is known."""
+        return max(self.photo_max_bytes, self.voice_max_bytes)
+
+
+DEFAULT_LIMITS = MediaLimits()
+
+
 class MediaRefused(Exception):
     """A photo or voice note we do not keep: too large, not a type we accept, or not to be had from the channel."""
+
+
+@dataclass(frozen=True)
+class CleanMedia:
+    """A photo or voice note as it is to be kept: its bytes with the metadata taken out, and its type."""
+
+    content: bytes
+    kind: str
+    extension: str
 
 
 def sniff_media_type(content: bytes) -> Optional[str]:
@@ -46,13 +103,27 @@ def sniff_media_type(content: bytes) -> Optional[str]:
         return "image/jpeg"
     if content.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
     if content.startswith(b"OggS"):
         return "audio/ogg"
     if content.startswith(b"#!AMR"):  # "#!AMR\n", or "#!AMR-WB\n" for wideband
         return "audio/amr"
     if content.startswith(b"ID3") or _mpeg_audio_frame(content):
         return "audio/mpeg"
+    if content[4:8] == b"ftyp":
+        brand = content[8:12]
+        if brand in _MP4_AUDIO_BRANDS:
+            return "audio/mp4"
+        if brand in _3GPP_BRANDS:
+            return "audio/3gpp"
     return None
+
+
+# ISO media files by their major brand. Only those that are audio by name or that MMS uses for voice
+# messages; whichever the brand, a file with anything but sound tracks is refused (_iso_audio_only).
+_MP4_AUDIO_BRANDS = {b"M4A ", b"M4B "}
+_3GPP_BRANDS = {b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3g2a", b"3g2b", b"3g2c"}
 
 
 def _mpeg_audio_frame(content: bytes) -> bool:
@@ -64,19 +135,243 @@ def _mpeg_audio_frame(content: bytes) -> bool:
     return version != 0b01 and layer != 0b00
 
 
-def accepted_media(content: bytes, *, declared_type: Optional[str] = None) -> MediaType:
+def accepted_media(content: bytes, *, declared_type: Optional[str] = None,
+                   limits: MediaLimits = DEFAULT_LIMITS) -> MediaType:
     """How `content` is kept; MediaRefused when it is not a type we accept, not the type declared for it,
-    or over its kind's size limit."""
+    or over its kind's size limit. Only its first bytes are read: clean_media reads the rest."""
     content_type = sniff_media_type(content)
     if content_type is None:
         raise MediaRefused("content is not an accepted type")
+    declared_type = DECLARED_TYPES.get(declared_type, declared_type)
     if declared_type and declared_type != content_type:
         raise MediaRefused(f"content is not {declared_type}")
     media_type = MEDIA_TYPES[content_type]
-    if len(content) > MAX_BYTES[media_type.kind]:
+    if len(content) > limits.max_bytes(media_type.kind):
         raise MediaRefused("too large")
     return media_type
 
+
+def media_to_keep(content: bytes, *, declared_type: Optional[str] = None,
+                  limits: MediaLimits = DEFAULT_LIMITS) -> CleanMedia:
+    """What to write down of a file a resident sent: accepted by its bytes (accepted_media), then photos
+    decoded and encoded again with nothing but their pixels, and voice notes without their tags.
+    MediaRefused for anything else, and for any file that cannot be read through."""
+    media_type = accepted_media(content, declared_type=declared_type, limits=limits)
+    if media_type.kind == "photo":
+        cleaned = clean_photo(content, extension=media_type.extension, limits=limits)
+    else:
+        cleaned = clean_voice_note(content, extension=media_type.extension)
+    return CleanMedia(cleaned, media_type.kind, media_type.extension)
+
+
+# --- photos --------------------------------------------------------------------------------------------
+
+# The Pillow format each extension must decode as (decided by the bytes: Pillow is told to try only this
+# one). An MPO is a JPEG with a second picture after it (phones' portrait depth maps): its first is kept.
+_PHOTO_FORMATS = {".jpg": ("JPEG", {"JPEG", "MPO"}), ".png": ("PNG", {"PNG"}), ".webp": ("WEBP", {"WEBP"})}
+
+
+def clean_photo(content: bytes, *, extension: str, limits: MediaLimits = DEFAULT_LIMITS) -> bytes:
+    """The photo's pixels alone, upright, in the format it came in.
+
+    Nothing of the file but its pixels is written again: EXIF (GPS position, camera make, model and serial
+    number, the time it was taken), XMP, IPTC, comments, PNG text chunks and the ICC colour profile (which
+    can name the device) all stay behind. The EXIF orientation is applied first so the picture is not on
+    its side, and colours in another profile are converted to sRGB, which every screen assumes.
+
+    GIF, HEIC, TIFF, SVG and the rest are refused rather than converted: the apps send photos as JPEG (an
+    iPhone's HEIC is converted on the phone), a GIF is an animation Telegram sends as video, and each
+    extra decoder is more code reading a stranger's bytes. Moving pictures (APNG, animated WebP) likewise.
+    """
+    pillow_format, formats_read = _PHOTO_FORMATS[extension]
+    try:
+        # Image.open reads the header only; the size is checked before a single pixel is decoded.
+        with Image.open(io.BytesIO(content), formats=[pillow_format]) as image:
+            if image.format not in formats_read:
+                raise MediaRefused(f"content is not {pillow_format}")
+            width, height = image.size
+            if width < 1 or height < 1 or width * height > limits.photo_max_pixels:
+                raise MediaRefused("too large")
+            if image.format != "MPO" and getattr(image, "n_frames", 1) > 1:
+                raise MediaRefused("a moving picture")
+            upright = ImageOps.exif_transpose(image)  # decodes every pixel: a truncated file fails here
+            pixels = _pixels_only(upright, pillow_format)
+        kept = io.BytesIO()
+        if pillow_format == "JPEG":
+            pixels.save(kept, "JPEG", quality=JPEG_QUALITY)
+        elif pillow_format == "PNG":
+            pixels.save(kept, "PNG")
+        else:
+            pixels.save(kept, "WEBP", quality=WEBP_QUALITY)
+    except MediaRefused:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise MediaRefused("too large") from None  # past Pillow's own limit, which is above ours
+    except Exception as error:
+        # Pillow reading a hostile or broken file can fail in many ways (OSError for a truncated file,
+        # SyntaxError, ValueError, DecompressionBombError and, under warnings-as-errors, its warnings);
+        # every one of them means the same to the resident: a file we cannot keep.
+        raise MediaRefused(f"not a picture we can read ({type(error).__name__})") from None
+    # Encoded again a photo is about its old size; far larger would be a picture made to fill the disk.
+    if kept.tell() > 2 * limits.photo_max_bytes:
+        raise MediaRefused("too large")
+    return kept.getvalue()
+
+
+def _pixels_only(image: Image.Image, pillow_format: str) -> Image.Image:
+    """A new image holding `image`'s pixels (in sRGB, in a mode `pillow_format` can save) and nothing else:
+    a fresh Image has an empty info dict, so no profile, text or EXIF can ride along into the saved file."""
+    image = _to_srgb(image)
+    if pillow_format == "JPEG":
+        mode = "L" if image.mode in ("1", "L") else "RGB"
+    elif image.mode in ("1", "L") and pillow_format == "PNG":
+        mode = "L"
+    elif image.mode in ("LA", "RGBA", "PA") or "transparency" in image.info:
+        mode = "RGBA"
+    else:
+        mode = "RGB"
+    converted = image.convert(mode)
+    clean = Image.new(mode, converted.size)
+    clean.paste(converted)
+    return clean
+
+
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """`image` converted from the colour profile it carries to sRGB, so leaving the profile out does not
+    change its colours; as it is when it has none, or one LittleCMS cannot use."""
+    profile = image.info.get("icc_profile")
+    if not profile or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    try:
+        return ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(io.BytesIO(profile)), _SRGB,
+                                         outputMode="RGBA" if image.mode == "RGBA" else "RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image
+
+
+# --- voice notes ---------------------------------------------------------------------------------------
+
+def clean_voice_note(content: bytes, *, extension: str) -> bytes:
+    """The voice note without its tags.
+
+    No phone records a position into a voice note, but tags can say more than the sound: a title (an
+    iPhone names recordings after the street it is on), the time, the artist (the owner's name) and the
+    encoder. MP4's own headers also say to the second when it was recorded. Ogg and MP3 tags are removed
+    with mutagen; in MP4 and 3GP files every box a player does not need
+    (udta and meta with the tags and 3GPP's location, uuid with XMP) is overwritten as padding ("free"), so
+    no offset in the file moves, and the creation times and track names are zeroed.
+    AMR has no room for anything but sound. The Ogg encoder's vendor string stays (Opus requires one);
+    it names the app's library, as every file made by that app does.
+    """
+    try:
+        if extension in (".ogg", ".mp3"):
+            return _without_tags(content, extension)
+        if extension in (".m4a", ".3gp"):
+            return _iso_audio_only(content)
+        return content
+    except MediaRefused:
+        raise
+    except Exception as error:  # mutagen and the box walk reading a hostile file, as for photos
+        raise MediaRefused(f"not a recording we can read ({type(error).__name__})") from None
+
+
+def _without_tags(content: bytes, extension: str) -> bytes:
+    if extension == ".ogg":
+        _whole_ogg_pages(content)  # mutagen reads pages without checking them; a broken one is refused here
+    kinds = [MP3] if extension == ".mp3" else [OggOpus, OggVorbis]
+    file = io.BytesIO(content)
+    for kind in kinds:
+        file.seek(0)
+        try:
+            recording = kind(file)
+        except Exception:
+            continue
+        file.seek(0)
+        recording.delete(file)
+        if extension == ".mp3":
+            file.seek(0)
+            delete_ape_tags(file)
+        cleaned = file.getvalue()
+        if extension == ".ogg":
+            _whole_ogg_pages(cleaned)
+        elif not _mpeg_audio_frame(cleaned):
+            # A tag whose stated size was shorter than the tag leaves the rest of it in front of the sound.
+            raise MediaRefused("an MP3 tag of the wrong size")
+        return cleaned
+    raise MediaRefused("not an Opus, Vorbis or MP3 recording")
+
+
+def _whole_ogg_pages(content: bytes) -> None:
+    """MediaRefused unless `content` is Ogg pages end to end, each with its checksum right (a page written
+    again by mutagen comes out byte for byte the same), so no bytes hide between or inside pages."""
+    file = io.BytesIO(content)
+    while file.tell() < len(content):
+        start = file.tell()
+        page = OggPage(file)
+        if page.write() != content[start:file.tell()]:
+            raise MediaRefused("a broken Ogg page")
+
+
+# The boxes a player needs, by the box they sit in (ISO/IEC 14496-12); every other box there (udta and meta
+# with their tags and 3GPP's location, uuid with XMP, anything unknown) is overwritten as padding. Boxes
+# inside minf (the sample tables) are kept whole: they hold offsets and sizes, not words.
+_KEPT_BOXES = {
+    None: {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide"},
+    b"moov": {b"mvhd", b"trak", b"mvex", b"free", b"skip"},
+    b"trak": {b"tkhd", b"mdia", b"edts", b"tref", b"free", b"skip"},
+    b"mdia": {b"mdhd", b"hdlr", b"minf", b"free", b"skip"},
+}
+_CONTAINERS = {b"moov", b"trak", b"mdia"}
+_TIMED_BOXES = {b"mvhd", b"tkhd", b"mdhd"}
+
+
+def _iso_audio_only(content: bytes) -> bytes:
+    """An MP4 or 3GP file with its tag boxes blanked; MediaRefused unless it has sound tracks and only those."""
+    cleaned = bytearray(content)
+    handlers: list[bytes] = []
+    _walk_boxes(cleaned, 0, len(cleaned), handlers, parent=None)
+    if not handlers or any(handler != b"soun" for handler in handlers):
+        raise MediaRefused("not a sound recording")
+    return bytes(cleaned)
+
+
+def _walk_boxes(data: bytearray, start: int, end: int, handlers: list[bytes], *, parent: Optional[bytes]) -> None:
+    position = start
+    while position < end:
+        if end - position < 8:
+            raise MediaRefused("a broken MP4 box")
+        size, kind = struct.unpack(">I4s", data[position:position + 8])
+        header = 8
+        if size == 1:
+            if end - position < 16:
+                raise MediaRefused("a broken MP4 box")
+            size, header = struct.unpack(">Q", data[position + 8:position + 16])[0], 16
+        elif size == 0:
+            size = end - position
+        if size < header or position + size > end:
+            raise MediaRefused("a broken MP4 box")
+        if kind not in _KEPT_BOXES[parent]:
+            data[position + 4:position + 8] = b"free"
+            data[position + header:position + size] = bytes(size - header)
+        elif kind in _CONTAINERS:
+            _walk_boxes(data, position + header, position + size, handlers, parent=kind)
+        elif kind == b"hdlr":
+            # FullBox: version and flags (4), pre_defined (4), the handler type (4), reserved (12), a name
+            # (free text, which goes: a player does not read it).
+            handlers.append(bytes(data[position + header + 8:position + header + 12]))
+            data[position + header + 24:position + size] = bytes(max(0, size - header - 24))
+        elif kind in _TIMED_BOXES and size >= header + 20:
+            # FullBox: version and flags, then when it was made and last changed (seconds since 1904, 32 bits
+            # in version 0, 64 in version 1): to the second when the resident recorded it, so they go.
+            width = 16 if data[position + header] == 1 else 8
+            data[position + header + 4:position + header + 4 + width] = bytes(width)
+        position += size
+
+
+# --- keeping -------------------------------------------------------------------------------------------
 
 def keep_media(content: bytes, *, extension: str, media_dir: str) -> str:
     """Write `content` to a new file with a random name in `media_dir`, readable by this service's user

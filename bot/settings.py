@@ -105,6 +105,14 @@ def _hours(environ, name: str, default: str) -> int:
     return int(value)
 
 
+def _positive(environ, name: str, default: int) -> int:
+    """A size limit: a whole number, 1 or more (underscores allowed: 5_000_000)."""
+    value = (environ.get(name) or str(default)).strip().replace("_", "")
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name}={environ.get(name)!r} is not valid: use a whole number, 1 or more")
+    return int(value)
+
+
 def _proxy_count(environ) -> int:
     value = (environ.get("TRUSTED_PROXY_COUNT") or "0").strip()
     if not value.isdigit() or int(value) > 5:
@@ -156,6 +164,10 @@ class Settings:
     delivery_lease_seconds: int = 60
     delivery_threads: int = 8
     media_dir: str = "var/media"
+    # The largest photo and voice note kept (bytes), and a photo's most pixels (bot/media.py says why).
+    media_photo_max_bytes: int = 5 * 1024 * 1024
+    media_voice_max_bytes: int = 10 * 1024 * 1024
+    media_photo_max_pixels: int = 40_000_000
     # How long before an event each reminder goes (REMINDER_OFFSETS, "2d,2h"): see parse_reminder_offsets.
     reminder_offsets: tuple[ReminderOffset, ...] = parse_reminder_offsets(DEFAULT_REMINDER_OFFSETS)
     # RSVPs are deleted this long after their event starts, once their totals are kept (docs/privacy.md).
@@ -203,6 +215,9 @@ class Settings:
             delivery_lease_seconds=int(environ.get("DELIVERY_LEASE_SECONDS", "60")),
             delivery_threads=int(environ.get("DELIVERY_THREADS", "8")),
             media_dir=environ.get("MEDIA_DIR", cls.media_dir),
+            media_photo_max_bytes=_positive(environ, "MEDIA_PHOTO_MAX_BYTES", cls.media_photo_max_bytes),
+            media_voice_max_bytes=_positive(environ, "MEDIA_VOICE_MAX_BYTES", cls.media_voice_max_bytes),
+            media_photo_max_pixels=_positive(environ, "MEDIA_PHOTO_MAX_PIXELS", cls.media_photo_max_pixels),
             reminder_offsets=parse_reminder_offsets(environ.get("REMINDER_OFFSETS") or DEFAULT_REMINDER_OFFSETS),
             rsvp_retention=timedelta(days=_whole_number(environ, "RSVP_RETENTION_DAYS", "30")),
             sorted_after=parse_sorted_after(environ.get("SORTED_AFTER") or DEFAULT_SORTED_AFTER),

@@ -39,7 +39,7 @@ from telegram.request import HTTPXRequest
 
 import flows
 from bot.channels.base import DeliveryError, Pace, Rejected, RetryAfter, Sent, Transient, Unreachable, utf16_length
-from bot.media import MAX_BYTES, MEDIA_TYPES, PHOTO_MAX_BYTES, MediaRefused, accepted_media, discard_media, keep_media
+from bot.media import DECLARED_TYPES, MEDIA_TYPES, MediaLimits, MediaRefused, discard_media, keep_media, media_to_keep
 from bot.settings import Settings
 from flows.types import Media, Reply
 from storage.crypto import keyed_hash
@@ -403,28 +403,31 @@ def store_media(channel: TelegramChannel, message: telegram.Message, *,
     returns what was kept, and whether the file was refused for good.
 
     Refused (and logged without content): over its kind's size limit (bot.media), content that is not a type
-    we accept whatever it claims to be, or a file the Bot API will not give us. A download that failed for
+    we accept whatever it claims to be, a photo that does not decode, or a file the Bot API will not give us.
+    What is kept has its metadata taken out first (bot.media.media_to_keep). A download that failed for
     now (a timeout, Telegram's 5xx) is not the resident's doing, so it is not called a refusal. Either way
     the caption, if any, still answers.
     """
+    limits = MediaLimits.from_settings(channel.settings)
     if message.photo:
         # Sizes come smallest first; take the largest Telegram says fits, else let the download refuse it.
-        fitting = [size for size in message.photo if size.file_size is None or size.file_size <= PHOTO_MAX_BYTES]
+        fitting = [size for size in message.photo
+                   if size.file_size is None or size.file_size <= limits.photo_max_bytes]
         largest = (fitting or message.photo)[-1]
         kind, file_id, declared_size, declared_type = "photo", largest.file_id, largest.file_size, None
     else:
         sound = message.voice or message.audio
         kind, file_id, declared_size, declared_type = "voice", sound.file_id, sound.file_size, sound.mime_type
-    max_bytes = MAX_BYTES[kind]
+    max_bytes = limits.max_bytes(kind)
     try:
         # What Telegram declares can only refuse a file early, sparing the download; only content can accept it.
-        if declared_type and declared_type not in MEDIA_TYPES:
+        if declared_type and DECLARED_TYPES.get(declared_type, declared_type) not in MEDIA_TYPES:
             raise MediaRefused(f"type {declared_type}")
         if declared_size is not None and declared_size > max_bytes:
             raise MediaRefused("too large")
         content = channel.download(file_id, max_bytes=max_bytes)
-        media_type = accepted_media(content)
-        media_id = keep_media(content, extension=media_type.extension, media_dir=media_dir)
+        media_type = media_to_keep(content, limits=limits)
+        media_id = keep_media(media_type.content, extension=media_type.extension, media_dir=media_dir)
     except MediaRefused as refused:
         log.info("telegram %s not kept: %s", kind, refused)
         return (), True

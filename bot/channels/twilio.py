@@ -35,7 +35,7 @@ from bot.channels.base import (
     DeliveryError, OutsideWindow, Pace, Rejected, RetryAfter, Sent, Transient, Unreachable, utf16_length,
 )
 from bot.inbound import answer_and_deliver
-from bot.media import MAX_BYTES, MediaRefused, accepted_media, discard_media, keep_media
+from bot.media import MediaLimits, MediaRefused, discard_media, keep_media, media_to_keep
 from bot.settings import Settings
 from flows.i18n import LANGUAGES, localise_digits, translations
 from flows.types import Media, Reply
@@ -65,9 +65,8 @@ BLOCKED = 63014  # the recipient blocked the WhatsApp sender, or the channel ref
 WINDOW_CLOSED = 63016  # free-form WhatsApp message outside the 24-hour window
 BAD_CREDENTIALS = 20003
 
-# A file's kind is known only once it is here, so a download stops at the largest kind's limit and
-# bot.media.accepted_media then holds it to its own.
-MAX_MEDIA_BYTES = max(MAX_BYTES.values())
+# A file's kind is known only once it is here, so a download stops at the largest kind's limit
+# (MediaLimits.largest) and bot.media.media_to_keep then holds it to its own.
 MAX_MEDIA_ITEMS = 10
 MAX_WEBHOOK_BYTES = 64 * 1024
 
@@ -292,16 +291,19 @@ class TwilioChannel:
     # receiving
 
     def fetch_media(self, url: str, declared_type: str) -> tuple[bytes, str, str]:
-        """Download one inbound photo or voice note: (content, kind, file suffix), or MediaRefused
-        (MediaNotFetched when the download failed for now)."""
+        """Download one inbound photo or voice note: (content to keep, kind, file suffix), or MediaRefused
+        (MediaNotFetched when the download failed for now). The content comes back without its metadata
+        (bot.media.media_to_keep): an MMS photo may carry the camera's GPS position."""
+        limits = MediaLimits.from_settings(self.settings)
         try:
             content, content_type = self.http.download(
-                url, auth=(self.settings.twilio_account_sid, self.settings.twilio_auth_token), max_bytes=MAX_MEDIA_BYTES
+                url, auth=(self.settings.twilio_account_sid, self.settings.twilio_auth_token),
+                max_bytes=limits.largest,
             )
         except requests.RequestException as error:
             raise MediaNotFetched(f"download failed ({type(error).__name__})") from None
-        media_type = accepted_media(content, declared_type=content_type or declared_type.lower())
-        return content, media_type.kind, media_type.extension
+        kept = media_to_keep(content, declared_type=content_type or declared_type.lower(), limits=limits)
+        return kept.content, kept.kind, kept.extension
 
 
 def _int(value) -> Optional[int]:

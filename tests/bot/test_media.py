@@ -33,6 +33,9 @@ AMR_WB = b"#!AMR-WB\n" + bytes(50)
     (b"\xff\xe3\x18\xc4" + bytes(50), "audio/mpeg"),  # MPEG-2.5 layer III
     (AMR, "audio/amr"),
     (AMR_WB, "audio/amr"),
+    (b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(50), "image/webp"),
+    (b"\x00\x00\x00\x1cftypM4A " + bytes(50), "audio/mp4"),  # AAC in MP4 (an iPhone voice memo)
+    (b"\x00\x00\x00\x1cftyp3gp4" + bytes(50), "audio/3gpp"),  # an Android MMS voice message
 ])
 def test_each_accepted_type_is_known_by_its_first_bytes(content, expected):
     assert sniff_media_type(content) == expected
@@ -45,10 +48,10 @@ def test_each_accepted_type_is_known_by_its_first_bytes(content, expected):
     b"%PDF-1.7\n" + bytes(50),
     b"MZ\x90\x00" + bytes(50),  # a Windows program
     b"\x00\x00\x00\x18ftypmp42" + bytes(50),  # MP4 video
-    b"\x00\x00\x00\x1cftypM4A " + bytes(50),  # AAC in MP4 (an iPhone voice memo)
+    b"\x00\x00\x00\x18ftypheic" + bytes(50),  # an iPhone photo before the phone converts it
     b"\xff\xf1\x50\x80" + bytes(50),  # AAC's ADTS header: MPEG sync bits, but layer 0
     b"\xff\xeb\x90\x64" + bytes(50),  # MPEG sync bits with the reserved version
-    b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(50),
+    b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(50),  # a WAV: RIFF, but not WebP
     b"GIF89a" + bytes(50),
     b"<svg xmlns='http://www.w3.org/2000/svg'>",
     b"\xff\xd8",  # half a JPEG marker

@@ -21,6 +21,7 @@ from storage.crypto import keyed_hash
 from storage.database import new_session
 from storage.models import Contact, InboundReceipt, OutboxMessage, Report
 from storage.types import utcnow
+from tests import media_samples
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.telegram_api import FakeTelegramAPI, RecordedMessage, TelegramUser
 from tests.helpers import dump_every_table, row_counts
@@ -346,8 +347,8 @@ def test_a_shared_location_answers_where(client, api):
     assert "when:now" in replies[-1].callback_data
 
 
-OGG = b"OggS\x00\x02" + bytes(200)
-JPEG = b"\xff\xd8\xff\xe0" + bytes(300)
+OGG = media_samples.ogg_opus(comments=())  # without tags, so kept byte for byte
+JPEG = media_samples.jpeg_with_metadata()
 
 
 def test_a_voice_note_is_downloaded_through_getfile_and_kept_under_a_random_name(app, client, api, tmp_path):

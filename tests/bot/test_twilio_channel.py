@@ -12,6 +12,7 @@ from bot.channels.base import OutsideWindow, Pace, Rejected, RetryAfter, Sent, T
 from bot.channels.twilio import MediaRefused, TwilioChannel, e164
 from bot.settings import Settings
 from flows.types import Choice, Reply
+from tests import media_samples
 from tests.fakes.twilio_api import FakeTwilio
 
 ACCOUNT_SID = "AC" + "a" * 32
@@ -262,8 +263,8 @@ def test_the_default_api_address_is_left_alone_and_a_custom_one_replaces_twilios
 
 # --- inbound media -------------------------------------------------------------------------------
 
-OGG = b"OggS\x00\x02" + b"\x00" * 200
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+OGG = media_samples.ogg_opus(comments=())
+JPEG = media_samples.jpeg_with_metadata()
 
 
 def test_media_is_fetched_with_the_accounts_credentials(channels, fake):
@@ -271,6 +272,12 @@ def test_media_is_fetched_with_the_accounts_credentials(channels, fake):
     content, kind, suffix = channels["whatsapp"].fetch_media(url, "audio/ogg")
     assert (content, kind, suffix) == (OGG, "voice", ".ogg")
     assert fake.media_requests[0]["username"] == ACCOUNT_SID
+
+
+def test_fetched_media_comes_back_without_its_metadata(channels, fake):
+    content, kind, suffix = channels["sms"].fetch_media(fake.add_media(JPEG, "image/jpeg"), "image/jpeg")
+    assert (kind, suffix) == ("photo", ".jpg")
+    assert media_samples.MARKER in JPEG and media_samples.MARKER not in content
 
 
 @pytest.mark.parametrize("content, content_type", [
@@ -283,11 +290,18 @@ def test_media_of_the_wrong_type_is_refused(channels, fake, content, content_typ
         channels["whatsapp"].fetch_media(url, content_type)
 
 
-def test_media_over_the_size_limit_is_refused(channels, fake, monkeypatch):
-    monkeypatch.setattr(twilio, "MAX_MEDIA_BYTES", 100)
+@pytest.mark.parametrize("limits", [
+    {"media_photo_max_bytes": 100, "media_voice_max_bytes": 100},  # stopped during the download
+    {"media_photo_max_bytes": 100},  # fetched (a voice note could be this size), then refused as a photo
+])
+def test_media_over_the_size_limit_is_refused(tmp_path, fake, limits):
+    channel = TwilioChannel(_settings(tmp_path, fake.url).with_overrides(**limits), "whatsapp")
     url = fake.add_media(JPEG, "image/jpeg")
-    with pytest.raises(MediaRefused, match="too large"):
-        channels["whatsapp"].fetch_media(url, "image/jpeg")
+    try:
+        with pytest.raises(MediaRefused, match="too large"):
+            channel.fetch_media(url, "image/jpeg")
+    finally:
+        channel.close()
 
 
 def test_media_off_twilios_host_is_never_fetched(channels, fake):

@@ -23,6 +23,7 @@ from storage.crypto import keyed_hash
 from storage.database import new_session
 from storage.models import Contact, OutboxMessage, Report
 from storage.types import utcnow
+from tests import media_samples
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.twilio_api import FakeTwilio, new_sid
 from tests.helpers import dump_every_table
@@ -37,7 +38,7 @@ HODAN = "+447700900456"
 ROKEYA = "+447700900789"
 TEMPLATE_SID = "HX" + "c" * 32
 REFERENCE = re.compile(r"TH-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
-OGG = b"OggS\x00\x02" + bytes(range(256)) * 4
+OGG = media_samples.ogg_opus(comments=())  # without tags, so kept byte for byte
 
 
 @pytest.fixture
