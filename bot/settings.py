@@ -172,6 +172,15 @@ class Settings:
     reminder_offsets: tuple[ReminderOffset, ...] = parse_reminder_offsets(DEFAULT_REMINDER_OFFSETS)
     # RSVPs are deleted this long after their event starts, once their totals are kept (docs/privacy.md).
     rsvp_retention: timedelta = timedelta(days=30)
+    # How long the worker keeps the rest (storage/retention.py; docs/privacy.md's table says why each):
+    # a sealed delivery address after its contact last wrote, when nothing needs sending to them (an idle
+    # contact with nothing at all linked to it goes entirely); finished outbox rows; photos and voice
+    # notes after their report closed; the staff audit log; a closed report's words (its counts stay).
+    address_retention: timedelta = timedelta(days=90)
+    outbox_retention: timedelta = timedelta(days=30)
+    media_retention: timedelta = timedelta(days=90)
+    audit_retention: timedelta = timedelta(days=730)
+    report_retention: timedelta = timedelta(days=2190)
     # How long after a report closes its private or named resident is asked "was this sorted?" (SORTED_AFTER).
     sorted_after: timedelta = parse_sorted_after(DEFAULT_SORTED_AFTER)
     # Machine translation of residents' words for staff (bot/translator.py): none, libre or google.
@@ -192,7 +201,7 @@ class Settings:
             secret_key=environ.get("SECRET_KEY") or _kept_secret_key(),
             public_base_url=(environ.get("PUBLIC_BASE_URL") or cls.public_base_url).rstrip("/"),
             conversation_idle_after=timedelta(minutes=int(environ.get("CONVERSATION_IDLE_MINUTES", "30"))),
-            draft_retention=timedelta(days=int(environ.get("DRAFT_RETENTION_DAYS", "7"))),
+            draft_retention=timedelta(days=_whole_number(environ, "DRAFT_RETENTION_DAYS", "7")),
             telegram_bot_token=environ.get("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
             telegram_api_base_url=(environ.get("TELEGRAM_API_BASE_URL") or cls.telegram_api_base_url).rstrip("/"),
@@ -220,6 +229,11 @@ class Settings:
             media_photo_max_pixels=_positive(environ, "MEDIA_PHOTO_MAX_PIXELS", cls.media_photo_max_pixels),
             reminder_offsets=parse_reminder_offsets(environ.get("REMINDER_OFFSETS") or DEFAULT_REMINDER_OFFSETS),
             rsvp_retention=timedelta(days=_whole_number(environ, "RSVP_RETENTION_DAYS", "30")),
+            address_retention=timedelta(days=_whole_number(environ, "ADDRESS_RETENTION_DAYS", "90")),
+            outbox_retention=timedelta(days=_whole_number(environ, "OUTBOX_RETENTION_DAYS", "30")),
+            media_retention=timedelta(days=_whole_number(environ, "MEDIA_RETENTION_DAYS", "90")),
+            audit_retention=timedelta(days=_whole_number(environ, "AUDIT_RETENTION_DAYS", "730")),
+            report_retention=timedelta(days=_whole_number(environ, "REPORT_RETENTION_DAYS", "2190")),
             sorted_after=parse_sorted_after(environ.get("SORTED_AFTER") or DEFAULT_SORTED_AFTER),
             translator=translator,
             libretranslate_url=libretranslate_url,

@@ -1,6 +1,7 @@
 """The worker: work that no resident message triggers. Reminders before events (planned, then queued),
-delivery of due outbox messages (retries, bulk and scheduled ones), its heartbeat, purging
-unfinished drafts and RSVPs past their retention, and counting the public figures' snapshots."""
+delivery of due outbox messages (retries, bulk and scheduled ones), its heartbeat, deleting what is past
+the time docs/privacy.md gives it (drafts, RSVPs, addresses, idle contacts, the outbox, media, reports'
+words, the audit log), and counting the public figures' snapshots."""
 from __future__ import annotations
 
 import logging
@@ -36,11 +37,19 @@ PUBLIC_SNAPSHOT_SECONDS = 30
 # one, and a pass begins no further page after two seconds (it finishes the one it is on), so a due retry
 # or reminder never waits for all of them; the stalest come first, the rest on the next passes.
 PUBLIC_SNAPSHOT_BUDGET_SECONDS = 2.0
+# Retention (storage/retention.py) keeps promises counted in days, so it need not run every second: a pass at
+# most every ten minutes, shared by all the workers through its row in WorkerHeartbeat. A pass begins no new
+# batch after five seconds, so a first pass over a large backlog never holds up delivery for long; the next
+# tick carries on where it stopped.
+RETENTION_EVERY = timedelta(minutes=10)
+RETENTION_BUDGET_SECONDS = 5.0
 
 
 def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Channel], *, now: datetime,
                  deliverer: Optional[Deliverer] = None,
-                 snapshot_budget_seconds: Optional[float] = None) -> dict:
+                 snapshot_budget_seconds: Optional[float] = None,
+                 retention_every: Optional[timedelta] = None,
+                 retention_budget_seconds: Optional[float] = None) -> dict:
     """Everything due now, in one pass; returns counts for `worker --once` to print.
 
     `channels` are the sending channels this installation has credentials for (bot.channels.registry):
@@ -48,6 +57,10 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
     not taken from the deliverer, so a pass without a deliverer (queue now, send later) plans the same reminders. A
     resident on a channel not among them (no credentials here) is skipped: counted in
     `reminders_skipped` and never reminded late; the web chat needs no credentials.
+
+    After delivery, the retention pass (`run_retention`): on every call when `retention_every` is None
+    (`worker --once`, tests), else only when no worker began one within `retention_every`; it stops after
+    `retention_budget_seconds` and leaves the rest to the next tick.
 
     Last, after delivery (which they must not hold up), the public pages whose snapshot is
     PUBLIC_SNAPSHOT_SECONDS old are counted afresh, all together in one count; only if that fails, one by
@@ -69,19 +82,18 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
         counts.update(sent=delivered.sent, retried=delivered.retried, failed=delivered.failed,
                       held=delivered.held, unreachable=delivered.unreachable, expired=delivered.expired)
     with new_session(engine) as session:
-        purged = retention.purge_stale_drafts(session, older_than=now - settings.draft_retention)
-        retention.purge_inbound_receipts(session, older_than=now - INBOUND_RECEIPT_RETENTION)
-        retention.purge_early_delivery_reports(session, older_than=now - timedelta(days=1))
-        counts["rsvps_purged"] = reminders.summarise_and_delete_rsvps(session, started_before=now - settings.rsvp_retention)
         # A first-response target agreed to take effect on a later day moves the agency's response clock on
         # that day (recording one moves it at once when it is already in force). Two small queries a pass.
         counts["agency_targets_applied"] = len(targets.apply_agency_targets(session, today=now.astimezone(LONDON).date()))
         worker_status.record_heartbeat(session, name="worker", at=utcnow())
         session.commit()
-        kept = retention.referenced_media_ids(session)
-    counts["media_purged"] = purge_orphan_media(Path(settings.media_dir), kept=kept, older_than=now - settings.draft_retention)
-    if purged:
-        log.info("purged %d unfinished drafts", purged)
+    if retention_every is None or _retention_due(engine, now=now, every=retention_every):
+        purged, finished = run_retention(engine, settings, now=now, budget_seconds=retention_budget_seconds)
+        counts.update(purged)
+        if not finished and retention_every is not None:
+            with new_session(engine) as session:
+                retention.release_retention_pass(session, every=retention_every, now=now)
+                session.commit()
     # Stamped with the moment the refresh starts, not the pass: a long delivery before it must not make the
     # snapshots look older than they are. Which pages are due is read from the snapshots themselves, so
     # several workers (PostgreSQL) share them rather than each counting every page.
@@ -90,7 +102,90 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
         counts["public_snapshots_refreshed"] = public_snapshots.refresh_snapshots(
             session, now=counted_at, older_than=timedelta(seconds=PUBLIC_SNAPSHOT_SECONDS),
             budget_seconds=snapshot_budget_seconds)
-    return {**counts, "drafts_purged": purged}
+    return counts
+
+
+def _retention_due(engine: Engine, *, now: datetime, every: timedelta) -> bool:
+    with new_session(engine) as session:
+        taken = retention.take_retention_pass(session, now=now, every=every)
+        session.commit()
+    return taken
+
+
+def run_retention(engine: Engine, settings: Settings, *, now: datetime,
+                  budget_seconds: Optional[float] = None) -> tuple[dict, bool]:
+    """Delete everything past the time docs/privacy.md gives it, batch by batch, each batch its own commit
+    (storage/retention.py). Returns the counts, and whether it finished (False: `budget_seconds` ran out
+    while a batch came back full, so more is due). Only counts are logged."""
+    started = time.monotonic()
+    counts: dict[str, int] = {}
+
+    def out_of_time() -> bool:
+        return budget_seconds is not None and time.monotonic() - started > budget_seconds
+
+    def in_batches(name: str, purge, batched: bool = True) -> bool:
+        """Run `purge(session)` (one batch) until a batch comes back short; False if time ran out first.
+        A purge that is not `batched` (one statement, or one per event) runs once."""
+        counts.setdefault(name, 0)
+        while True:
+            with new_session(engine) as session:
+                done = purge(session)
+                session.commit()
+            if isinstance(done, list):  # media ids: the files go once no row names them
+                _delete_media_files(Path(settings.media_dir), done)
+                done = len(done)
+            counts[name] += done
+            if not batched or done < retention.BATCH:
+                return True
+            if out_of_time():
+                return False
+
+    # A resident is asked "was this sorted?" SORTED_AFTER after closing: their address stays at least that long.
+    closed_since = now - max(settings.address_retention, settings.sorted_after + timedelta(days=1))
+    idle_since = now - settings.address_retention
+    steps = (
+        ("drafts_purged", lambda s: retention.purge_stale_drafts(s, older_than=now - settings.draft_retention)),
+        ("rsvps_purged", lambda s: reminders.summarise_and_delete_rsvps(
+            s, started_before=now - settings.rsvp_retention), False),
+        ("outbox_purged", lambda s: retention.purge_finished_outbox(s, older_than=now - settings.outbox_retention)),
+        ("addresses_cleared", lambda s: retention.clear_idle_addresses(s, idle_since=idle_since,
+                                                                       closed_since=closed_since)),
+        ("contacts_forgotten", lambda s: retention.forget_idle_contacts(s, idle_since=idle_since, now=now)),
+        # Media go with the words if a council keeps reports' words for less time than their photos.
+        ("report_media_purged", lambda s: retention.purge_closed_report_media(
+            s, closed_before=now - min(settings.media_retention, settings.report_retention))),
+        ("report_words_purged", lambda s: retention.delete_closed_report_words(
+            s, closed_before=now - settings.report_retention)),
+        ("audit_purged", lambda s: retention.purge_audit_entries(s, older_than=now - settings.audit_retention)),
+        ("receipts_purged", lambda s: retention.purge_inbound_receipts(
+            s, older_than=now - INBOUND_RECEIPT_RETENTION), False),
+        ("early_reports_purged", lambda s: retention.purge_early_delivery_reports(
+            s, older_than=now - timedelta(days=1)), False),
+    )
+    for name, purge, *batched in steps:
+        if not in_batches(name, purge, *batched):
+            _log_counts(counts)
+            return counts, False
+    with new_session(engine) as session:
+        kept = retention.referenced_media_ids(session)
+    counts["media_purged"] = purge_orphan_media(Path(settings.media_dir), kept=kept,
+                                                older_than=now - settings.draft_retention)
+    _log_counts(counts)
+    return counts, True
+
+
+def _log_counts(counts: dict) -> None:
+    done = {name: count for name, count in counts.items() if count}
+    if done:
+        log.info("retention: %s", " ".join(f"{name}={count}" for name, count in done.items()))
+
+
+def _delete_media_files(media_dir: Path, media_ids) -> None:
+    """Files whose rows are gone, after the commit: a file left by a crash here is an orphan the sweep removes."""
+    for media_id in media_ids:
+        path = media_dir / media_id
+        if path.parent == media_dir:  # a media id is a bare random name: never follow one out of the directory
+            path.unlink(missing_ok=True)
 
 
 def purge_orphan_media(media_dir: Path, *, kept: set[str], older_than: datetime) -> int:
@@ -113,7 +208,8 @@ def run_forever(engine: Engine, settings: Settings, deliverer: Deliverer) -> Non
     while True:
         try:
             run_due_work(engine, settings, deliverer.channels, now=utcnow(), deliverer=deliverer,
-                         snapshot_budget_seconds=PUBLIC_SNAPSHOT_BUDGET_SECONDS)
+                         snapshot_budget_seconds=PUBLIC_SNAPSHOT_BUDGET_SECONDS, retention_every=RETENTION_EVERY,
+                         retention_budget_seconds=RETENTION_BUDGET_SECONDS)
         except Exception:  # keep the worker alive; the next tick retries and /healthz shows the gap
             log.exception("worker tick failed")
         time.sleep(TICK_SECONDS)

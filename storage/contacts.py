@@ -22,6 +22,9 @@ def find_or_create_contact(
              .with_for_update(key_share=True))
     contact = session.execute(query).scalar_one_or_none()
     if contact is not None:
+        if contact.address_sealed is None and address_sealed is not None:
+            # Retention cleared it while they were away (storage/retention.py): writing again brings it back.
+            contact.address_sealed = address_sealed
         return contact
     try:
         # Two first messages from one person can race (a double tap); the unique constraint decides.
