@@ -95,6 +95,11 @@ class Report(SQLModel, table=True):
         # covering only when it holds every column the query names.
         Index("ix_report_reopened", "created_at", "id", "status", "duplicate_of_id", "reopened_at",
               sqlite_where=text("reopened_at IS NOT NULL"), postgresql_where=text("reopened_at IS NOT NULL")),
+        # A new report looks here for an identical one received in the last IDENTICAL_REPORT_HOURS
+        # (storage/identical_reports.py, migration 0017). Reports too short to compare have no fingerprint.
+        Index("ix_report_content_fingerprint", "content_fingerprint", "created_at",
+              sqlite_where=text("content_fingerprint IS NOT NULL"),
+              postgresql_where=text("content_fingerprint IS NOT NULL")),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     reference: str = Field(max_length=12, unique=True)
@@ -126,6 +131,10 @@ class Report(SQLModel, table=True):
     # Staff judged it not a genuine report (a test, nonsense, abuse): left out of every public figure, as
     # duplicates are (design.md, "HTTP surface").
     spam_at: Optional[datetime] = _when(default=None)
+    # A keyed hash of what the resident chose and wrote (storage/identical_reports.py): a copy of a report
+    # received shortly before is merged into it, so a flood of copies counts once. Reveals nothing without
+    # SECRET_KEY; None for reports too short to compare and for those received before migration 0017.
+    content_fingerprint: Optional[str] = Field(default=None, max_length=64)
     # Unsafe places (rec 10, a night-safety strategy co-designed with women): when the place feels unsafe,
     # one of TIMES_OF_DAY, and True only when the resident chose to say they are a woman or girl (None when
     # they did not say: never recorded as "no").
