@@ -1010,5 +1010,124 @@ def open311_key_list() -> None:
         click.echo(f"{row.id}\t{row.name}\tmade {when(row.created_at)}\tlast used {when(row.last_used_at)}\t{state}")
 
 
+# --- keys: after SECRET_KEY changes (docs/operations.md, "Rotating the key") ------------------------------
+
+# Exit codes of `keys rotate` and `keys check` (1 and 2 stay click's: a bad setting, a usage error).
+KEYS_ALL_CURRENT, KEYS_PREVIOUS_LEFT, KEYS_UNREADABLE = 0, 3, 4
+# `keys rotate` passes over everything again while a pass leaves something under a previous key (a row
+# in the middle of a resident's turn is passed over, not waited for), at most this many times.
+KEYS_ROTATE_PASSES = 3
+
+
+@main.group("keys", help="Move sealed values and contacts' hashes to SECRET_KEY after it changes, and count what "
+             "is still under a previous key (SECRET_KEY_PREVIOUS). Prints counts, never a value.")
+def keys_group() -> None:
+    pass
+
+
+@keys_group.command("rotate", help="Re-seal every value and re-hash every contact still under a key in "
+                    "SECRET_KEY_PREVIOUS with SECRET_KEY, a batch per transaction: a crash part way leaves "
+                    "nothing unreadable, and running it again finishes the job (what is done is left). Exit "
+                    "0: everything is under SECRET_KEY; 3: something is still under a previous key (run it "
+                    "again); 4: some values open with no configured key.")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000),
+              help="Rows per transaction.")
+def keys_rotate(batch_size: int) -> None:
+    from storage import key_rotation
+    from storage.database import new_read_session
+
+    settings = _settings()
+    keys = settings.key_ring
+    moved = key_rotation.KeyCounts()
+    with _engine(settings) as engine:
+        for _pass in range(KEYS_ROTATE_PASSES):
+            moved.add(_rotate_every_batch(engine, keys, batch_size))
+            with new_read_session(engine) as session:
+                left = key_rotation.check(session, keys=keys)
+            if not left.previous:
+                break
+    kinds = [key_rotation.CONTACT_ADDRESSES, key_rotation.CONTACT_HASHES] + [
+        label for label, *_rest in key_rotation.SEALED_COLUMNS]
+    click.echo("moved to SECRET_KEY now: " + ", ".join(f"{kind} {moved.tally(kind).moved}" for kind in kinds))
+    if moved.superseded:
+        click.echo(f"{moved.superseded} of those contact hashes were superseded: the address already had a contact "
+                   f"under SECRET_KEY (a process ran with the old key after the change); the extra contact keeps "
+                   f"its reports and is no longer looked up")
+    _echo_key_counts(left, kinds)
+    sys.exit(_keys_exit_code(left))
+
+
+def _rotate_every_batch(engine, keys, batch_size: int):
+    """One pass over every sealed and hashed value, committing after each batch."""
+    from sqlalchemy.exc import DBAPIError
+
+    from storage import key_rotation
+    from storage.database import new_session
+
+    counts = key_rotation.KeyCounts()
+
+    def in_batches(rotate_batch) -> None:
+        after = 0
+        while True:
+            try:
+                with new_session(engine) as session:
+                    last, done = rotate_batch(session, after)
+                    session.commit()
+            except DBAPIError as error:
+                # The type only: the database's message could quote a hash.
+                raise click.ClickException(f"a batch failed and was rolled back ({type(error.orig).__name__}); "
+                                           f"nothing is unreadable: run `safer-homes keys rotate` again")
+            if last is None:
+                return
+            counts.add(done)
+            after = last
+
+    in_batches(lambda session, after: key_rotation.rotate_contacts(session, keys=keys, after_id=after, limit=batch_size))
+    for label, *_rest in key_rotation.SEALED_COLUMNS:
+        in_batches(lambda session, after, label=label: key_rotation.rotate_sealed(
+            session, keys=keys, label=label, after=after, limit=batch_size))
+    return counts
+
+
+@keys_group.command("check", help="Count the values under SECRET_KEY, under a key in SECRET_KEY_PREVIOUS, and "
+                    "under no configured key. Changes nothing. Exit 0: everything is under SECRET_KEY "
+                    "(SECRET_KEY_PREVIOUS can go, docs/operations.md); 3: something is still under a previous "
+                    "key (run `keys rotate`); 4: some values open with no configured key.")
+def keys_check() -> None:
+    from storage import key_rotation
+    from storage.database import new_read_session
+
+    settings = _settings()
+    with _engine(settings) as engine, new_read_session(engine) as session:
+        counts = key_rotation.check(session, keys=settings.key_ring)
+    _echo_key_counts(counts, [key_rotation.CONTACT_ADDRESSES, key_rotation.CONTACT_HASHES] + [
+        label for label, *_rest in key_rotation.SEALED_COLUMNS])
+    sys.exit(_keys_exit_code(counts))
+
+
+def _echo_key_counts(counts, kinds) -> None:
+    width = max(len(kind) for kind in kinds)
+    click.echo(f"{'':{width}}  {'SECRET_KEY':>10}  {'previous':>8}  {'no key opens':>12}")
+    for kind in kinds:
+        tally = counts.tally(kind)
+        click.echo(f"{kind:{width}}  {tally.current + tally.moved:>10}  {tally.previous:>8}  {tally.unreadable:>12}")
+    click.echo(f"contacts with no address kept (web chat): {counts.without_address}; their hashes cannot be checked "
+               f"here: each moves to SECRET_KEY when its resident next writes while SECRET_KEY_PREVIOUS is set")
+    if counts.unreadable:
+        click.echo(f"{counts.unreadable} values open with no configured key: was a key left out of "
+                   f"SECRET_KEY_PREVIOUS? They stay as they are.")
+    elif counts.previous:
+        click.echo(f"{counts.previous} values are still under a previous key: keep SECRET_KEY_PREVIOUS and run "
+                   f"`safer-homes keys rotate`")
+    else:
+        click.echo("every sealed value and every hash that can be checked is under SECRET_KEY")
+
+
+def _keys_exit_code(counts) -> int:
+    if counts.unreadable:
+        return KEYS_UNREADABLE
+    return KEYS_PREVIOUS_LEFT if counts.previous else KEYS_ALL_CURRENT
+
+
 if __name__ == "__main__":
     sys.exit(main())

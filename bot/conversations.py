@@ -28,7 +28,7 @@ from bot.settings import Settings
 from flows.types import (AddSortedComment, AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback,
                          SaveSortedAnswer)
 from storage import agenda, contacts, events, feedback, outbox, places, reports, sorted_checks, spaces
-from storage.crypto import Sealer, keyed_hash
+from storage.crypto import Sealer
 from storage.database import new_session
 from storage.references import new_reference
 
@@ -107,8 +107,8 @@ def converse(
     telling someone on another channel that a place has opened for them. Without them they are built
     from `settings`, only when a turn needs them.
     """
-    address_hash = keyed_hash(settings.secret_key, channel, address)
-    sealer = Sealer(settings.secret_key)
+    keys = settings.key_ring
+    sealer = keys.sealer
     # Closing the session without commit rolls back, so an early return writes nothing at all.
     with new_session(engine) as session:
         if provider_message_id and not outbox.record_inbound(
@@ -118,7 +118,9 @@ def converse(
         contact = contacts.find_or_create_contact(
             session,
             channel=channel,
-            address_hash=address_hash,
+            address_hash=keys.address_hash(channel, address),
+            # Found under a previous key's hash, the contact moves to the current one (storage/contacts.py).
+            previous_hashes=keys.previous_address_hashes(channel, address),
             address_sealed=sealer.seal(address) if sender else None,
             now=now,
         )

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Mapping, Optional, Sequence
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import Engine
 
 from bot.channels.base import Channel, OutsideWindow, Pace, RetryAfter, Transient, Unreachable, DeliveryError
 from bot.settings import Settings
 from storage import outbox
-from storage.crypto import Sealer
 from storage.database import new_session
 from storage.models import Contact, OutboxMessage
 from storage.types import utcnow
@@ -126,7 +126,7 @@ class Deliverer:
         self.pacer = pacer or Pacer(settings.rate_limit_storage_url)
         self.clock = clock
         self.threads = threads or settings.delivery_threads
-        self.sealer = Sealer(settings.secret_key)
+        self.sealer = settings.key_ring.sealer
 
     def deliver_now(self, message_ids: Sequence[int]) -> DeliveryCounts:
         """Send these just-committed messages, and anything due ahead of them for the same residents
@@ -189,14 +189,22 @@ class Deliverer:
             message = session.get(OutboxMessage, message_id)
             contact = session.get(Contact, message.contact_id)
             channel = self.channels[message.channel]
-            address = self.sealer.open(contact.address_sealed) if contact.address_sealed else None
+            try:
+                address = self.sealer.open(contact.address_sealed) if contact.address_sealed else None
+                unopenable = False
+            except InvalidToken:
+                # Sealed under a key this process is not given (SECRET_KEY changed without SECRET_KEY_PREVIOUS):
+                # retried with backoff, so restarting with the old key in SECRET_KEY_PREVIOUS still sends it.
+                address, unopenable = None, True
             window_open = bool(contact.last_inbound_at and self.clock() - contact.last_inbound_at < WHATSAPP_WINDOW)
             payload, kind, language, attempts = dict(message.payload), message.kind, message.language, message.attempts
             contact_id, unreachable = contact.id, contact.unreachable
             session.rollback()  # no transaction stays open while we talk to the provider
 
         result: object
-        if address is None or (unreachable and kind != outbox.OPT_OUT_CONFIRMATION):
+        if unopenable:
+            result = Transient("the address cannot be opened with SECRET_KEY or SECRET_KEY_PREVIOUS")
+        elif address is None or (unreachable and kind != outbox.OPT_OUT_CONFIRMATION):
             result = Unreachable("no deliverable address" if address is None else "contact is unreachable")
         else:
             self.pacer.wait_turn(channel.paces(address))

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.flood import DEFAULT_PER_ADDRESS, DEFAULT_PER_CONTACT, parse_flood_limits
+from storage.crypto import KeyRing, key_ring
 from storage.database import DEFAULT_DATABASE_URL
 
 SECRET_KEY_FILE = Path("var/secret-key")
@@ -91,6 +92,33 @@ def parse_translator(environ) -> tuple[str, str, str]:
     return name, url, (environ.get("LIBRETRANSLATE_API_KEY") or "").strip()
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def parse_previous_secret_keys(value: str) -> tuple[str, ...]:
+    """SECRET_KEY_PREVIOUS: the keys SECRET_KEY had before, newest first, comma-separated (empty: none).
+    Kept only while `safer-homes keys rotate` moves what they sealed and hashed to the current key."""
+    keys: list[str] = []
+    for item in (value or "").split(","):
+        item = item.strip()
+        if item and item not in keys:
+            keys.append(item)
+    return tuple(keys)
+
+
+def check_previous_secret_keys(previous: tuple[str, ...], secret_key: str) -> None:
+    """A previous key equal to SECRET_KEY means the change was not made; a short one is not a key we
+    generated (or a value cut short). Either stops start-up, naming the variable and never the value."""
+    for position, key in enumerate(previous, 1):
+        if key == secret_key:
+            raise ValueError(f"SECRET_KEY_PREVIOUS is not valid: entry {position} is the same as SECRET_KEY (put the "
+                             f"new key in SECRET_KEY and the old one in SECRET_KEY_PREVIOUS)")
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(f"SECRET_KEY_PREVIOUS is not valid: entry {position} is shorter than "
+                             f"{MIN_SECRET_KEY_LENGTH} characters (use the complete old SECRET_KEY; entries are "
+                             f"separated by commas)")
+
+
 def _whole_number(environ, name: str, default: str) -> int:
     value = environ.get(name) or default
     if not value.strip().isdigit() or int(value) < 1:
@@ -125,6 +153,9 @@ def _proxy_count(environ) -> int:
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = ""
+    # The keys SECRET_KEY had before (SECRET_KEY_PREVIOUS), newest first: values sealed and contacts hashed
+    # under them are still opened and found until `safer-homes keys rotate` has moved them (docs/operations.md).
+    previous_secret_keys: tuple[str, ...] = ()
     public_base_url: str = "http://127.0.0.1:5000"
     # After this long without a message, a resident part way through is asked to carry on or restart.
     conversation_idle_after: timedelta = timedelta(minutes=30)
@@ -192,6 +223,15 @@ class Settings:
     pdf_font_dir: str = "/usr/share/fonts/truetype/noto"
     extra: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "previous_secret_keys", tuple(self.previous_secret_keys))  # a list from a config dict
+        check_previous_secret_keys(self.previous_secret_keys, self.secret_key)
+
+    @property
+    def key_ring(self) -> KeyRing:
+        """The one way to hash an address and to seal or open a value (storage/crypto.py)."""
+        return key_ring(self.secret_key, self.previous_secret_keys)
+
     @classmethod
     def from_env(cls, environ=None) -> "Settings":
         environ = os.environ if environ is None else environ
@@ -199,6 +239,7 @@ class Settings:
         return cls(
             database_url=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             secret_key=environ.get("SECRET_KEY") or _kept_secret_key(),
+            previous_secret_keys=parse_previous_secret_keys(environ.get("SECRET_KEY_PREVIOUS", "")),
             public_base_url=(environ.get("PUBLIC_BASE_URL") or cls.public_base_url).rstrip("/"),
             conversation_idle_after=timedelta(minutes=int(environ.get("CONVERSATION_IDLE_MINUTES", "30"))),
             draft_retention=timedelta(days=_whole_number(environ, "DRAFT_RETENTION_DAYS", "7")),

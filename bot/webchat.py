@@ -16,8 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 import flows
 from bot.conversations import converse
 from bot.notify import WEBCHAT, webchat_payload
-from storage import outbox
-from storage.crypto import keyed_hash
+from storage import contacts, outbox
 from storage.database import new_session
 
 blueprint = Blueprint("webchat_api", __name__)
@@ -78,9 +77,14 @@ def collect_updates():
     if not _message_ids(acknowledged):
         return _refuse(f"`ack` must be a list of at most {MAX_UPDATES} message ids (whole numbers).")
     settings = current_app.extensions["safer_homes.settings"]
-    address_hash = keyed_hash(settings.secret_key, WEBCHAT, payload["session"])
+    keys = settings.key_ring
+    address_hash = keys.address_hash(WEBCHAT, payload["session"])
+    previous_hashes = keys.previous_address_hashes(WEBCHAT, payload["session"])
     now = current_app.extensions["safer_homes.clock"]()
     with new_session(current_app.extensions["safer_homes.engine"]) as session:
+        if previous_hashes:
+            # After a key rotation a page's contact may still be under the old key's hash: this moves it.
+            contacts.find_contact(session, channel=WEBCHAT, address_hash=address_hash, previous_hashes=previous_hashes)
         outbox.acknowledge_shown(session, channel=WEBCHAT, address_hash=address_hash, message_ids=acknowledged,
                                  now=now)
         waiting = outbox.waiting_for_page(session, channel=WEBCHAT, address_hash=address_hash, now=now,

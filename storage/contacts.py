@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,15 +12,17 @@ from storage.models import Contact, Conversation
 
 
 def find_or_create_contact(
-    session: Session, *, channel: str, address_hash: str, address_sealed: Optional[str], now: datetime
+    session: Session, *, channel: str, address_hash: str, address_sealed: Optional[str], now: datetime,
+    previous_hashes: Sequence[str] = (),
 ) -> Contact:
     """The contact behind a hashed address, created on first contact. Locks the row for this turn.
 
     FOR NO KEY UPDATE: two turns of one contact still take turns, but the worker can queue a reminder
-    for them meanwhile (an outbox row's foreign key takes only FOR KEY SHARE on its contact)."""
-    query = (select(Contact).where(Contact.channel == channel, Contact.address_hash == address_hash)
-             .with_for_update(key_share=True))
-    contact = session.execute(query).scalar_one_or_none()
+    for them meanwhile (an outbox row's foreign key takes only FOR KEY SHARE on its contact).
+    `previous_hashes` are the address's hashes under the previous keys (SECRET_KEY_PREVIOUS): see
+    `find_contact`."""
+    contact = find_contact(session, channel=channel, address_hash=address_hash, previous_hashes=previous_hashes,
+                           address_sealed=address_sealed)
     if contact is not None:
         if contact.address_sealed is None and address_sealed is not None:
             # Retention cleared it while they were away (storage/retention.py): writing again brings it back.
@@ -33,7 +35,45 @@ def find_or_create_contact(
             session.add(contact)
         return contact
     except IntegrityError:
-        return session.execute(query).scalar_one()
+        return session.execute(_under(channel, address_hash).with_for_update(key_share=True)).scalar_one()
+
+
+def find_contact(
+    session: Session, *, channel: str, address_hash: str, previous_hashes: Sequence[str] = (),
+    address_sealed: Optional[str] = None,
+) -> Optional[Contact]:
+    """The contact under the current hash, locked for this turn; or else the one under a previous key's
+    hash, moved to the current hash (and given `address_sealed`, the address sealed under the current key,
+    when the caller has one) in this transaction, so a resident is the same contact across a key rotation
+    and the web chat, which keeps no address to re-hash from, keeps its conversation.
+
+    A moved row is locked FOR UPDATE from the start: changing a column of a unique key needs that lock,
+    and taking it at once (not upgrading later) keeps the turn's locks in their usual order. Two first
+    messages after a rotation: the second waits for the first's lock, then finds no row under the old
+    hash (PostgreSQL re-reads it) and returns None; its insert then meets the moved row's unique key and
+    `find_or_create_contact` reads the moved row."""
+    contact = session.execute(_under(channel, address_hash).with_for_update(key_share=True)).scalar_one_or_none()
+    if contact is not None or not previous_hashes:
+        return contact
+    query = (select(Contact).where(Contact.channel == channel, Contact.address_hash.in_(list(previous_hashes)))
+             .order_by(Contact.id).limit(1).with_for_update())
+    contact = session.execute(query).scalar_one_or_none()
+    if contact is None:
+        return None
+    try:
+        with session.begin_nested():
+            contact.address_hash = address_hash
+            if address_sealed is not None:
+                contact.address_sealed = address_sealed
+    except IntegrityError:
+        # A contact under the current hash was committed meanwhile: that one is the contact from now on, and
+        # `safer-homes keys rotate` gives the row left behind a hash no lookup makes (KeyRing.superseded_hash).
+        return session.execute(_under(channel, address_hash).with_for_update(key_share=True)).scalar_one()
+    return contact
+
+
+def _under(channel: str, address_hash: str):
+    return select(Contact).where(Contact.channel == channel, Contact.address_hash == address_hash)
 
 
 def open_conversation(session: Session, *, contact_id: int, now: datetime) -> Conversation:

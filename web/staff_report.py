@@ -26,7 +26,6 @@ from flows.i18n import _N
 from flows.working_days import add_working_days
 from flows.report import CATEGORIES, DAYPARTS, WHEN
 from storage import casework, report_translation
-from storage.crypto import Sealer
 from web.staff import (CHANNEL_LABELS, STATUS_LABELS, _now, _when, agency_label, audit, blueprint, current_staff,
                        staff_required, staff_session)
 
@@ -114,7 +113,7 @@ def _reporter_name(shared: casework.SharedReport) -> Optional[str]:
     if not sealed:
         return None
     try:
-        return Sealer(current_app.extensions["safer_homes.settings"].secret_key).open(sealed)
+        return current_app.extensions["safer_homes.settings"].key_ring.sealer.open(sealed)
     except InvalidToken:  # sealed under a SECRET_KEY this process no longer has
         log.warning("report %s: the reporter's name could not be unsealed", shared.report.reference)
         return None

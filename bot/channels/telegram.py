@@ -42,7 +42,6 @@ from bot.channels.base import DeliveryError, Pace, Rejected, RetryAfter, Sent, T
 from bot.media import DECLARED_TYPES, MEDIA_TYPES, MediaLimits, MediaRefused, discard_media, keep_media, media_to_keep
 from bot.settings import Settings
 from flows.types import Media, Reply
-from storage.crypto import keyed_hash
 
 log = logging.getLogger(__name__)
 # httpx logs every request line at INFO, and a Bot API address holds the bot's token.
@@ -219,7 +218,7 @@ class TelegramChannel:
         return Sent(provider_message_id=f"tg:{message.message_id}:{secrets.token_hex(8)}")
 
     def paces(self, address: str) -> list[Pace]:
-        chat = keyed_hash(self.settings.secret_key, NAME, address)[:32]
+        chat = self.settings.key_ring.address_hash(NAME, address)[:32]
         return [Pace(NAME, MESSAGES_PER_SECOND), Pace(f"{NAME}:{chat}", MESSAGES_PER_SECOND_PER_CHAT)]
 
     # Bot API calls besides sending ----------------------------------------------------------------
