@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from storage import migrate
@@ -16,6 +17,12 @@ from storage.database import make_engine, new_session
 from storage.seed import postgres_reachable, postgres_schema_of_its_own, prepare_database, seed_reference_data
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789"
+
+# Property tests (tests/properties/ and the others using hypothesis): no example database, so a run depends
+# only on its seed (`--hypothesis-seed=N` repeats it) and a failure prints its example and the blob that
+# reproduces it (`@reproduce_failure`), on a developer's machine and in CI alike.
+hypothesis_settings.register_profile("safer-homes", database=None, print_blob=True)
+hypothesis_settings.load_profile("safer-homes")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
