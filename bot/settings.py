@@ -1,12 +1,14 @@
 """Configuration: one typed object read from the environment (design.md lists every variable)."""
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Optional
 
 from bot.flood import DEFAULT_PER_ADDRESS, DEFAULT_PER_CONTACT, parse_flood_limits
 from storage.crypto import KeyRing, key_ring
@@ -119,31 +121,50 @@ def check_previous_secret_keys(previous: tuple[str, ...], secret_key: str) -> No
                              f"separated by commas)")
 
 
+# Settings are read in ASCII digits only: str.isdigit also says yes to "²" and "①", which int() refuses with
+# a message that names no setting (tests/properties/test_parsers.py).
+# A hundred years: longer is no retention period, and a billion days is past what a date can hold.
+MAX_DAYS = 36_500
+
+
 def _whole_number(environ, name: str, default: str) -> int:
     value = environ.get(name) or default
-    if not value.strip().isdigit() or int(value) < 1:
-        raise ValueError(f"{name}={value!r} is not valid: use a whole number of days, 1 or more")
+    if not (value.strip().isascii() and value.strip().isdigit()) or not 1 <= int(value) <= MAX_DAYS:
+        raise ValueError(f"{name}={value!r} is not valid: use a whole number of days, 1 to {MAX_DAYS}")
+    return int(value)
+
+
+def _positive(environ, name: str, default: int, most: Optional[int] = None) -> int:
+    """A size limit or a count: a whole number, 1 or more (underscores allowed: 5_000_000), at most `most`."""
+    value = (environ.get(name) or str(default)).strip().replace("_", "")
+    if not (value.isascii() and value.isdigit()) or int(value) < 1 or (most is not None and int(value) > most):
+        allowed = "1 or more" if most is None else f"1 to {most}"
+        raise ValueError(f"{name}={environ.get(name)!r} is not valid: use a whole number, {allowed}")
     return int(value)
 
 
 def _hours(environ, name: str, default: str) -> int:
     value = (environ.get(name) or default).strip()
-    if not value.isdigit() or not 1 <= int(value) <= 24 * 30:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 24 * 30:
         raise ValueError(f"{name}={environ.get(name)!r} is not valid: use a whole number of hours, 1 to 720")
     return int(value)
 
 
-def _positive(environ, name: str, default: int) -> int:
-    """A size limit: a whole number, 1 or more (underscores allowed: 5_000_000)."""
-    value = (environ.get(name) or str(default)).strip().replace("_", "")
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name}={environ.get(name)!r} is not valid: use a whole number, 1 or more")
-    return int(value)
+def _rate(environ, name: str, default: str) -> float:
+    """Messages per second: a number above 0 (float() alone takes "nan", "inf" and "-1")."""
+    value = (environ.get(name) or default).strip()
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = float("nan")
+    if not (math.isfinite(rate) and rate > 0):
+        raise ValueError(f"{name}={environ.get(name)!r} is not valid: use a number of messages per second above 0")
+    return rate
 
 
 def _proxy_count(environ) -> int:
     value = (environ.get("TRUSTED_PROXY_COUNT") or "0").strip()
-    if not value.isdigit() or int(value) > 5:
+    if not (value.isascii() and value.isdigit()) or int(value) > 5:
         raise ValueError(f"TRUSTED_PROXY_COUNT={environ.get('TRUSTED_PROXY_COUNT')!r} is not valid: use the number "
                          f"of reverse proxies in front of this service (0 when none, usually 1)")
     return int(value)
@@ -241,7 +262,8 @@ class Settings:
             secret_key=environ.get("SECRET_KEY") or _kept_secret_key(),
             previous_secret_keys=parse_previous_secret_keys(environ.get("SECRET_KEY_PREVIOUS", "")),
             public_base_url=(environ.get("PUBLIC_BASE_URL") or cls.public_base_url).rstrip("/"),
-            conversation_idle_after=timedelta(minutes=int(environ.get("CONVERSATION_IDLE_MINUTES", "30"))),
+            conversation_idle_after=timedelta(minutes=_positive(environ, "CONVERSATION_IDLE_MINUTES", 30,
+                                                                most=MAX_DAYS * 1440)),
             draft_retention=timedelta(days=_whole_number(environ, "DRAFT_RETENTION_DAYS", "7")),
             telegram_bot_token=environ.get("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
@@ -252,7 +274,7 @@ class Settings:
             twilio_whatsapp_number=environ.get("TWILIO_WHATSAPP_NUMBER", "").removeprefix("whatsapp:"),
             twilio_sms_number=environ.get("TWILIO_SMS_NUMBER", ""),
             twilio_api_base_url=(environ.get("TWILIO_API_BASE_URL") or cls.twilio_api_base_url).rstrip("/"),
-            twilio_messages_per_second=float(environ.get("TWILIO_MESSAGES_PER_SECOND", "1")),
+            twilio_messages_per_second=_rate(environ, "TWILIO_MESSAGES_PER_SECOND", "1"),
             whatsapp_templates_file=environ.get("WHATSAPP_TEMPLATES_FILE", cls.whatsapp_templates_file),
             rate_limit_storage_url=environ.get("RATE_LIMIT_STORAGE_URL", "memory://"),
             trusted_proxy_count=_proxy_count(environ),
@@ -261,9 +283,9 @@ class Settings:
             flood_limit_per_address=parse_flood_limits(
                 "FLOOD_LIMIT_PER_ADDRESS", environ.get("FLOOD_LIMIT_PER_ADDRESS") or DEFAULT_PER_ADDRESS),
             identical_report_window=timedelta(hours=_hours(environ, "IDENTICAL_REPORT_HOURS", "48")),
-            delivery_max_attempts=int(environ.get("DELIVERY_MAX_ATTEMPTS", "8")),
-            delivery_lease_seconds=int(environ.get("DELIVERY_LEASE_SECONDS", "60")),
-            delivery_threads=int(environ.get("DELIVERY_THREADS", "8")),
+            delivery_max_attempts=_positive(environ, "DELIVERY_MAX_ATTEMPTS", 8),
+            delivery_lease_seconds=_positive(environ, "DELIVERY_LEASE_SECONDS", 60),
+            delivery_threads=_positive(environ, "DELIVERY_THREADS", 8),
             media_dir=environ.get("MEDIA_DIR", cls.media_dir),
             media_photo_max_bytes=_positive(environ, "MEDIA_PHOTO_MAX_BYTES", cls.media_photo_max_bytes),
             media_voice_max_bytes=_positive(environ, "MEDIA_VOICE_MAX_BYTES", cls.media_voice_max_bytes),
