@@ -127,11 +127,11 @@ def telegram_named_report(resident: TelegramResident) -> str:
     return REFERENCE.search("\n".join(message.plain for message in acknowledgement)).group(0)
 
 
-def twilio_private_report(resident: TwilioResident) -> str:
+def twilio_private_report(resident: TwilioResident, words: str) -> str:
     choose_language(resident, "en")
     for label in ("Report a safety concern", "No", CATEGORIES["cat:noise"], "Skip", WHEN["when:now"]):
         resident.send(choice_number(resident.last, label))
-    resident.send("Shouting on the landing every night")
+    resident.send(words)
     resident.send(choice_number(resident.last, PRIVACY["privacy:private"]))
     resident.send(choice_number(resident.last, "Done"))
     return REFERENCE.search(resident.send(choice_number(resident.last, "Yes, send it"))).group(0)
@@ -198,8 +198,9 @@ class Seeded:
         self.sms = TwilioResident(service.client, twilio, ROKEYA, channel="sms")
         self.web = WebChat(service.client)
         self.named = telegram_named_report(self.telegram)
-        self.private_whatsapp = twilio_private_report(self.whatsapp)
-        self.private_sms = twilio_private_report(self.sms)
+        # Different words: identical reports are merged into one (storage/reports.py).
+        self.private_whatsapp = twilio_private_report(self.whatsapp, "Shouting on the landing every night")
+        self.private_sms = twilio_private_report(self.sms, "A dog barking in the yard since Monday")
         self.private_web = webchat_private_report(self.web)
         self.references = (self.named, self.private_whatsapp, self.private_sms, self.private_web)
 
