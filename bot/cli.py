@@ -1111,8 +1111,9 @@ def _echo_key_counts(counts, kinds) -> None:
     for kind in kinds:
         tally = counts.tally(kind)
         click.echo(f"{kind:{width}}  {tally.current + tally.moved:>10}  {tally.previous:>8}  {tally.unreadable:>12}")
-    click.echo(f"contacts with no address kept (web chat): {counts.without_address}; their hashes cannot be checked "
-               f"here: each moves to SECRET_KEY when its resident next writes while SECRET_KEY_PREVIOUS is set")
+    click.echo(f"contacts with no address kept (the web chat's, and those whose address retention cleared): "
+               f"{counts.without_address}; their hashes cannot be checked here: each moves to SECRET_KEY when its "
+               f"resident next writes while SECRET_KEY_PREVIOUS is set")
     if counts.unreadable:
         click.echo(f"{counts.unreadable} values open with no configured key: was a key left out of "
                    f"SECRET_KEY_PREVIOUS? They stay as they are.")
