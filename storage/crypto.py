@@ -1,9 +1,10 @@
 """Keyed hashes for looking people up and authenticated encryption for what delivery must read back.
 
 Both keys are derived from SECRET_KEY with HKDF under different labels, so neither reveals the other.
-The choices, all from `cryptography` (nothing here is hand-rolled): HMAC-SHA256 for the lookup hash;
-Fernet (AES-128-CBC with an HMAC-SHA256 tag: authenticated encryption) for sealed values, and
-MultiFernet to open values sealed under a previous key while they are re-sealed (`safer-homes keys`).
+The choices (nothing here is hand-rolled): HMAC-SHA256 (Python's hmac) for the lookup hash; HKDF-SHA256,
+Fernet (AES-128-CBC with an HMAC-SHA256 tag: authenticated encryption) for sealed values, and MultiFernet
+to open values sealed under a previous key while they are re-sealed (`safer-homes keys`), all from
+`cryptography`.
 `KeyRing` is the one place the rest of the code gets its hash function and its sealer from.
 """
 from __future__ import annotations
