@@ -218,6 +218,7 @@ def _holds_words():
     return or_(
         Report.description != "", Report.location_text.is_not(None), Report.latitude.is_not(None),
         Report.longitude.is_not(None), Report.when_text.is_not(None), Report.translation.is_not(None),
+        Report.content_fingerprint.is_not(None),
         exists().where(ReportLink.report_id == Report.id),
         exists().where(ReportUpdate.report_id == Report.id, _update_words()),
         exists().where(SortedCheck.report_id == Report.id, SortedCheck.comment.is_not(None)),
@@ -231,8 +232,8 @@ def _update_words():
 
 def delete_closed_report_words(session: Session, *, closed_before: datetime, limit: int = BATCH) -> int:
     """Reports closed before `closed_before` (and still closed) lose every word a person wrote about them and
-    every way back to their sender: the resident's description, place, coordinates, "when" in their words and
-    its machine translation; staff's replies, notes and reasons; "was this sorted?" comments; the sealed link
+    every way back to their sender: the resident's description, place, coordinates, "when" in their words, its
+    machine translation and the keyed fingerprint of its words (storage/identical_reports.py); staff's replies, notes and reasons; "was this sorted?" comments; the sealed link
     and a named reporter's name. What is counted stays: category, ward, times, status, agencies, the response
     clock, a standard reply's key, and the public summary staff wrote to be published. Returns how many."""
     conditions = (Report.closed_at < closed_before, _holds_words())
@@ -247,7 +248,7 @@ def delete_closed_report_words(session: Session, *, closed_before: datetime, lim
         return 0
     session.execute(update(Report).where(Report.id.in_(ids))
                     .values(description="", location_text=None, latitude=None, longitude=None, when_text=None,
-                            translation=None, translation_engine=None)
+                            translation=None, translation_engine=None, content_fingerprint=None)
                     .execution_options(synchronize_session=False))
     session.execute(update(ReportUpdate).where(ReportUpdate.report_id.in_(ids), _update_words())
                     .values(public_message=None, original_message=None, internal_note=None, reason=None)

@@ -298,7 +298,7 @@ def _words(engine, report_id: int) -> dict:
         report = session.get(Report, report_id)
         return {
             "report": (report.description, report.location_text, report.latitude, report.longitude, report.when_text,
-                       report.translation),
+                       report.translation, report.content_fingerprint),
             "updates": [(u.public_message, u.original_message, u.internal_note, u.reason)
                         for u in session.execute(select(ReportUpdate).where(ReportUpdate.report_id == report_id)
                                                  .order_by(ReportUpdate.id)).scalars()],
@@ -318,6 +318,7 @@ def test_a_report_closed_longer_ago_than_its_retention_loses_its_words_and_keeps
         contact = _contact(session, "reporter", wrote_at=NOW)
         old = _report(session, received_at=cutoff - 30 * DAY, contact=contact, closed_at=cutoff - SECOND, named=True)
         old.translation, old.translation_engine = "English words", "libre"
+        old.content_fingerprint = "f" * 64
         old.public_summary = "A broken light in a stairwell was repaired"
         boundary = _report(session, received_at=cutoff - 30 * DAY, contact=contact, closed_at=cutoff + SECOND)
         still_open = _report(session, received_at=cutoff - 300 * DAY, contact=contact)
@@ -335,7 +336,7 @@ def test_a_report_closed_longer_ago_than_its_retention_loses_its_words_and_keeps
     after = {report_id: _words(engine, report_id) for report_id in ids}
 
     for purged in (old.id, anonymous.id):
-        assert after[purged]["report"] == ("", None, None, None, None, None)
+        assert after[purged]["report"] == ("", None, None, None, None, None, None)
         assert all(update == (None, None, None, None) for update in after[purged]["updates"])
         assert after[purged]["comments"] == [None]
         assert after[purged]["link"] == []
