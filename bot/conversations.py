@@ -27,6 +27,9 @@ from bot.event_info import calendar_url, event_info_for_resident
 from bot.settings import Settings
 from flows.types import (AddSortedComment, AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback,
                          SaveSortedAnswer)
+from flows.types import ForgetContact, ReportUpdateInfo
+from bot.forgetting import forget_resident
+from storage import forgetting
 from storage import agenda, contacts, events, feedback, outbox, places, reports, sorted_checks, spaces
 from storage.crypto import Sealer
 from storage.database import new_session
@@ -144,10 +147,16 @@ def converse(
             lookup_event=functools.cache(lambda event_id: _lookup_event(session, event_id, now, contact_id=contact.id)),
             event_calendar_url=lambda event_id: calendar_url(settings.public_base_url, event_id),
             agenda_items=functools.cache(lambda event_id: _agenda_items(session, event_id, contact_id=contact.id)),
+            lookup_update=lambda reference, update_id: _lookup_update(session, reference, update_id),
         )
         step = flows.handle(_without_unstorable_characters(inbound), state, context)
         # Before the replies are rendered: the confirmation says what storage actually gave them.
         step = _save_rsvps(session, settings, step, contact_id=contact.id, now=now, channels=channels)
+        if any(isinstance(intent, ForgetContact) for intent in step.intents):
+            outbox_ids = _forget(session, settings, step, contact=contact, address=address, sealer=sealer,
+                                 sender=sender, now=now, channels=channels)
+            session.commit()
+            return Answered(replies=step.replies, outbox_ids=outbox_ids)
         anonymous_report = any(isinstance(i, SubmitReport) and i.privacy == "anonymous" for i in step.intents)
         # The turn that files an anonymous report leaves no time finer than the hour on the sender's side
         # either, so no clock reading can pair the report with this contact (docs/privacy.md).
@@ -192,6 +201,32 @@ def converse(
         contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=touched_at)
         session.commit()
     return Answered(replies=step.replies, outbox_ids=outbox_ids)
+
+
+def _forget(session: Session, settings: Settings, step: flows.Step, *, contact, address: str, sealer: Sealer,
+            sender: Optional[Channel], now: datetime, channels: Optional[Mapping[str, Channel]]) -> tuple[int, ...]:
+    """"Forget me", confirmed: the contact and everything tied to it goes in this transaction (their reports
+    stay, anonymous), and the confirmation still reaches them.
+
+    The web chat's confirmation is this very response, so nothing at all is kept. A sending channel's would
+    be queued against the contact just deleted. Sent from here without the outbox, a failed first try would
+    lose it; so it is queued like any reply, but against a new contact row holding only what a first
+    message makes (the hashed and sealed address; no conversation, language or link), and that row goes as
+    soon as the message has gone, failed for good or expired (bot/delivery.py after the send; the worker's
+    storage/forgetting.purge_parted_contacts for the rest). If the resident writes again before then, the row
+    is simply their new contact."""
+    channel, address_hash = contact.channel, contact.address_hash
+    forget_resident(session, settings, contact_id=contact.id, now=now, channels=channels)
+    if sender is None:
+        return ()
+    shell = contacts.find_or_create_contact(session, channel=channel, address_hash=address_hash,
+                                            address_sealed=sealer.seal(address), now=now)
+    contacts.note_inbound(session, contact=shell, now=now)  # they just wrote: WhatsApp's window is open
+    payloads = [{**payload, outbox.FORGET_ON_SEND: True} for payload in sender.render(step.replies)]
+    language = step.replies[-1].lang if step.replies else "en"
+    return tuple(outbox.enqueue(session, contact_id=shell.id, channel=channel, payloads=payloads,
+                                kind=forgetting.FORGOTTEN_CONFIRMATION, language=language, now=now,
+                                expires_at=now + forgetting.CONFIRMATION_LIFETIME))
 
 
 def _save_report(session: Session, intent: SubmitReport, *, channel: str, contact_id: int, sealer: Sealer, now: datetime) -> None:
@@ -333,6 +368,11 @@ def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:
     found = reports.public_status(session, reference=reference)
     # Storage's answer and the flows' shape hold the same fields; storage may not import flows.
     return ReportStatus(**dataclasses.asdict(found)) if found else None
+
+
+def _lookup_update(session: Session, reference: str, update_id: int) -> Optional[ReportUpdateInfo]:
+    found = reports.update_for_resident(session, reference=reference, update_id=update_id)
+    return ReportUpdateInfo(**dataclasses.asdict(found)) if found else None
 
 
 def _find_spaces(session: Session, ward_slug: Optional[str]) -> tuple[SpaceInfo, ...]:

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from bot.channels.base import Channel, OutsideWindow, Pace, RetryAfter, Transient, Unreachable, DeliveryError
 from bot.settings import Settings
-from storage import outbox
+from storage import forgetting, outbox
 from storage.database import new_session
 from storage.models import Contact, OutboxMessage
 from storage.types import utcnow
@@ -187,6 +187,8 @@ class Deliverer:
         counts = DeliveryCounts()
         with new_session(self.engine) as session:
             message = session.get(OutboxMessage, message_id)
+            if message is None:
+                return counts  # its resident was forgotten since it was claimed: nothing to send
             contact = session.get(Contact, message.contact_id)
             channel = self.channels[message.channel]
             try:
@@ -249,6 +251,9 @@ class Deliverer:
                 outbox.mark_sent(session, message_id=message_id, provider_message_id=result.provider_message_id,
                                  segments=result.segments, now=now)
                 counts.sent += 1
+            if kind == forgetting.FORGOTTEN_CONFIRMATION and not isinstance(result, (RetryAfter, Transient, OutsideWindow)):
+                # "You have been forgotten" went (or never can): the contact row that held only its address goes.
+                forgetting.drop_parted_contact(session, contact_id=contact_id)
             session.commit()
         if not isinstance(result, DeliveryError) or isinstance(result, RetryAfter):
             return counts

@@ -1,6 +1,8 @@
 """"Was this sorted?": SORTED_AFTER (two weeks by default) after a private or named report closes, the worker
-asks its resident once, in their language, and sets their conversation to the sorted flow so that the "3"
-they type back answers it (flows/sorted.py).
+asks its resident once, in their language. On a phone it sends the neutral notice ("there is an update for
+you. Reply 1 to see it.") and keeps the question in their conversation state, so the lock screen shows
+nothing of a report and their "1" asks it (flows/report_notices.py); the web chat asks the question itself
+and sets the conversation to the sorted flow, so the "3" they type back answers it (flows/sorted.py).
 
 Asked once per closing (a report reopened and closed again is asked again), made exactly-once across
 workers and restarts by the SortedCheck row's unique constraint (storage/sorted_checks.py). Not asked
@@ -23,10 +25,11 @@ from sqlmodel import Session
 import flows
 from bot.channels.base import Channel
 from bot.followups import _busy  # the same rule as "how was it?": never mid-conversation
-from bot.notify import queue_notice, reachable_channels
+from bot.notify import WEBCHAT, queue_notice, reachable_channels
 from bot.settings import Settings
 from flows import engine as flow_engine
 from flows import i18n
+from flows.report_notices import neutral_notice, sorted_notice, with_notice
 from flows.sorted import draft_for
 from storage import contacts, sorted_checks
 from storage.database import new_session
@@ -75,17 +78,27 @@ def _ask_one(session: Session, settings: Settings, channels: Mapping[str, Channe
         return False
     state = dict(conversation.state)
     state["lang"] = i18n.shipped_or_default(state.get("lang") or target.contact.language or target.report.language)
-    context = flows.Context(now=now, wards=(), agencies=(), lookup_report=lambda reference: None,
-                            new_reference=_no_reference, idle_after=settings.conversation_idle_after)
-    draft = draft_for(target.report.reference, target.report.closed_at, via="question")
-    step = flow_engine.begin(state, context, flow="sorted", step="answer", draft=draft)
+    if target.contact.channel == WEBCHAT:
+        # The web chat asks the question itself: a page the resident has open has no lock screen.
+        context = flows.Context(now=now, wards=(), agencies=(), lookup_report=lambda reference: None,
+                                new_reference=_no_reference, idle_after=settings.conversation_idle_after)
+        draft = draft_for(target.report.reference, target.report.closed_at, via="question")
+        step = flow_engine.begin(state, context, flow="sorted", step="answer", draft=draft)
+        replies, new_state, touched = step.replies, step.state, now
+    else:
+        # A phone gets the neutral notice; their "1" asks the question (flows/report_notices.py). The
+        # conversation's last-used time stays: the resident did nothing.
+        replies = (neutral_notice(state["lang"]),)
+        new_state = with_notice(state, sorted_notice(reference=target.report.reference,
+                                                     closed_at=target.report.closed_at))
+        touched = conversation.updated_at or now
     queued = queue_notice(session, channels=channels, contact_id=item.contact_id, channel=target.contact.channel,
-                          replies=step.replies, kind=KIND, now=now, expires_at=target.expires_at)
+                          replies=replies, kind=KIND, now=now, expires_at=target.expires_at)
     if not queued:
         # A channel this installation cannot send on: not asked, so not marked; their conversation stays.
         sorted_checks.release_question(session, target=target)
         return False
-    contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=now)
+    contacts.save_conversation_state(session, conversation=conversation, state=new_state, now=touched)
     log.info("asked whether report %s was sorted", target.report.reference)  # private or named only
     return True
 

@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 import flows
 from bot.conversations import converse
+from bot.forgetting import forget_resident
 from bot.notify import WEBCHAT, webchat_payload
 from storage import contacts, outbox
 from storage.database import new_session
@@ -93,6 +94,30 @@ def collect_updates():
     # Each payload is bot.notify.webchat_payload's {"replies": [...]}: shown in the order queued.
     return jsonify(messages=[{"id": message_id, "replies": message.get("replies", [])}
                              for message_id, message in waiting])
+
+
+@blueprint.post("/chat/api/forget")
+def forget_session():
+    """Quick exit: `{"session": ...}`, sent by the page as it leaves (navigator.sendBeacon, whatever the
+    content type), forgets this session on the server too: its contact, conversation, anything waiting for
+    it and every link to a report it sent (the reports stay, anonymous), at once and without asking, since
+    quick exit is for danger. Answers 200 whether or not there was anything to forget, so it tells nobody
+    whether a session id was ever used; only a malformed body is refused (400, 413), as for messages. No
+    flood limit: someone leaving in a hurry must never be told to wait."""
+    payload, refusal = _session_body()
+    if refusal:
+        return refusal
+    settings = current_app.extensions["safer_homes.settings"]
+    keys = settings.key_ring
+    now = current_app.extensions["safer_homes.clock"]()
+    with new_session(current_app.extensions["safer_homes.engine"]) as session:
+        contact = contacts.find_contact(session, channel=WEBCHAT, address_hash=keys.address_hash(WEBCHAT, payload["session"]),
+                                        previous_hashes=keys.previous_address_hashes(WEBCHAT, payload["session"]))
+        if contact is not None:
+            forget_resident(session, settings, contact_id=contact.id, now=now,
+                            channels=current_app.extensions["safer_homes.deliverer"].channels)
+        session.commit()
+    return jsonify(forgotten=True)
 
 
 def _message_ids(value) -> bool:

@@ -19,7 +19,7 @@ from bot.reminders import plan_due_reminders
 from bot.settings import Settings
 from bot.sorted_followups import ask_whether_sorted
 from flows.working_days import LONDON
-from storage import public_snapshots, reminders, retention, targets, worker_status
+from storage import forgetting, public_snapshots, reminders, retention, targets, worker_status
 from storage.database import new_session
 from storage.types import utcnow
 
@@ -82,6 +82,8 @@ def run_due_work(engine: Engine, settings: Settings, channels: Mapping[str, Chan
         counts.update(sent=delivered.sent, retried=delivered.retried, failed=delivered.failed,
                       held=delivered.held, unreachable=delivered.unreachable, expired=delivered.expired)
     with new_session(engine) as session:
+        # "You have been forgotten" confirmations that failed or expired: their address-only contacts go.
+        counts["forgotten_contacts_purged"] = forgetting.purge_parted_contacts(session)
         # A first-response target agreed to take effect on a later day moves the agency's response clock on
         # that day (recording one moves it at once when it is already in force). Two small queries a pass.
         counts["agency_targets_applied"] = len(targets.apply_agency_targets(session, today=now.astimezone(LONDON).date()))

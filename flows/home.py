@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Callable, Optional, Sequence
 
-from flows import i18n
+from flows import forget, i18n
 from flows.engine import Go, Question, Stay, Turn, ask, match_choice
 from flows.i18n import LANGUAGES, _N
 from flows.types import Choice, Reply
@@ -28,6 +28,9 @@ COMMAND_WORDS = {
     "language": _N("language"),
     # TRANSLATORS: the word a resident types before a reference code to check a report ("status TH-...").
     "status": _N("status"),
+    # TRANSLATORS: the phrase a resident types at any time to have the service delete their contact details,
+    # their conversation and every link to their reports. Short, lower case, easy to type on a phone.
+    "forget": _N("forget me"),
 }
 
 
@@ -40,6 +43,27 @@ def command_word(turn: Turn, text: str) -> Optional[str]:
         ):
             return command
     return None
+
+
+def language_of_command(text: str) -> Optional[str]:
+    """The shipped language in whose words `text` is a command word ("forget me" typed in Bengali: "bn"),
+    English first; None if it is no command."""
+    word = " ".join(text.casefold().lstrip("/").split())
+    for language in LANGUAGES:
+        if any(word == i18n.translations(language.code).gettext(english).casefold()
+               for english in COMMAND_WORDS.values()):
+            return language.code
+    return None
+
+
+def forget_at_first_contact(turn: Turn, text: str) -> None:
+    """Someone new typed "forget me": asked in the language they wrote it in (or their channel's, for the
+    English words), without the language menu first: what they asked for matters more."""
+    typed_in = language_of_command(text)
+    hinted = hinted_language(turn, text)
+    turn.set_language(hinted if typed_in in (None, i18n.DEFAULT_LANGUAGE) and hinted else
+                      typed_in or i18n.DEFAULT_LANGUAGE)
+    forget.ask_to_forget(turn)
 
 
 def language_choices(turn: Turn) -> Sequence[Choice]:
@@ -133,7 +157,11 @@ def help_text(turn: Turn) -> str:
         "• To tell Crimestoppers about a crime without giving your name, call 0800 555 111.\n"
         "You can type a number to choose. Type \"menu\" at any time to go back, \"language\" to change "
         "language, or \"stop\" to stop."
-    )
+    ) + "\n" + turn._(
+        # TRANSLATORS: the last line of the help text. %(phrase)s is "forget me" in the resident's language,
+        # the words they type.
+        "Type \"%(phrase)s\" at any time to have us delete how to reach you and every link to your reports.",
+        phrase=turn._(COMMAND_WORDS["forget"]))
 
 
 def show_help(turn: Turn) -> None:
@@ -186,6 +214,7 @@ GLOBAL_COMMANDS: dict[str, Callable[[Turn], None]] = {
     "start": start_again,
     "language": choose_language,
     "status": check_status,
+    "forget": forget.ask_to_forget,
 }
 
 

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from typing import Callable, Optional
 
 # A conversation's saved state is a plain JSON-able dict, so storage can keep it in one column and a
-# test can write one by hand. Keys: "lang", "flow", "step", "draft", "misses", "last_seen", "pending".
+# test can write one by hand. Keys: "lang", "flow", "step", "draft", "misses", "last_seen", "pending", and
+# "notices" (what a neutral notice will show when answered: flows/report_notices.py).
 State = dict
 
 
@@ -102,6 +103,20 @@ class ReportStatus:
 
 
 @dataclass(frozen=True)
+class ReportUpdateInfo:
+    """One update staff made to a report, as its resident is told it when they answer a neutral notice
+    (flows/report_notices.py): the same fields the notice was written from."""
+
+    reference: str
+    action: str  # "status" | "reply" | "referral" | "merge" (bot/report_notify.NOTIFIED_ACTIONS)
+    status: str
+    public_message: Optional[str] = None
+    message_language: Optional[str] = None
+    standard_reply: Optional[str] = None
+    machine_translated: bool = False
+
+
+@dataclass(frozen=True)
 class RsvpInfo:
     """What this resident already answered for an event."""
 
@@ -192,6 +207,9 @@ class Context:
     # An event's "have your say" items (its own and its ward's "for the next meeting" ones) that an organiser
     # approved for residents to see, most backed first.
     agenda_items: Callable[[int], tuple["AgendaItemInfo", ...]] = lambda event_id: ()
+    # One update of a report, by reference and update id, for showing what a neutral notice was about; None
+    # when it is not (any more) an update of that report.
+    lookup_update: Callable[[str, int], Optional[ReportUpdateInfo]] = lambda reference, update_id: None
     idle_after: timedelta = timedelta(minutes=30)
     max_text_length: int = 2000
 
@@ -307,8 +325,15 @@ class RememberLanguage:
     language: str
 
 
+@dataclass(frozen=True)
+class ForgetContact:
+    """"Forget me", confirmed: delete this contact, their conversation, names and every link to their reports
+    (the reports stay, anonymous). The caller does it in the same transaction as the turn and still sends the
+    turn's replies, the confirmation, though the contact is gone (bot/conversations.py says how)."""
+
+
 Intent = (SubmitReport | RememberLanguage | SaveRsvp | SaveFeedback | SaveAgendaItem | BackAgendaItem | SaveSortedAnswer
-          | AddSortedComment)
+          | AddSortedComment | ForgetContact)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,7 @@ only. One transaction, the caller's; a second call finds nothing and changes not
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Optional
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, select, update
 from sqlmodel import Session
@@ -34,6 +33,8 @@ from storage.models import (AgendaBacking, AgendaItem, Contact, Conversation, Ev
 # which is deleted once the message is sent or can no longer be (`drop_parted_contact`,
 # `purge_parted_contacts`).
 FORGOTTEN_CONFIRMATION = "forgotten"
+# A confirmation not sent within this is dropped (expired), and its contact row with it.
+CONFIRMATION_LIFETIME = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -169,9 +170,3 @@ def _hour(moment: datetime) -> datetime:
 
 def _count(result) -> int:
     return result.rowcount or 0
-
-
-def find_contact_id(session: Session, *, channel: str, address_hash: str) -> Optional[int]:
-    """The contact behind a hashed address, if there is one (the web chat's quick exit forgets by session)."""
-    query = select(Contact.id).where(Contact.channel == channel, Contact.address_hash == address_hash)
-    return session.execute(query).scalar_one_or_none()

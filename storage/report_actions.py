@@ -205,6 +205,16 @@ def report_contact(session: Session, *, report_id: int) -> Optional[Contact]:
     ).scalar_one_or_none()
 
 
+def hold_report_contact(session: Session, *, report_id: int) -> Optional[Contact]:
+    """`report_contact`, locked FOR NO KEY UPDATE as a conversation turn locks it, so a notice written into
+    their conversation state (bot/report_notify.py) and their own turn take turns. Staff actions take it
+    before the report's own lock, in the order a turn takes them (contact, then report)."""
+    return session.execute(
+        select(Contact).join(ReportLink, ReportLink.contact_id == Contact.id).where(ReportLink.report_id == report_id)
+        .with_for_update(of=Contact, key_share=True)
+    ).scalar_one_or_none()
+
+
 def agency_by_slug(session: Session, *, slug: str) -> Optional[Agency]:
     return session.execute(select(Agency).where(Agency.slug == slug)).scalar_one_or_none()
 

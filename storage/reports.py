@@ -162,6 +162,33 @@ def public_status(session: Session, *, reference: str) -> Optional[PublicStatus]
     )
 
 
+@dataclass(frozen=True)
+class UpdateForResident:
+    """One staff update as its resident was to be told it (bot/report_notify.py): what a neutral notice
+    shows when they answer it."""
+
+    reference: str
+    action: str
+    status: str
+    public_message: Optional[str]
+    message_language: Optional[str]
+    standard_reply: Optional[str]
+    machine_translated: bool
+
+
+def update_for_resident(session: Session, *, reference: str, update_id: int) -> Optional[UpdateForResident]:
+    """The update `update_id` of the report `reference`, or None if it is not one of that report's (any more)."""
+    row = session.execute(
+        select(ReportUpdate).join(Report, Report.id == ReportUpdate.report_id)
+        .where(ReportUpdate.id == update_id, Report.reference == reference)
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    return UpdateForResident(reference=reference, action=row.action, status=row.status,
+                             public_message=row.public_message, message_language=row.message_language,
+                             standard_reply=row.standard_reply, machine_translated=bool(row.machine_translated))
+
+
 def add_report_update(
     session: Session,
     *,

@@ -22,7 +22,7 @@ from typing import Optional
 
 from flask import abort, current_app, redirect, request, url_for
 
-from bot.report_notify import notice_language, notify_resident
+from bot.report_notify import hold_resident, notice_language, notify_resident
 from flows import i18n
 from flows.i18n import _N
 from flows.report_notices import status_update_notice
@@ -219,6 +219,7 @@ def update_report(reference: str):
     database = staff_session()
     identity = current_staff()
     now = _now()
+    hold_resident(database, report_id=report.id)  # their lock before the report's, as a turn takes them
     try:
         update = report_actions.change_status(
             database, shared=shared, status=form["status"], reason=form["reason"], staff_user_id=identity.id,
@@ -283,6 +284,7 @@ def refer_report(reference: str):
     now = _now()
     agency = report_actions.agency_by_slug(database, slug=form["agency"])
     reply_key = REFERRAL_REPLIES.get(agency.kind) if agency is not None and form["route"] == "referral" else None
+    hold_resident(database, report_id=report.id)  # their lock before the report's, as a turn takes them
     try:
         update = report_actions.share_report(
             database, shared=shared, to_agency_slug=form["agency"], route=form["route"], reason=form["reason"],
@@ -315,6 +317,7 @@ def merge_report(reference: str):
     database = staff_session()
     identity = current_staff()
     now = _now()
+    hold_resident(database, report_id=report.id)  # their lock before the report's, as a turn takes them
     try:
         update = report_actions.merge_report(
             database, duplicate=shared, into_reference=into, staff_user_id=identity.id,

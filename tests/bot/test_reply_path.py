@@ -1,7 +1,8 @@
 """The reply path end to end (issue 6, "How we will know"): a resident reports through the real webhooks, an
 officer sends a standard reply on the staff pages, the real worker delivers it, and the resident gets it in
 their own language at the fake provider API: Somali on WhatsApp (free-form inside the 24-hour window, the
-"status_update" template outside it), Bengali on Telegram."""
+"status_update" template outside it), Bengali on Telegram. What reaches the phone unasked is the neutral
+notice, which reveals no report; the reply itself comes when the resident answers it with "1"."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,8 @@ from sqlalchemy import select
 
 from bot.worker import run_due_work
 from flows import i18n
-from flows.report_notices import status_update_notice
+from flows.report_notices import neutral_notice, status_update_notice
+from flows.status import STATUS_LABELS
 from flows.staff_replies import standard_reply_text
 from storage import staff
 from storage.database import new_session
@@ -74,6 +76,16 @@ def _status_updates(app) -> list[OutboxMessage]:
         return rows
 
 
+def _neutral(lang: str) -> str:
+    """The neutral notice as a text channel renders it: the sentence, then its one numbered choice."""
+    notice = neutral_notice(lang)
+    return f"{notice.text}\n\n{i18n.localise_digits('1', lang)}. {notice.choices[0].label}"
+
+
+def _status_words(lang: str) -> str:
+    return i18n.translations(lang).gettext(STATUS_LABELS["in_progress"])
+
+
 def _expected(lang: str, reference: str) -> str:
     """The notice as the catalogue renders it (the lead's translation pass fills the catalogues)."""
     return status_update_notice(lang, reference=reference, status="in_progress", standard_reply=REPLY)
@@ -115,11 +127,17 @@ def test_a_somali_resident_gets_the_standard_reply_in_somali_on_whatsapp(twilio_
 
     assert _worker_pass(app)["sent"] == 1
     [sent] = fake.messages_to(HODAN)[before:]
-    assert sent.body == _expected("so", reference)
-    assert standard_reply_text(REPLY, "so") in sent.body and reference in sent.body
+    # The lock screen shows the neutral notice: nothing of the report, the reply or its status.
+    assert sent.body == _neutral("so")
+    for revealing in (reference, standard_reply_text(REPLY, "so"), _status_words("so")):
+        assert revealing not in sent.body
+    assert _worker_pass(app)["sent"] == 0  # nothing goes twice
+
+    shown = hodan.send("1")  # "Reply 1 to see it"
+    assert _expected("so", reference) in shown
+    assert standard_reply_text(REPLY, "so") in shown and reference in shown
     # Somali words, not the English falling through a missing translation.
     assert standard_reply_text(REPLY, "so") != standard_reply_text(REPLY, "en")
-    assert _worker_pass(app)["sent"] == 0  # nothing goes twice
 
 
 def test_outside_the_window_the_somali_reply_goes_as_the_status_update_template(twilio_app):
@@ -138,7 +156,10 @@ def test_outside_the_window_the_somali_reply_goes_as_the_status_update_template(
     assert sent.content_sid == TEMPLATE_SID
     # The template's one variable holds the text on one line (bot/channels/twilio.py).
     variable = json.loads(sent.content_variables)["1"]
-    assert standard_reply_text(REPLY, "so") in variable and reference in variable
+    assert variable == " ".join(_neutral("so").split())  # the neutral notice, on one line
+    assert standard_reply_text(REPLY, "so") not in variable and reference not in variable
+    shown = hodan.send("1")  # writing opens the window again: the update itself comes free-form
+    assert _expected("so", reference) in shown
 
 
 # --- Bengali on Telegram -----------------------------------------------------------------------------------
@@ -173,7 +194,12 @@ def test_a_bengali_resident_gets_the_standard_reply_in_bengali_on_telegram(teleg
     Officer(app).sends_standard_reply(reference, REPLY, "in_progress")
     assert _worker_pass(app)["sent"] == 1
     [sent] = api.messages_to(resident.chat_id)[before:]
-    assert sent.plain == _expected("bn", reference)
-    assert standard_reply_text(REPLY, "bn") in sent.plain and sent.parse_mode == "HTML"
-    assert standard_reply_text(REPLY, "bn") != standard_reply_text(REPLY, "en")
+    assert sent.plain == neutral_notice("bn").text and sent.callback_data == ["notice:show"]
+    for revealing in (reference, standard_reply_text(REPLY, "bn"), _status_words("bn")):
+        assert revealing not in sent.plain
     assert _worker_pass(app)["sent"] == 0
+
+    [shown] = resident.taps_button("notice:show")
+    assert _expected("bn", reference) in shown.plain
+    assert standard_reply_text(REPLY, "bn") in shown.plain and shown.parse_mode == "HTML"
+    assert standard_reply_text(REPLY, "bn") != standard_reply_text(REPLY, "en")

@@ -1,6 +1,6 @@
 """"Was this sorted?" from end to end, on SQLite and PostgreSQL: an anonymous resident answers through the web
-chat's status check; a private Telegram resident is asked by the worker through the fake Bot API in their
-language and answers "3" (no) with a comment; WhatsApp outside its window uses the sorted_question template;
+chat's status check; a private Telegram resident is sent the neutral notice by the worker through the fake
+Bot API, taps it to see the question in their language and answers "3" (no) with a comment; WhatsApp outside its window uses the sorted_question template;
 two workers ask once; the agency sees the report open again with the resident's words in its history;
 a "no" is kept the moment it is given, so a resident who then goes quiet has still reopened it, and a
 comment sent later joins the same history entry; bad answers re-ask and change nothing."""
@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.sorted_followups import ask_whether_sorted
 from bot.worker import run_due_work
 from flows.i18n import localise_digits
+from flows.report_notices import neutral_notice
 from storage import contacts, inbox, reports, sorted_checks, staff
 from storage.crypto import Sealer, keyed_hash
 from storage.database import make_engine, new_session
@@ -236,9 +237,10 @@ def test_a_private_telegram_resident_is_asked_in_bengali_answers_3_with_a_commen
     counts = run_due_work(engine, settings.with_overrides(media_dir="/nonexistent"), deliverer.channels,
                           now=utcnow(), deliverer=deliverer)
     assert counts["sorted_asked"] == 1 and counts["sent"] >= 1
-    [question] = api.messages_to(resident.chat_id)[before:]
-    assert reference in question.plain and day_in_bengali in question.plain and re.search("[০-৯]", day_in_bengali)
-    assert question.callback_data == SORTED_KEYS
+    # The phone gets the neutral notice: the lock screen shows nothing of the report.
+    [notice] = api.messages_to(resident.chat_id)[before:]
+    assert notice.plain == neutral_notice("bn").text and notice.callback_data == ["notice:show"]
+    assert reference not in notice.plain and day_in_bengali not in notice.plain
     with new_session(engine) as session:
         [queued] = session.execute(select(OutboxMessage).where(OutboxMessage.kind == "sorted_question")).scalars()
         assert (queued.language, queued.status) == ("bn", "sent")
@@ -246,6 +248,10 @@ def test_a_private_telegram_resident_is_asked_in_bengali_answers_3_with_a_commen
     assert run_due_work(engine, settings.with_overrides(media_dir="/nonexistent"), deliverer.channels,
                         now=utcnow(), deliverer=deliverer)["sorted_asked"] == 0
 
+    # Their "1" (the button) asks the question itself.
+    [question] = resident.taps_button("notice:show")
+    assert reference in question.plain and day_in_bengali in question.plain and re.search("[০-৯]", day_in_bengali)
+    assert question.callback_data == SORTED_KEYS
     resident.says("3")
     assert resident.last.callback_data == ["skip"]
     thanks = resident.says("গান আবার শুরু হয়েছে")
@@ -305,7 +311,9 @@ def test_whatsapp_outside_the_window_goes_as_the_sorted_question_template(engine
             assert (counts["sorted_asked"], counts["sent"]) == (1, 1)
             [sent] = fake.messages
             assert sent.to.endswith(HODAN) and sent.content_sid == TEMPLATE_SID
-            assert "TH-7K3M-9QXR" in json.loads(sent.content_variables)["1"]
+            # The template carries the neutral notice: nothing of the report on the lock screen.
+            variable = json.loads(sent.content_variables)["1"]
+            assert variable.startswith(neutral_notice("so").text) and "TH-7K3M-9QXR" not in variable
         finally:
             channel.close()
 

@@ -14,12 +14,13 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from bot.conversations import forget_reference_data
-from flows.report_notices import status_update_notice
+from flows.i18n import localise_digits
+from flows.report_notices import neutral_notice, status_update_notice
 from flows.staff_replies import STANDARD_REPLIES, standard_reply_text
 from storage import staff
 from storage.crypto import Sealer, keyed_hash
 from storage.database import make_engine, new_session
-from storage.models import Contact, OutboxMessage, ReportUpdate
+from storage.models import Contact, Conversation, OutboxMessage, ReportUpdate
 from storage.reports import create_report
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.twilio_api import FakeTwilio
@@ -234,17 +235,23 @@ def test_an_officer_filters_to_somali_and_sends_a_standard_reply_that_is_queued_
     page.set_viewport_size(DESKTOP["viewport"])
     page.screenshot(path=artifacts / "staff-journey-4-reply-sent-desktop.png", full_page=True)
 
-    # Exactly one notice, queued for WhatsApp in Somali, word for word what flows/ renders.
+    # Exactly one notice, queued for WhatsApp in Somali: the neutral one, since a phone's lock screen shows it.
+    # The update itself, word for word what flows/ renders, is what her "1" shows (kept in her conversation).
     [queued] = _status_updates(live_database_url)
     expected = status_update_notice("so", reference=SOMALI, status="in_progress", standard_reply=REPLY)
     assert (queued.kind, queued.channel, queued.language, queued.status) == ("status_update", "whatsapp", "so", "pending")
     assert queued.contact_id == seeded["hodan"]
-    assert queued.payload == {"body": expected}
+    neutral = neutral_notice("so")
+    assert queued.payload == {"body": f"{neutral.text}\n\n{localise_digits('1', 'so')}. {neutral.choices[0].label}"}
+    assert SOMALI not in queued.payload["body"] and standard_reply_text(REPLY, "so") not in queued.payload["body"]
     assert standard_reply_text(REPLY, "so") in expected and SOMALI in expected
     engine = make_engine(live_database_url)
     with new_session(engine) as session:
         [update] = session.execute(select(ReportUpdate).where(ReportUpdate.standard_reply == REPLY)).scalars()
         assert (update.status, update.reason) == ("in_progress", REASON)
+        state = session.execute(select(Conversation.state).where(Conversation.contact_id == seeded["hodan"])).scalar_one()
+        assert state["pending"] == "notice"
+        assert state["notices"] == [{"kind": "update", "reference": SOMALI, "update_id": update.id}]
     engine.dispose()
 
 

@@ -1,0 +1,159 @@
+"""Neutral previews, on SQLite and PostgreSQL, through the real webhooks, staff pages and worker: a status
+update, an officer's reply or a merge queued for Telegram, WhatsApp or SMS says only "Safer Homes: there is
+an update for you. Reply 1 to see it." — no reference, status, officer's words or category — and the
+resident's "1" shows them; anything else is answered as usual and the update stays one status check away.
+The web chat keeps the full text (the page is on screen: no lock screen)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from bot.worker import run_due_work
+from flows.report import CATEGORIES
+from flows.report_notices import neutral_notice
+from flows.status import STATUS_LABELS
+from storage import staff
+from storage.database import new_session
+from storage.models import Conversation, OutboxMessage
+from storage.reports import create_report
+from storage.types import utcnow
+from tests.bot.phone_residents import CHANNELS, Resident, english, resident_on
+from tests.bot.test_twilio_webhooks import PUBLIC_BASE_URL
+
+REFERENCE = re.compile(r"TH-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+PASSWORD = "a long enough passphrase"
+OFFICER_WORDS = "marker-officer-7q: we have spoken to the neighbour about the music"
+NEUTRAL = neutral_notice("en").text
+OTHER = "TH-2222-3333"
+
+
+class Officer:
+    """A council officer on the staff pages of the same app."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        https = app.extensions["safer_homes.settings"].public_base_url.startswith("https")
+        base = PUBLIC_BASE_URL if https else "http://localhost"
+        self.options = {"base_url": base, "headers": {"Referer": base + "/staff/"}}
+        with new_session(app.extensions["safer_homes.engine"]) as session:
+            staff.add_staff(session, email="officer@council.example", role="officer", agency_slug="council",
+                            password=PASSWORD, now=utcnow())
+            session.commit()
+        self.post("/staff/login", {"email": "officer@council.example", "password": PASSWORD}, token_from="/staff/login",
+                  expect=302)
+
+    def post(self, path: str, data: dict, *, token_from: str, expect: int = 303):
+        page = self.client.get(token_from, **self.options)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+        response = self.client.post(path, data={"csrf_token": token, **data}, **self.options)
+        assert response.status_code == expect, response.get_data(as_text=True)[:500]
+
+    def replies(self, reference: str, status: str, message: str) -> None:
+        self.post(f"/staff/reports/{reference}", {"status": status, "reason": "Visited", "message": message},
+                  token_from=f"/staff/reports/{reference}")
+
+    def merges(self, reference: str, into: str) -> None:
+        self.post(f"/staff/reports/{reference}/merge", {"into_reference": into},
+                  token_from=f"/staff/reports/{reference}")
+
+
+def _private_report(resident: Resident) -> str:
+    resident.start_in_english()
+    resident.say("menu")
+    resident.choose("menu:report", english("Report a safety concern"))
+    resident.choose("danger:no", english("No"))
+    resident.choose("cat:noise", english("Noise"))
+    resident.choose("skip", english("Skip"))
+    resident.choose("when:now", english("It is happening now"))
+    resident.say("Loud music until 3am")
+    resident.choose("privacy:private", english("Private"))
+    resident.choose("done", english("Done"))
+    return REFERENCE.search(resident.choose("confirm:yes", english("Yes, send it"))).group(0)
+
+
+def _queued(app) -> list[OutboxMessage]:
+    with new_session(app.extensions["safer_homes.engine"]) as session:
+        rows = list(session.execute(select(OutboxMessage).where(OutboxMessage.kind == "status_update")
+                                    .order_by(OutboxMessage.id)).scalars())
+        session.expunge_all()
+        return rows
+
+
+def _worker(app) -> dict:
+    deliverer = app.extensions["safer_homes.deliverer"]
+    return run_due_work(app.extensions["safer_homes.engine"], app.extensions["safer_homes.settings"],
+                        deliverer.channels, now=utcnow(), deliverer=deliverer)
+
+
+def _revealing(reference: str) -> list[str]:
+    """What a lock screen must never show: the reference, the status, the officer's words, the category."""
+    return [reference, english(STATUS_LABELS["action_taken"]), OFFICER_WORDS, "marker-officer", "neighbour",
+            english(CATEGORIES["cat:noise"]), "Loud music"]
+
+
+def _show(resident: Resident) -> str:
+    """Answer the neutral notice: the button on Telegram, "1" typed on a text channel."""
+    if resident.channel == "telegram":
+        return resident.choose("notice:show", "")
+    return resident.say("1")
+
+
+@pytest.mark.parametrize("channel", [c for c in CHANNELS if c != "webchat"])
+def test_a_phone_gets_the_neutral_notice_and_its_1_shows_the_update(database_url, tmp_path, channel):
+    with resident_on(channel, database_url, tmp_path) as (app, resident):
+        reference = _private_report(resident)
+        Officer(app).replies(reference, "action_taken", OFFICER_WORDS)
+
+        # Queued, not yet sent: the payload itself holds nothing of the report.
+        [queued] = _queued(app)
+        assert queued.status == "pending" and queued.channel == channel
+        payload = repr(queued.payload)
+        assert NEUTRAL in payload
+        for revealing in _revealing(reference):
+            assert revealing not in payload, revealing
+
+        before = len(resident.received())
+        assert _worker(app)["sent"] == 1
+        [arrived] = resident.received()[before:]
+        assert arrived.startswith(NEUTRAL)  # the first line, which a lock screen shows
+        for revealing in _revealing(reference):
+            assert revealing not in arrived, revealing
+
+        shown = _show(resident)
+        assert reference in shown and english(STATUS_LABELS["action_taken"]) in shown and OFFICER_WORDS in shown
+        # Shown once: a second "1" is an ordinary message again (the menu's first choice, here).
+        assert OFFICER_WORDS not in resident.say("menu")
+
+
+@pytest.mark.parametrize("channel", ["telegram", "sms"])
+def test_a_merge_notice_is_neutral_too_and_anything_else_passes_it_over(database_url, tmp_path, channel):
+    with resident_on(channel, database_url, tmp_path) as (app, resident):
+        reference = _private_report(resident)
+        with new_session(app.extensions["safer_homes.engine"]) as session:
+            create_report(session, reference=OTHER, category="noise", language="en", channel="webchat",
+                          privacy="anonymous", agency_slugs=["council"], description="Music", received_at=utcnow())
+            session.commit()
+        Officer(app).merges(reference, OTHER)
+        [queued] = _queued(app)
+        assert NEUTRAL in repr(queued.payload) and reference not in repr(queued.payload)
+        _worker(app)
+
+        # Not "1": the notice is passed over and the message answered as usual (here, the menu).
+        answered = resident.say("menu")
+        assert "What would you like to do?" in answered and "joined them" not in answered
+        with new_session(app.extensions["safer_homes.engine"]) as session:
+            [state] = session.execute(select(Conversation.state)).scalars()
+            assert "notices" not in state and state.get("pending") != "notice"
+        # The update stays one status check away.
+        assert reference in resident.say(f"status {reference}")
+
+
+def test_the_web_chat_keeps_the_full_text(database_url, tmp_path):
+    with resident_on("webchat", database_url, tmp_path) as (app, resident):
+        reference = _private_report(resident)
+        Officer(app).replies(reference, "action_taken", OFFICER_WORDS)
+        [queued] = _queued(app)
+        text = "\n".join(reply["text"] for reply in queued.payload["replies"])
+        assert reference in text and OFFICER_WORDS in text and NEUTRAL not in text
