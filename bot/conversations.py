@@ -11,7 +11,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -24,20 +24,25 @@ from flows.types import (AgencyInfo, EventInfo, RememberLanguage, Reply, ReportS
 from bot.channels.base import Channel
 from bot import notify
 from bot.event_info import calendar_url, event_info_for_resident
+from bot.flood import ALLOWED, FloodGuard, Verdict
 from bot.settings import Settings
+from flows import i18n
+from flows.flood import CONTACT, flood_reply
 from flows.types import (AddSortedComment, AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback,
                          SaveSortedAnswer)
 from flows.types import ForgetContact, ReportUpdateInfo
 from bot.forgetting import forget_resident
 from storage import forgetting
 from storage import agenda, contacts, events, feedback, outbox, places, reports, sorted_checks, spaces
-from storage.crypto import Sealer
+from storage.crypto import KeyRing, Sealer
 from storage.database import new_session
 from storage.references import new_reference
 
 log = logging.getLogger(__name__)
 
 REFERENCE_DATA_TTL_SECONDS = 60
+# The outbox kind of the one reply to a flood (bot/flood.py).
+FLOOD_NOTICE = "flood_notice"
 
 
 @dataclass(frozen=True)
@@ -75,11 +80,14 @@ def forget_reference_data() -> None:
 
 @dataclass(frozen=True)
 class Answered:
-    """What a message led to: the replies, and for sending channels the outbox ids to deliver now."""
+    """What a message led to: the replies, and for sending channels the outbox ids to deliver now.
+    `flooded` when a flood limit refused it (nothing of it was kept), with the seconds until it lifts."""
 
     replies: tuple[Reply, ...]
     outbox_ids: tuple[int, ...] = ()
     duplicate: bool = False
+    flooded: bool = False
+    retry_after: int = 0
 
 
 def converse(
@@ -95,6 +103,7 @@ def converse(
     opting_out: bool = False,
     quiet: bool = False,
     channels: Optional[Mapping[str, Channel]] = None,
+    flood: Optional[FloodGuard] = None,
 ) -> Answered:
     """Answer one message from `address` on `channel`; commit everything it changed, or nothing.
 
@@ -109,6 +118,10 @@ def converse(
     `channels` are the sending channels this installation has (the web app's Deliverer holds them), for
     telling someone on another channel that a place has opened for them. Without them they are built
     from `settings`, only when a turn needs them.
+
+    `flood` is the app's FloodGuard (bot/flood.py): past the per-contact limit a message changes nothing,
+    and only the first one refused in a window is answered, politely (flows/flood.py). Only callers that
+    serve no resident (tests of other things, tools) leave it out.
     """
     keys = settings.key_ring
     sealer = keys.sealer
@@ -118,6 +131,15 @@ def converse(
             session, channel=channel, provider_message_id=provider_message_id, now=now
         ):
             return Answered(replies=(), duplicate=True)
+        # After the duplicate check (a provider's retry is not a flood) and before any state is read.
+        flood_key = keys.address_hash(channel, address)
+        verdict = flood.contact(channel=channel, address_hash=flood_key) if flood else ALLOWED
+        if not verdict.allowed:
+            if not opting_out:
+                return _refuse_flood(session, verdict, keys, channel=channel, address=address, sender=sender,
+                                     language_hint=inbound.language_hint, now=now)
+            # STOP still opts out, however fast it came; it is confirmed no more than the flood is answered.
+            quiet = True
         contact = contacts.find_or_create_contact(
             session,
             channel=channel,
@@ -187,7 +209,9 @@ def converse(
             return Answered(replies=step.replies)  # text over the limit: not even a new contact is kept
         for intent in step.intents:
             if isinstance(intent, SubmitReport):
-                _save_report(session, intent, channel=channel, contact_id=contact.id, sealer=sealer, now=now)
+                _save_report(session, intent, channel=channel, contact_id=contact.id, sealer=sealer, now=now,
+                             fingerprint_keys=(keys.current, *keys.previous),
+                             identical_within=settings.identical_report_window)
                 if intent.privacy == "anonymous":
                     _round_media_times(settings.media_dir, intent.media, touched_at)
             elif isinstance(intent, RememberLanguage):
@@ -201,6 +225,31 @@ def converse(
         contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=touched_at)
         session.commit()
     return Answered(replies=step.replies, outbox_ids=outbox_ids)
+
+
+def _refuse_flood(session: Session, verdict: Verdict, keys: KeyRing, *, channel: str, address: str,
+                  sender: Optional[Channel], language_hint: Optional[str], now: datetime) -> Answered:
+    """A message past the contact's flood limit: nothing of it is kept. The first one refused in a window is
+    answered in the contact's language: queued for a sending channel (with the provider's receipt, so a
+    retry of it stays a duplicate), or in the web chat's response, which keeps nothing at all."""
+    language = contacts.contact_language(session, channel=channel, address_hash=keys.address_hash(channel, address))
+    reply = flood_reply(language or i18n.best_match(language_hint) or i18n.DEFAULT_LANGUAGE,
+                        limit=CONTACT, retry_after_seconds=verdict.retry_after)
+    if sender is None:
+        # The web chat answers every refused message (it is the HTTP response, sent to nobody's phone).
+        return Answered(replies=(reply,), flooded=True, retry_after=verdict.retry_after)
+    if not verdict.first_refusal:
+        return Answered(replies=(), flooded=True, retry_after=verdict.retry_after)
+    contact = contacts.find_or_create_contact(session, channel=channel, address_hash=keys.address_hash(channel, address),
+                                              previous_hashes=keys.previous_address_hashes(channel, address),
+                                              address_sealed=keys.sealer.seal(address), now=now)
+    outbox_ids = tuple(outbox.enqueue(session, contact_id=contact.id, channel=channel, payloads=sender.render((reply,)),
+                                      kind=FLOOD_NOTICE, language=reply.lang, now=now))
+    session.commit()
+    # Counted, never identified: which contact is flooding is nobody's business but the counters'.
+    log.info("a contact on %s passed the flood limit; told once, the rest ignored for %ss", channel,
+             verdict.retry_after)
+    return Answered(replies=(reply,), outbox_ids=outbox_ids, flooded=True, retry_after=verdict.retry_after)
 
 
 def _forget(session: Session, settings: Settings, step: flows.Step, *, contact, address: str, sealer: Sealer,
@@ -229,7 +278,8 @@ def _forget(session: Session, settings: Settings, step: flows.Step, *, contact, 
                                 expires_at=now + forgetting.CONFIRMATION_LIFETIME))
 
 
-def _save_report(session: Session, intent: SubmitReport, *, channel: str, contact_id: int, sealer: Sealer, now: datetime) -> None:
+def _save_report(session: Session, intent: SubmitReport, *, channel: str, contact_id: int, sealer: Sealer, now: datetime,
+                 fingerprint_keys: tuple[str, ...], identical_within: timedelta) -> None:
     anonymous = intent.privacy == "anonymous"
     reports.create_report(
         session,
@@ -253,6 +303,10 @@ def _save_report(session: Session, intent: SubmitReport, *, channel: str, contac
         media=intent.media,
         time_of_day=intent.time_of_day,
         woman_or_girl=intent.woman_or_girl,
+        # A copy of a report received shortly before joins it (storage/identical_reports.py); the resident's
+        # acknowledgement is the same either way, and their reference's status says so.
+        fingerprint_keys=fingerprint_keys,
+        identical_within=identical_within,
     )
     if not anonymous:
         # A log line has an exact time; for an anonymous report that alone could pair it with a

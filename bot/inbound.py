@@ -15,8 +15,9 @@ def answer_and_deliver(
 ) -> Answered:
     """Run the conversation for one inbound message; deliver its replies right after the commit.
 
-    A redelivered webhook (same provider id) answers `duplicate` and nothing else happens. If sending
-    fails here, the outbox keeps the messages and the worker retries them.
+    A redelivered webhook (same provider id) answers `duplicate` and nothing else happens; so does a
+    message past the contact's flood limit (`flooded`), but for one polite reply. If sending fails here,
+    the outbox keeps the messages and the worker retries them.
     """
     deliverer = current_app.extensions["safer_homes.deliverer"]
     answered = converse(
@@ -31,6 +32,7 @@ def answer_and_deliver(
         opting_out=opting_out,
         quiet=quiet,
         channels=deliverer.channels,
+        flood=current_app.extensions["safer_homes.flood"],
     )
     if answered.outbox_ids:
         deliverer.deliver_now(answered.outbox_ids)

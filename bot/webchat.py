@@ -17,6 +17,8 @@ import flows
 from bot.conversations import converse
 from bot.forgetting import forget_resident
 from bot.notify import WEBCHAT, webchat_payload
+from flows import i18n
+from flows.flood import NETWORK, flood_reply
 from storage import contacts, outbox
 from storage.database import new_session
 
@@ -39,6 +41,9 @@ def receive_message():
     payload, refusal = _session_body()
     if refusal:
         return refusal
+    crowded = _address_refusal(payload, scope="messages")
+    if crowded:
+        return crowded
     session_id = payload["session"]
     text, choice = payload.get("text"), payload.get("choice")
     if (text is None) == (choice is None):
@@ -60,7 +65,10 @@ def receive_message():
         now=current_app.extensions["safer_homes.clock"](),
         # The app's sending channels, built once: a place given back may be offered on any of them.
         channels=current_app.extensions["safer_homes.deliverer"].channels,
+        flood=current_app.extensions["safer_homes.flood"],
     )
+    if answered.flooded:
+        return _too_many(answered.replies, answered.retry_after)
     return jsonify(webchat_payload(answered.replies))
 
 
@@ -74,6 +82,9 @@ def collect_updates():
     payload, refusal = _session_body()
     if refusal:
         return refusal
+    crowded = _address_refusal(payload, scope="updates")
+    if crowded:
+        return crowded
     acknowledged = payload.get("ack", [])
     if not _message_ids(acknowledged):
         return _refuse(f"`ack` must be a list of at most {MAX_UPDATES} message ids (whole numbers).")
@@ -120,6 +131,32 @@ def forget_session():
     return jsonify(forgotten=True)
 
 
+def _address_refusal(payload: dict, *, scope: str):
+    """429 once this client address has sent more than FLOOD_LIMIT_PER_ADDRESS (bot/flood.py), however many
+    sessions it spreads them over; None to go on. The address is the connection's, or the one
+    TRUSTED_PROXY_COUNT proxies vouch for (webhook.py applies ProxyFix), and is counted only as a keyed hash."""
+    verdict = current_app.extensions["safer_homes.flood"].address(remote_address=request.remote_addr or "",
+                                                                  scope=scope)
+    if verdict.allowed:
+        return None
+    settings = current_app.extensions["safer_homes.settings"]
+    hint = payload.get("lang") if isinstance(payload.get("lang"), str) else None
+    with new_session(current_app.extensions["safer_homes.engine"]) as session:
+        language = contacts.contact_language(session, channel=WEBCHAT,
+                                             address_hash=settings.key_ring.address_hash(WEBCHAT, payload["session"]))
+    reply = flood_reply(language or i18n.best_match(hint) or i18n.DEFAULT_LANGUAGE, limit=NETWORK,
+                        retry_after_seconds=verdict.retry_after)
+    return _too_many((reply,), verdict.retry_after)
+
+
+def _too_many(replies, retry_after: int):
+    """429 with Retry-After, and the polite reply the page shows as the bot's (README, "Web chat API")."""
+    response = jsonify(error="Too many messages: wait before sending more.", **webchat_payload(replies))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(max(1, int(retry_after)))
+    return response
+
+
 def _message_ids(value) -> bool:
     """A list of at most MAX_UPDATES outbox ids: the page acknowledges no more than one answer held."""
     return isinstance(value, list) and len(value) <= MAX_UPDATES and all(
@@ -150,7 +187,7 @@ def _session_body():
 def _parse_json(body: bytes):
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[..." nested too deep
         return None
 
 

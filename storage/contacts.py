@@ -109,3 +109,11 @@ def set_contact_language(session: Session, *, contact_id: int, language: str) ->
 def _conversation(session: Session, contact_id: int) -> Optional[Conversation]:
     query = select(Conversation).where(Conversation.contact_id == contact_id)
     return session.execute(query).scalar_one_or_none()
+
+
+def contact_language(session: Session, *, channel: str, address_hash: str) -> Optional[str]:
+    """The language a contact chose, without creating the contact or locking anything; None for no contact
+    or no choice yet. For answering a message that is not taken in (bot/flood.py)."""
+    return session.execute(
+        select(Contact.language).where(Contact.channel == channel, Contact.address_hash == address_hash)
+    ).scalar_one_or_none()

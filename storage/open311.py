@@ -231,10 +231,14 @@ def create_open311_report(
     longitude: Optional[float] = None,
     address_string: Optional[str] = None,
     address_id: Optional[str] = None,
+    fingerprint_keys: Sequence[str] = (),
+    identical_within: timedelta = timedelta(hours=48),
 ) -> Report:
     """An anonymous report from a council system, to the category's default agencies.
 
-    Nothing about the person who reported it is taken in: the API's personal fields never reach here.
+    Nothing about the person who reported it is taken in: the API's personal fields never reach here. With
+    `fingerprint_keys` a copy of a report received within `identical_within` is merged into it, as the chat's
+    reports are (storage/identical_reports.py).
     """
     if category not in CATEGORIES:
         raise UnknownService(category)
@@ -259,4 +263,6 @@ def create_open311_report(
         location_text=location_text,
         latitude=latitude,
         longitude=longitude,
+        fingerprint_keys=fingerprint_keys,
+        identical_within=identical_within,
     )

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional, Sequence
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from storage.models import TIMES_OF_DAY, Agency, Report, ReportAgency, ReportLink, ReportMedia, ReportUpdate, Ward
-from storage import sorted_checks
+from storage import identical_reports, sorted_checks
 from storage.report_clock import set_status
 
 PRIVACY_LEVELS = ("anonymous", "private", "named")
@@ -45,8 +45,14 @@ def create_report(
     media: Sequence[tuple[str, str]] = (),
     time_of_day: Optional[str] = None,
     woman_or_girl: Optional[bool] = None,
+    fingerprint_keys: Sequence[str] = (),
+    identical_within: timedelta = timedelta(hours=48),
 ) -> Report:
     """Save a report with its first update and its sharing; link the sender unless it is anonymous.
+
+    With `fingerprint_keys` (SECRET_KEY, then any previous keys still configured) a report identical to one
+    received within `identical_within` is saved merged into it (storage/identical_reports.py); every path
+    a resident's report arrives by passes them. Without them nothing is compared (test data, imports).
 
     `time_of_day` (one of TIMES_OF_DAY) and `woman_or_girl` belong to unsafe-place reports only; the latter
     is True when the resident chose to say so and None otherwise, never False (nobody is recorded as "not").
@@ -77,6 +83,18 @@ def create_report(
     if missing or not agency_slugs:
         raise UnknownChoice(f"unknown or no agencies {sorted(missing)!r}")
 
+    fingerprint = identical_into = None
+    if fingerprint_keys:
+        fingerprints = [identical_reports.content_fingerprint(
+            key, category=category, ward_slug=ward_slug, location_text=location_text, latitude=latitude,
+            longitude=longitude, description=description, privacy=privacy, agency_slugs=agency_slugs)
+            for key in fingerprint_keys]
+        fingerprint = fingerprints[0]
+        if fingerprint is not None:
+            identical_reports.take_turns(session, fingerprint)
+            identical_into = identical_reports.identical_report(session, fingerprints=fingerprints,
+                                                                received_at=received_at, within=identical_within)
+
     report = Report(
         reference=reference,
         category=category,
@@ -96,6 +114,7 @@ def create_report(
         status="received",
         created_at=received_at,
         updated_at=received_at,
+        content_fingerprint=fingerprint,
     )
     session.add(report)
     session.flush()
@@ -109,6 +128,8 @@ def create_report(
             ReportLink(report_id=report.id, contact_id=sender_contact_id, reporter_name_sealed=reporter_name_sealed)
         )
     session.flush()
+    if identical_into is not None:
+        identical_reports.merge_on_arrival(session, report=report, into_report_id=identical_into)
     return report
 
 

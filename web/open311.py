@@ -460,7 +460,11 @@ def create_request(fmt: str) -> Response:
         except open311.UnknownService as unknown:
             return _error(fmt, 404, _("There is no service with the code %(code)s.", code=str(unknown)))
         try:
-            report = open311.create_open311_report(session, now=now, **fields)
+            keys = current_app.extensions["safer_homes.settings"].key_ring
+            # A copy of a report received in the last IDENTICAL_REPORT_HOURS joins it (storage/identical_reports.py).
+            report = open311.create_open311_report(
+                session, now=now, fingerprint_keys=(keys.current, *keys.previous),
+                identical_within=current_app.extensions["safer_homes.settings"].identical_report_window, **fields)
         except UnknownChoice:
             # The category has no agency to go to (an admin removed its routes): nothing can act on it.
             session.rollback()

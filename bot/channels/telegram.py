@@ -53,7 +53,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ("message", "callback_query")
 MAX_MESSAGE_LENGTH = 4096  # characters after entity parsing; counted here in UTF-16 units, the stricter reading
 MAX_CALLBACK_DATA_BYTES = 64
-MAX_UPDATE_BYTES = 1024 * 1024  # real updates are a few kilobytes
+# Real updates are a few kilobytes (4,096 characters of text at most). Below the app's own 1 MB, so a chunked
+# body past it is seen to be too large rather than cut short at 1 MB.
+MAX_UPDATE_BYTES = 256 * 1024
 # Telegram's published limits: about 30 messages a second overall, about one a second in one chat.
 # Paced a little under the published 30/s: a send can leave up to ~70 ms after its slot (thread
 # scheduling, a new connection), and that slack keeps such stragglers from crowding one second.
@@ -226,7 +228,9 @@ class TelegramChannel:
     def parse_update(self, data: Any) -> Optional[telegram.Update]:
         """An Update from a webhook body, or None when it is not one."""
         update_id = data.get("update_id") if isinstance(data, dict) else None
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
+        # Telegram's update ids are positive 32-bit numbers; anything past 64 bits could not be kept as the
+        # receipt that makes a redelivery a duplicate (InboundReceipt.provider_message_id).
+        if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < 2**63:
             return None
         try:
             return telegram.Update.de_json(data, self.bot)
@@ -451,6 +455,9 @@ def handle_update(channel: TelegramChannel, update: telegram.Update) -> str:
     if answered.duplicate:
         discard_media(incoming.inbound.media, media_dir=media_dir)  # the first delivery kept its own copy
         return "duplicate"
+    if answered.flooded:
+        discard_media(incoming.inbound.media, media_dir=media_dir)  # nothing of a refused message is kept
+        return "flooded"
     if incoming.callback_query_id:
         channel.answer_callback_query_soon(incoming.callback_query_id)
     return "answered"
@@ -476,12 +483,13 @@ def receive_update():
         return "", 403
     if request.content_length is not None and request.content_length > MAX_UPDATE_BYTES:
         return "", 413
-    body = request.get_data(cache=False)
+    # One byte past the limit and no further: a chunked body has no length to check first.
+    body = request.stream.read(MAX_UPDATE_BYTES + 1)
     if len(body) > MAX_UPDATE_BYTES:
         return "", 413
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[..." nested too deep
         return "", 400
     update = channel.parse_update(data)
     if update is None:

@@ -58,6 +58,7 @@ DEFAULT_RETRY_AFTER_SECONDS = 2.0  # Twilio's 429 rarely says how long; this is 
 CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 MESSAGE_SID = re.compile(r"[A-Za-z0-9]{2,64}")
+DELIVERY_STATUS = re.compile(r"[a-z_-]{1,16}")  # queued, sent, delivered, undelivered, failed, read, ...
 
 # Error codes whose meaning is not in the HTTP status (https://www.twilio.com/docs/api/errors).
 UNSUBSCRIBED = 21610  # the recipient texted STOP
@@ -307,10 +308,12 @@ class TwilioChannel:
 
 
 def _int(value) -> Optional[int]:
+    """A whole number that fits the database's integer (Twilio's error codes have five digits), else None."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 <= number < 2**31 else None
 
 
 def _reply_text(reply: Reply) -> str:
@@ -413,6 +416,9 @@ def _signed_by_twilio(settings: Settings) -> bool:
 def _checked_request() -> Optional[Response]:
     """The refusal for a request too large or not signed by Twilio, or None to go on."""
     if request.content_length is not None and request.content_length > MAX_WEBHOOK_BYTES:
+        return _refuse(413, "Too large.")
+    # A chunked body has no length to check first: read it (the app's 1 MB at most) and keep it for the form.
+    if len(request.get_data(cache=True)) > MAX_WEBHOOK_BYTES:
         return _refuse(413, "Too large.")
     if not _signed_by_twilio(_settings()):
         log.warning("refused a Twilio webhook: missing or wrong signature, or Twilio not configured")
@@ -542,8 +548,9 @@ def receive_message():
         # a STOP word they do not know (Bengali, Somali) gets our confirmation instead.
         quiet=stopping and channel_name == "sms" and form.get("OptOutType", "").strip().upper() == "STOP",
     )
-    if answered.duplicate:
-        discard_media(parsed.inbound.media, media_dir=settings.media_dir)  # the first delivery kept its own copy
+    if answered.duplicate or answered.flooded:
+        # A redelivery's first delivery kept its own copy; nothing of a message refused as a flood is kept.
+        discard_media(parsed.inbound.media, media_dir=settings.media_dir)
     return _empty_twiml()
 
 
@@ -557,6 +564,8 @@ def receive_status():
     message_sid, status = form.get("MessageSid", "").strip(), form.get("MessageStatus", "").strip().lower()
     if not message_sid or not status:
         return _refuse(400, "MessageSid and MessageStatus are required.")
+    if not MESSAGE_SID.fullmatch(message_sid) or not DELIVERY_STATUS.fullmatch(status):
+        return _refuse(400, "MessageSid is not a message id, or MessageStatus is not a status.")
     error_code = _int(form.get("ErrorCode"))
     effect = {WINDOW_CLOSED: "hold", UNSUBSCRIBED: "unreachable", BLOCKED: "unreachable"}.get(error_code)
     with new_session(current_app.extensions["safer_homes.engine"]) as session:
