@@ -150,7 +150,7 @@ def converse(
             now=now,
         )
         conversation = contacts.open_conversation(session, contact_id=contact.id, now=now)
-        state = dict(conversation.state)
+        state = _with_draft_name_opened(dict(conversation.state), sealer)
         data = reference_data(session, settings.database_url)
         # The flows may ask the same lookup several times in one message; each is asked of the database once
         # per turn (`functools.cache`), which is safe because nothing is written until flows.handle returns.
@@ -222,7 +222,8 @@ def converse(
                 _save_sorted_answer(session, intent, now=now)
             elif isinstance(intent, AddSortedComment):
                 _add_sorted_comment(session, intent)
-        contacts.save_conversation_state(session, conversation=conversation, state=step.state, now=touched_at)
+        contacts.save_conversation_state(session, conversation=conversation,
+                                         state=_with_draft_name_sealed(step.state, sealer), now=touched_at)
         session.commit()
     return Answered(replies=step.replies, outbox_ids=outbox_ids)
 
@@ -320,6 +321,28 @@ def _round_media_times(media_dir: str, media: tuple[tuple[str, str], ...], hour:
         path = Path(media_dir) / media_id
         if path.exists():
             os.utime(path, (hour.timestamp(), hour.timestamp()))
+
+
+# A named reporter's typed name is sealed in the stored draft as it is in the report (ReportLink), so reading
+# the database while someone is part way through a named report shows no name; the flows see it in clear.
+def _with_draft_name_sealed(state: dict, sealer: Sealer) -> dict:
+    draft = state.get("draft")
+    if isinstance(draft, dict) and isinstance(draft.get("name"), str):
+        return {**state, "draft": {**draft, "name": {"sealed": sealer.seal(draft["name"])}}}
+    return state
+
+
+def _with_draft_name_opened(state: dict, sealer: Sealer) -> dict:
+    draft = state.get("draft")
+    name = draft.get("name") if isinstance(draft, dict) else None
+    if not (isinstance(name, dict) and "sealed" in name):
+        return state
+    opened = sealer.open_with_key_index(str(name["sealed"]))
+    if opened is None:
+        # Sealed under a key no longer configured: the report cannot go with a name nobody can read, so the
+        # draft goes and the resident is back at the menu (their language kept).
+        return {key: value for key, value in state.items() if key not in ("draft", "flow", "step", "pending", "resume")}
+    return {**state, "draft": {**draft, "name": opened[1]}}
 
 
 def _without_unstorable_characters(inbound: flows.Inbound) -> flows.Inbound:

@@ -47,7 +47,8 @@ from typing import Iterable, Mapping, Optional
 # DEBUG; httpx logs each request line, whose Bot API address holds the token, at INFO; httpcore and urllib3
 # log connections and request lines (with the Twilio account id) at DEBUG; twilio's HTTP client logs each
 # request's URL, query and headers at INFO; SQLAlchemy's engine logs statements and their parameters when
-# echo is on. Set to these levels at installation; an operator who needs more can lower them again.
+# echo is on; Pillow logs every EXIF tag it reads (a photo's GPS position, camera serial) at DEBUG. Set to
+# these levels at installation; an operator who needs more can lower them again.
 NOISY_LOGGERS = {
     "telegram": logging.INFO,
     "httpx": logging.WARNING,
@@ -57,6 +58,7 @@ NOISY_LOGGERS = {
     "twilio": logging.WARNING,
     "twilio.http_client": logging.WARNING,
     "sqlalchemy.engine": logging.WARNING,
+    "PIL": logging.INFO,
 }
 
 # Settings fields and environment variables whose values are secrets (matched on their names).
