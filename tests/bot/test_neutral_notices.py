@@ -157,3 +157,88 @@ def test_the_web_chat_keeps_the_full_text(database_url, tmp_path):
         [queued] = _queued(app)
         text = "\n".join(reply["text"] for reply in queued.payload["replies"])
         assert reference in text and OFFICER_WORDS in text and NEUTRAL not in text
+
+
+# --- the notifier and a resident's turn take turns on the contact -----------------------------------------
+
+def test_a_notice_written_while_the_residents_turn_runs_is_not_overwritten_by_it(database_url, engine):
+    """The resident's turn has locked their contact and read their conversation when staff send a reply: the
+    notifier waits for the turn's commit (the contact's lock), then adds its notice to the state the turn
+    saved. Without the lock, the turn's save (from the state it read before) would drop the notice, and the
+    resident's "1" would show nothing. On SQLite writers take turns anyway (BEGIN IMMEDIATE)."""
+    import secrets
+    import threading
+
+    from bot.channels.telegram import TelegramChannel
+    from bot.report_notify import notify_resident
+    from bot.settings import Settings
+    from storage import contacts, reports
+    from storage.crypto import keyed_hash
+    from storage.models import Report, ReportUpdate
+    from tests.concurrency import hold_until_blocked_or_done, named_engine, run_together
+    from tests.conftest import TEST_SECRET_KEY
+
+    now = utcnow()
+    address_hash = keyed_hash(TEST_SECRET_KEY, "telegram", "5550001")
+    with new_session(engine) as session:
+        contact = contacts.find_or_create_contact(session, channel="telegram", address_hash=address_hash,
+                                                  address_sealed="sealed", now=now)
+        conversation = contacts.open_conversation(session, contact_id=contact.id, now=now)
+        contacts.save_conversation_state(session, conversation=conversation,
+                                         state={"lang": "en", "flow": "home", "step": "menu"}, now=now)
+        create_report(session, reference="TH-4444-5555", category="noise", language="en", channel="telegram",
+                      privacy="private", agency_slugs=["council"], description="Music", received_at=now,
+                      sender_contact_id=contact.id)
+        reports.add_report_update(session, reference="TH-4444-5555", status="in_progress", at=now,
+                                  public_message="We are on it")
+        session.commit()
+
+    channel = TelegramChannel(Settings(secret_key=TEST_SECRET_KEY, telegram_bot_token="123:ABC"))
+    turn_name, notifier_name = f"turn-{secrets.token_hex(4)}", f"notifier-{secrets.token_hex(4)}"
+    turn_holds, notifier_done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def turn():
+        own = named_engine(database_url, turn_name)
+        try:
+            with new_session(own) as session:
+                found = contacts.find_or_create_contact(session, channel="telegram", address_hash=address_hash,
+                                                        address_sealed=None, now=now)
+                conversation = contacts.open_conversation(session, contact_id=found.id, now=now)
+                state = dict(conversation.state)
+                turn_holds.set()
+                hold_until_blocked_or_done(database_url, notifier_done, notifier_name)
+                state["step"] = "menu"
+                state["seen_by_turn"] = True
+                contacts.save_conversation_state(session, conversation=conversation, state=state, now=now)
+                session.commit()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            turn_holds.set()
+            own.dispose()
+
+    def notifier():
+        own = named_engine(database_url, notifier_name)
+        try:
+            assert turn_holds.wait(20)
+            with new_session(own) as session:
+                report = session.execute(select(Report)).scalar_one()
+                update = session.execute(select(ReportUpdate).where(ReportUpdate.action == "status")).scalar_one()
+                assert notify_resident(session, channels={"telegram": channel}, report=report, update=update, now=now)
+                session.commit()
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            notifier_done.set()
+            own.dispose()
+
+    try:
+        threads = run_together(turn, notifier)
+    finally:
+        channel.close()
+    assert not any(thread.is_alive() for thread in threads) and errors == []
+    with new_session(engine) as session:
+        state = session.execute(select(Conversation.state)).scalar_one()
+    assert state["seen_by_turn"] is True
+    assert state["pending"] == "notice" and [notice["reference"] for notice in state["notices"]] == ["TH-4444-5555"]
