@@ -31,6 +31,8 @@ from flows.flood import CONTACT, flood_reply
 from flows.types import (AddSortedComment, AgendaItemInfo, BackAgendaItem, SaveAgendaItem, SaveFeedback,
                          SaveSortedAnswer)
 from flows.types import ForgetContact, ReportUpdateInfo
+from flows import report_notices
+from storage.models import OutboxMessage
 from bot.forgetting import forget_resident
 from storage import forgetting
 from storage import agenda, contacts, events, feedback, outbox, places, reports, sorted_checks, spaces
@@ -41,6 +43,8 @@ from storage.references import new_reference
 log = logging.getLogger(__name__)
 
 REFERENCE_DATA_TTL_SECONDS = 60
+# The outbox kinds sent to a phone as the neutral notice (bot/report_notify.py, bot/sorted_followups.py).
+NEUTRAL_NOTICE_KINDS = ("status_update", "sorted_question")
 # The outbox kind of the one reply to a flood (bot/flood.py).
 FLOOD_NOTICE = "flood_notice"
 
@@ -201,6 +205,7 @@ def converse(
                 # Whatever they sent, they can hear from us again: unblocked, window open, held messages due.
                 contacts.note_inbound(session, contact=contact, now=touched_at)
                 released = outbox.release_held(session, contact_id=contact.id, now=now)
+                _keep_notices_released_now(session, released, inbound, before=state, after=step.state)
                 outbox_ids = tuple(released) + tuple(
                     outbox.enqueue(session, contact_id=contact.id, channel=channel, payloads=payloads,
                                    kind="reply", language=language, now=touched_at)
@@ -445,6 +450,20 @@ def _lookup_report(session: Session, reference: str) -> Optional[ReportStatus]:
     found = reports.public_status(session, reference=reference)
     # Storage's answer and the flows' shape hold the same fields; storage may not import flows.
     return ReportStatus(**dataclasses.asdict(found)) if found else None
+
+
+def _keep_notices_released_now(session: Session, released: list[int], inbound: flows.Inbound, *, before: dict,
+                               after: dict) -> None:
+    """A neutral notice held for WhatsApp's window (no template) goes out only now, ahead of this reply: the
+    resident had not seen it, so their message did not answer it. Its "Reply 1" must still work, so what
+    it is about stays waiting, unless this turn showed it ("1" by chance) or asked a question of its own
+    kind (another overlay)."""
+    if before.get("pending") != report_notices.PENDING or "pending" in after or not before.get("notices"):
+        return
+    if report_notices.asks_to_see(before.get("lang") or "en", text=inbound.text, choice=inbound.choice):
+        return
+    if any(session.get(OutboxMessage, message_id).kind in NEUTRAL_NOTICE_KINDS for message_id in released):
+        after.update(pending=report_notices.PENDING, notices=list(before["notices"]))
 
 
 def _lookup_update(session: Session, reference: str, update_id: int) -> Optional[ReportUpdateInfo]:

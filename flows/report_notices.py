@@ -119,14 +119,15 @@ def answer_to_notice(turn: Turn, text: str) -> bool:
     """The resident's message after a neutral notice. "1" (or the button) shows what it was about and returns
     True; anything else drops the notice (the update stays one status check away) and returns False, for the
     caller to handle the message as it would have without it."""
-    key = turn.inbound.choice or (match_choice(text, (show_choice(turn),)) if text else None)
     turn.state.pop("pending", None)
     notices = turn.state.pop("notices", [])
-    if key != SHOW or not notices:
+    if not asks_to_see(turn.lang, text=text, choice=turn.inbound.choice) or not notices:
         return False
     sorted_question = None
     for notice in notices:
-        if notice.get("kind") == SORTED:
+        if not _well_formed(notice):
+            continue  # a state written by hand or by an older version: nothing to show for it
+        if notice["kind"] == SORTED:
             sorted_question = notice  # asked after the updates: a question must be the last message
         else:
             _tell_update(turn, notice)
@@ -139,6 +140,26 @@ def answer_to_notice(turn: Turn, text: str) -> bool:
         return True
     _carry_on(turn)
     return True
+
+
+def _well_formed(notice) -> bool:
+    if not isinstance(notice, dict) or not isinstance(notice.get("reference"), str):
+        return False
+    if notice.get("kind") == UPDATE:
+        return type(notice.get("update_id")) is int
+    if notice.get("kind") == SORTED:
+        try:
+            return datetime.fromisoformat(str(notice.get("closed_at"))).tzinfo is not None
+        except ValueError:
+            return False
+    return False
+
+
+def asks_to_see(lang: str, *, text: Optional[str], choice: Optional[str]) -> bool:
+    """Whether a message answers the neutral notice: its button, "1" in any digits, or its label typed."""
+    if choice is not None:
+        return choice == SHOW
+    return bool(text) and match_choice(text.strip(), (show_choice(_Words(lang)),)) == SHOW
 
 
 def _tell_update(turn: Turn, notice: dict) -> None:

@@ -242,3 +242,29 @@ def test_a_notice_written_while_the_residents_turn_runs_is_not_overwritten_by_it
         state = session.execute(select(Conversation.state)).scalar_one()
     assert state["seen_by_turn"] is True
     assert state["pending"] == "notice" and [notice["reference"] for notice in state["notices"]] == ["TH-4444-5555"]
+
+
+def test_a_notice_held_for_whatsapps_window_still_answers_1_once_it_goes(database_url, tmp_path):
+    """No template: outside the 24-hour window the neutral notice is held until the resident writes. Their
+    message releases it ahead of the reply; they had not seen it, so its "Reply 1" still shows the update."""
+    from datetime import timedelta
+
+    from storage.models import Contact
+
+    with resident_on("whatsapp", database_url, tmp_path) as (app, resident):
+        reference = _private_report(resident)
+        with new_session(app.extensions["safer_homes.engine"]) as session:
+            contact = session.execute(select(Contact)).scalar_one()
+            contact.last_inbound_at = utcnow() - timedelta(days=2)
+            session.commit()
+        Officer(app).replies(reference, "action_taken", OFFICER_WORDS)
+        _worker(app)
+        [held] = _queued(app)
+        assert held.status == "held"
+
+        before = len(resident.received())
+        resident.say("hello")
+        arrived = resident.received()[before:]
+        assert arrived[0].startswith(NEUTRAL) and OFFICER_WORDS not in "\n".join(arrived)
+        shown = resident.say("1")
+        assert OFFICER_WORDS in shown and reference in shown

@@ -120,3 +120,12 @@ def test_the_notice_and_what_it_shows_are_in_the_residents_language(lang):
     chat.send(i18n.localise_digits("1", lang))
     assert all(reply.lang == lang for reply in chat.last)
     assert REFERENCE in chat.text
+
+
+def test_a_malformed_notice_in_the_state_is_passed_over_without_a_crash():
+    chat = _chat()
+    chat.state.update(pending="notice", notices=[{"kind": "update"}, {"kind": "sorted", "reference": REFERENCE,
+                                                                     "closed_at": "not a time"}, "junk", None,
+                                                 update_notice(reference=REFERENCE, update_id=41)])
+    chat.send("1")
+    assert "We spoke to the neighbour" in chat.text and chat.keys == MENU
