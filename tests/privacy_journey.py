@@ -1,4 +1,4 @@
-"""Marker values through every channel, for the log and table tests (tests/test_log_and_table_markers.py) and the
+"""Marker values through every channel, for the log and table tests (tests/test_log_markers.py) and the
 stolen-database test (tests/test_stolen_database.py).
 
 One run of the real app with the fake Telegram and Twilio servers, on the test's database:
