@@ -948,6 +948,97 @@ def staff_reset_password(email: str) -> None:
     click.echo(f"password (shown once, not stored anywhere in clear): {password}")
 
 
+# --- subject access and erasure requests (docs/staff.md, "Subject access and erasure") ---------------------
+
+SUBJECT_CHANNELS = ("telegram", "whatsapp", "sms")  # bot.subject_access.CHANNELS, spelled out for the help
+
+
+@main.group(help="Answer a resident's subject access or erasure request. The person is found only from the "
+            "address they give (or an anonymous report by its reference); the address is never stored or logged.")
+def subject() -> None:
+    pass
+
+
+def _subject_address(channel, address) -> tuple[str, str]:
+    """The channel and the address as its adapter stores it, or a refusal (exit code 2) saying what is expected."""
+    from bot.subject_access import AddressRefused, normalise_address
+
+    if not channel or not address:
+        raise _Refused("give --channel and --address (or --reference for an anonymous report)")
+    try:
+        return channel, normalise_address(channel, address)
+    except AddressRefused as problem:
+        raise _Refused(f"--address: {problem}")
+
+
+@subject.command("access", help="Print as JSON everything held about the person who uses ADDRESS on CHANNEL: their "
+                 "contact, conversation, private and named reports (their words, updates sent to them), RSVPs, "
+                 "agenda items and messages. With --reference, the one report with that reference instead. Nothing "
+                 "about anyone else. Audited without the address.")
+@click.option("--channel", type=click.Choice(SUBJECT_CHANNELS), default=None)
+@click.option("--address", default=None, help="A phone number (+447700900456 or 07700 900456) or a Telegram chat id.")
+@click.option("--reference", default=None, help="An anonymous report's reference, TH-XXXX-XXXX.")
+@click.option("--with-internal-notes", is_flag=True,
+              help="Include staff's internal notes and reasons (for the data protection officer, who decides "
+                   "whether an exemption applies before anything is sent).")
+def subject_access(channel, address, reference, with_internal_notes: bool) -> None:
+    import json
+
+    from bot import subject_access as requests
+    from storage import staff as staff_store
+    from storage.types import utcnow
+
+    if reference and (channel or address):
+        raise _Refused("give either --reference or --channel and --address, not both")
+    settings = _settings()
+    with _session(settings) as session:
+        if reference:
+            try:
+                answer = requests.access_by_reference(session, reference=reference,
+                                                      include_internal_notes=with_internal_notes)
+            except requests.AddressRefused as problem:
+                raise _Refused(f"--reference: {problem}")
+            staff_store.record_audit(session, action="subject_access", now=utcnow(), by="command line",
+                                     by_reference=True, found=answer["found"], internal_notes=with_internal_notes)
+        else:
+            channel, address = _subject_address(channel, address)
+            answer = requests.access(session, settings, channel=channel, address=address,
+                                     include_internal_notes=with_internal_notes)
+            staff_store.record_audit(session, action="subject_access", now=utcnow(), by="command line",
+                                     channel=channel, found=answer["found"], reports=len(answer.get("reports", [])),
+                                     internal_notes=with_internal_notes)
+        session.commit()
+    click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+
+
+@subject.command("erase", help="Forget the person who uses ADDRESS on CHANNEL, as `forget me` does: their contact, "
+                 "conversation, messages, RSVPs, backings, names and every link to their reports go; the reports "
+                 "stay, anonymous. Asks first unless --yes. Prints counts only; audited without the address.")
+@click.option("--channel", type=click.Choice(SUBJECT_CHANNELS), required=True)
+@click.option("--address", required=True, help="A phone number (+447700900456 or 07700 900456) or a Telegram chat id.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def subject_erase(channel, address, yes: bool) -> None:
+    from bot import subject_access as requests
+    from storage import staff as staff_store
+    from storage.types import utcnow
+
+    channel, address = _subject_address(channel, address)
+    settings = _settings()
+    with _session(settings) as session:
+        if requests.find_contact_id(session, settings, channel=channel, address=address) is None:
+            click.echo(f"nothing is held for that {channel} address; nothing changed")
+            return
+        if not yes:
+            click.confirm(f"Forget everything held for this {channel} address? Their reports stay, anonymous. "
+                          f"This cannot be undone", abort=True)
+        erased = requests.erase(session, settings, channel=channel, address=address, now=utcnow())
+        counts = requests.erased_counts(erased)
+        staff_store.record_audit(session, action="subject_erased", now=utcnow(), by="command line", channel=channel,
+                                 **counts)
+        session.commit()
+    click.echo("forgotten: " + " ".join(f"{name}={value}" for name, value in counts.items() if name != "found"))
+
+
 @main.group("open311", help="Open311 GeoReport v2 at /open311/v2/ (docs/open311.md).")
 def open311_group() -> None:
     pass

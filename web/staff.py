@@ -166,7 +166,7 @@ def install(app, settings) -> None:
     login_manager.login_message = None  # the login page says what it needs to
     # The workspace's pages add their routes to this blueprint when imported; one module a concern.
     from web import (staff_actions, staff_care, staff_events, staff_inbox, staff_public,  # noqa: F401
-                     staff_publishing, staff_report)
+                     staff_publishing, staff_report, staff_subjects)
 
     app.register_blueprint(blueprint)
 
@@ -361,7 +361,9 @@ def refuse_without_token(_error):
 
 
 @blueprint.errorhandler(RateLimitExceeded)
-def refuse_too_many_logins(_error):
+def refuse_too_many_logins(error):
+    if error.response is not None:  # another limited page's own answer (its on_breach: web/staff_subjects.py)
+        return error.response
     # Flask-Limiter's after_request adds Retry-After (seconds until this address's window ends).
     # TRANSLATORS: title of the staff page shown when too many sign-ins failed from one internet address (an office's).
     return _error_page(429, _N("Too many attempts to sign in"),
