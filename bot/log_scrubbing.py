@@ -72,7 +72,8 @@ _HELD = re.compile(_HELD_OPEN + r"([0-9]+)" + _HELD_CLOSE)
 
 _SENSITIVE_KEYS = (
     r"text|body|caption|message_text|first_name|last_name|full_name|user_?name|name|profile_?name|"
-    r"from|to|wa_?id|chat_id|user_id|phone|phone_number|mobile|latitude|longitude|lat|long|lng|"
+    r"from|to|(?:from|to)_?(?:city|state|zip|country)|wa_?id|chat_id|user_id|phone|phone_number|mobile|"
+    r"latitude|longitude|lat|long|lng|"
     r"address|address_string|label|description|location_text|comment|reporter_name|typed_name|"
     r"email|session|session_id|password|passwd|token|secret|auth_token|api_key|device_id|account_id"
 )

@@ -28,6 +28,8 @@ EXAMPLES = [
      ["447700900123", "14155238886", "Ali next door shouts"]),
     ("To=whatsapp%3A%2B447700900123&Body=Ali+next+door&ProfileName=Hodan+Faarax&WaId=447700900123",
      ["447700900123", "Ali+next", "Hodan", "Faarax"]),
+    ("From=%2B447700900123&FromCity=BETHNAL+GREEN&FromZip=E2&Latitude=51.52&Longitude=-0.06&Address=Brick+Lane",
+     ["447700900123", "BETHNAL", "E2&", "51.52", "0.06", "Brick"]),
     ("Calling Bot API endpoint `sendMessage` with parameters `{'chat_id': 5839201746253, 'text': \"It's <b>Ali</b>\"}`",
      ["5839201746253", "It's", "Ali"]),
     ("Message(chat=Chat(first_name='Zephyrina', id=5839201746253, type=<ChatType.PRIVATE>, username='zq_user'), "
