@@ -233,9 +233,10 @@ class TelegramChannel:
         if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < 2**63:
             return None
         try:
-            return telegram.Update.de_json(data, self.bot)
+            update = telegram.Update.de_json(data, self.bot)
         except Exception:  # de_json raises whatever the malformed part makes it raise
             return None
+        return update if _well_typed(update) else None
 
     def answer_callback_query_soon(self, callback_query_id: str) -> None:
         """Stop the tapped button's spinner; best effort, and nobody waits for it."""
@@ -394,6 +395,32 @@ def incoming_from_update(channel: TelegramChannel, update: telegram.Update, *, m
         return Incoming(address=address, inbound=flows.Inbound(
             text=message.caption, media=media, refused_media=refused, language_hint=hint))
     return None
+
+
+def _well_typed(update: telegram.Update) -> bool:
+    """Whether the parts of an update we read have the types the Bot API gives them. de_json checks none
+    (a "text" that is an object arrives as one), and the flows must only ever be handed text as text."""
+    def number(value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    def text(value) -> bool:
+        return value is None or isinstance(value, str)
+
+    query = update.callback_query
+    message = query.message if query is not None else update.message
+    users = [user for user in (query.from_user if query else None, getattr(message, "from_user", None)) if user]
+    if not all(text(user.language_code) for user in users):
+        return False
+    if message is None:
+        return True
+    chat = message.chat
+    if chat is None or not isinstance(chat.id, int) or isinstance(chat.id, bool) or not text(chat.type):
+        return False
+    # A button's message may be an InaccessibleMessage (too old), which has a chat and nothing else.
+    if not (text(getattr(message, "text", None)) and text(getattr(message, "caption", None))):
+        return False
+    location = getattr(message, "location", None)
+    return location is None or (number(location.latitude) and number(location.longitude))
 
 
 def _language_hint(user: Optional[telegram.User]) -> Optional[str]:
