@@ -233,9 +233,10 @@ def _update_words():
 def delete_closed_report_words(session: Session, *, closed_before: datetime, limit: int = BATCH) -> int:
     """Reports closed before `closed_before` (and still closed) lose every word a person wrote about them and
     every way back to their sender: the resident's description, place, coordinates, "when" in their words, its
-    machine translation and the keyed fingerprint of its words (storage/identical_reports.py); staff's replies, notes and reasons; "was this sorted?" comments; the sealed link
-    and a named reporter's name. What is counted stays: category, ward, times, status, agencies, the response
-    clock, a standard reply's key, and the public summary staff wrote to be published. Returns how many."""
+    machine translation and the keyed fingerprint of its words (storage/identical_reports.py); staff's
+    replies, notes and reasons; "was this sorted?" comments; the sealed link and a named reporter's name.
+    What is counted stays: category, ward, times, status, agencies, the response clock, a standard reply's
+    key, and the public summary staff wrote to be published. Returns how many."""
     conditions = (Report.closed_at < closed_before, _holds_words())
     candidates = list(session.execute(select(Report.id).where(*conditions).order_by(Report.id).limit(limit))
                       .scalars())

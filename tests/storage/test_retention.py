@@ -14,7 +14,7 @@ from storage import agenda, contacts, events, outbox, reports, retention
 from storage.crypto import Sealer
 from storage.database import new_session
 from storage.models import (AgendaBacking, AuditEntry, Contact, Conversation, OutboxMessage, Report, ReportAgency,
-                            ReportLink, ReportMedia, ReportUpdate, Rsvp, SortedCheck)
+                            ReportLink, ReportMedia, ReportUpdate, SortedCheck)
 from storage.public_figures import public_figures
 from storage.report_clock import set_status
 from storage.staff import record_audit
