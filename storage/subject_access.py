@@ -62,7 +62,7 @@ def subject_record(session: Session, *, contact_id: int, open_sealed: Callable[[
         },
         "conversation": None if conversation is None else {
             "updated_at": _iso(conversation.updated_at),
-            "state": dict(conversation.state or {}),
+            "state": _with_draft_name_opened(dict(conversation.state or {}), open_sealed),
         },
         "reports": reports,
         "rsvps": [_rsvp_record(rsvp, event) for rsvp, event in session.execute(
@@ -82,6 +82,16 @@ def subject_record(session: Session, *, contact_id: int, open_sealed: Callable[[
             select(OutboxMessage).where(OutboxMessage.contact_id == contact_id).order_by(OutboxMessage.id)).scalars()],
         "not_linkable": NOT_LINKABLE,
     }
+
+
+def _with_draft_name_opened(state: dict, open_sealed: Callable[[str], Optional[str]]) -> dict:
+    """The conversation as its resident would read it: a name typed for a named report still being written is
+    kept sealed in the draft (bot/conversations.py) and is given here opened, like a sent report's name."""
+    draft = state.get("draft")
+    name = draft.get("name") if isinstance(draft, dict) else None
+    if isinstance(name, dict) and "sealed" in name:
+        return {**state, "draft": {**draft, "name": open_sealed(str(name["sealed"]))}}
+    return state
 
 
 def report_by_reference(session: Session, *, reference: str, include_internal_notes: bool = False) -> Optional[dict]:

@@ -193,6 +193,13 @@ def test_a_named_drafts_typed_name_is_sealed_and_the_report_still_gets_it(client
     stored = _conversation_state(database_url)
     assert "Hodan Ali Warsame" not in json.dumps(stored, ensure_ascii=False)
     assert Sealer(TEST_SECRET_KEY).open(stored["draft"]["name"]["sealed"]) == "Hodan Ali Warsame"
+    # A subject access request gives the resident their draft as they wrote it, the name opened.
+    from bot import subject_access
+
+    settings = client.application.extensions["safer_homes.settings"]
+    with new_session(client.application.extensions["safer_homes.engine"]) as session:
+        answer = subject_access.access(session, settings, channel="webchat", address=chat.session_id)
+    assert answer["conversation"]["state"]["draft"]["name"] == "Hodan Ali Warsame"
     # The flow still reads it in clear at the next steps: the report is sent with it, sealed.
     chat.send(choice="done")
     chat.send(choice="confirm:yes")
