@@ -26,8 +26,13 @@ from storage.models import (AgendaBacking, AgendaItem, AuditEntry, Contact, Conv
 # Rows per batch: small enough that a batch's transaction holds its locks for well under a second.
 BATCH = 500
 # What an idle conversation keeps: only the language they chose (every flow's draft, its step, overlays
-# such as "are you still there?" and anything a flow adds later go, whatever its key).
+# such as "are you still there?" and anything a flow adds later go, whatever its key)...
 KEPT_CONVERSATION_KEYS = ("lang",)
+# ...and a neutral notice still waiting for their "1" (flows/report_notices.py: `pending` is its PENDING, with
+# its `notices`: kinds, references and update ids, nothing they wrote). It is how a staff update reaches them
+# without showing on a lock screen, so it waits for their next message, which drops it, or for their contact
+# to go. storage does not import flows, so the word is spelled out (tests/storage/test_retention.py checks it).
+WAITING_NOTICE = "notice"
 # Outbox rows that are finished: their text is already gone; the row still says a message went to a contact.
 FINISHED_OUTBOX = ("sent", "failed", "expired")
 # Outbox rows that still need the contact's address to be sent. A held WhatsApp message is not among them:
@@ -40,14 +45,14 @@ RETENTION_PASS = "retention"
 # --- drafts --------------------------------------------------------------------------------------------
 
 def purge_stale_drafts(session: Session, *, older_than: datetime, limit: int = BATCH) -> int:
-    """Conversations idle since `older_than` keep only their language (KEPT_CONVERSATION_KEYS): the draft of
-    any flow (report, events, agenda, feedback, sorted, spaces), the step, and every overlay are dropped.
-    Returns how many conversations changed (at most `limit`)."""
+    """Conversations idle since `older_than` keep only their language (KEPT_CONVERSATION_KEYS) and a neutral
+    notice waiting for them (WAITING_NOTICE): the draft of any flow (report, events, agenda, feedback, sorted,
+    spaces), the step, and every other overlay are dropped. Returns how many changed (at most `limit`)."""
     # Read without locks, then lock only the ones that hold more than the language. The states are small
     # and idle contacts with nothing linked are deleted after ADDRESS_RETENTION_DAYS, so this stays cheap.
     candidates = [conversation_id for conversation_id, state in session.execute(
         select(Conversation.id, Conversation.state).where(Conversation.updated_at < older_than)
-        .order_by(Conversation.id)) if _holds_more_than_language(state)][:limit]
+        .order_by(Conversation.id)) if _holds_more_than_kept(state)][:limit]
     if not candidates:
         return 0
     stale = session.execute(
@@ -56,16 +61,22 @@ def purge_stale_drafts(session: Session, *, older_than: datetime, limit: int = B
     ).scalars()
     purged = 0
     for conversation in stale:
-        if _holds_more_than_language(conversation.state):
-            conversation.state = {key: value for key, value in conversation.state.items()
-                                  if key in KEPT_CONVERSATION_KEYS}
+        if _holds_more_than_kept(conversation.state):
+            conversation.state = _kept(conversation.state)
             purged += 1
     session.flush()
     return purged
 
 
-def _holds_more_than_language(state: Optional[dict]) -> bool:
-    return any(key not in KEPT_CONVERSATION_KEYS for key in (state or {}))
+def _kept(state: dict) -> dict:
+    kept = {key: value for key, value in state.items() if key in KEPT_CONVERSATION_KEYS}
+    if state.get("pending") == WAITING_NOTICE:
+        kept.update(pending=WAITING_NOTICE, notices=state.get("notices", []))
+    return kept
+
+
+def _holds_more_than_kept(state: Optional[dict]) -> bool:
+    return bool(state) and _kept(state) != state
 
 
 # --- contacts: delivery addresses, and contacts nothing needs ------------------------------------------

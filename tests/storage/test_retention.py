@@ -80,7 +80,7 @@ EVERY_KIND_OF_STATE = [
     {"flow": "spaces", "step": "list", "draft": {"ward": "weavers", "shown": 5}},
     {"flow": "home", "step": "menu", "pending": "idle", "resume": "report:where", "misses": 2,
      "last_seen": "2027-01-01T00:00:00+00:00"},
-    {"flow": "home", "step": "menu", "notice": {"reference": "TH-AAAA-BBBB"}, "some_future_key": [1, 2]},
+    {"flow": "home", "step": "menu", "some_future_key": {"reference": "TH-AAAA-BBBB"}},
 ]
 
 
@@ -98,6 +98,38 @@ def test_an_idle_conversation_keeps_only_its_language_whatever_it_held(engine, s
         assert contacts.load_conversation_state(session, contact_id=stale.id) == {"lang": "so"}
         assert contacts.load_conversation_state(session, contact_id=fresh.id) == {"lang": "so", **state}
         assert contacts.load_conversation_state(session, contact_id=clean.id) == {"lang": "so"}
+
+
+def test_a_neutral_notice_still_waiting_stays_and_the_resident_s_1_still_shows_the_update(engine):
+    """The notice is how a staff update reaches a phone without showing on its lock screen: an idle
+    conversation keeps it (and its language) while the half-written report under it goes."""
+    from dataclasses import replace
+
+    from flows.report_notices import PENDING, update_notice, with_notice
+    from flows.types import ReportStatus, ReportUpdateInfo
+    from tests.flows.helpers import FIXED_NOW, Chat, make_context
+
+    assert retention.WAITING_NOTICE == PENDING
+    cutoff = NOW - SETTINGS.draft_retention
+    mid_report = {"lang": "en", "flow": "report", "step": "what", "draft": {"description": "half-written words"}}
+    waiting = with_notice(mid_report, update_notice(reference="TH-7K3M-9QXR", update_id=41))
+    with new_session(engine) as session:
+        contact = _contact(session, "notice", wrote_at=cutoff - SECOND, state=waiting)
+        session.commit()
+        assert retention.purge_stale_drafts(session, older_than=cutoff) == 1
+        session.commit()
+        assert retention.purge_stale_drafts(session, older_than=cutoff) == 0
+        kept = contacts.load_conversation_state(session, contact_id=contact.id)
+    assert kept == {"lang": "en", "pending": "notice", "notices": waiting["notices"]}
+
+    update = ReportUpdateInfo(reference="TH-7K3M-9QXR", action="reply", status="action_taken",
+                              public_message="We spoke to the caretaker", message_language="en")
+    context = replace(make_context(reports={"TH-7K3M-9QXR": ReportStatus("TH-7K3M-9QXR", "action_taken", "en",
+                                                                         FIXED_NOW)}),
+                      lookup_update=lambda reference, update_id: update if update_id == 41 else None)
+    chat = Chat(context=context, state=kept)
+    shown = "\n".join(reply.text for reply in chat.send("1"))
+    assert "We spoke to the caretaker" in shown and "half-written" not in repr(chat.state)
 
 
 def test_drafts_are_purged_in_batches(engine):
