@@ -183,7 +183,7 @@ def test_every_staff_form_refuses_a_post_without_its_token_and_changes_nothing(a
     assert dump_every_table(database_url) == before
 
 
-def test_the_session_cookie_is_not_sent_on_cross_site_posts(app, world):
+def test_the_session_cookie_is_httponly_and_samesite_lax(app, world):
     client = signed_in(app, COUNCIL_OFFICER)
     response = client.get("/staff/")
     cookie = client.get_cookie("session")
