@@ -35,6 +35,10 @@ PAGE_SIZE = 1000
 DESCRIPTION_MAX_LENGTH = 2000  # the same limit residents have in every chat
 
 
+# Row ids are PostgreSQL `integer`s (web/row_ids.py says the same for addresses).
+LARGEST_ROW_ID = 2**31 - 1
+
+
 def public_request_id(report_id: int) -> str:
     """The service_request_id of a report: its row id, which unlocks nothing (unlike its reference)."""
     return str(report_id)
@@ -89,7 +93,8 @@ def find_requests(
     """
     conditions = [*counted_reports(dialect_of(session)), Report.category.notin_(NOT_LISTED_CATEGORIES)]
     if report_ids is not None:
-        conditions.append(Report.id.in_(list(report_ids)))
+        # A number past PostgreSQL's `integer` names no report, and PostgreSQL refuses to compare with it.
+        conditions.append(Report.id.in_([report_id for report_id in report_ids if 0 < report_id <= LARGEST_ROW_ID]))
     if categories is not None:
         conditions.append(Report.category.in_(list(categories)))
     if requested_from is not None:

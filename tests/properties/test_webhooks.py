@@ -13,13 +13,10 @@ import json
 import logging
 import math
 import secrets
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect, text
 from twilio.request_validator import RequestValidator
 
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
@@ -29,6 +26,7 @@ from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.telegram_api import FakeTelegramAPI, next_update_id
 from tests.fakes.twilio_api import FakeTwilio, new_sid
 from tests.properties import strategies as S
+from tests.properties.counting import table_counts
 
 TOKEN = "123:ABC"
 TELEGRAM_SECRET = "s3cret-webhook"
@@ -68,29 +66,21 @@ class LogLines(logging.Handler):
         self.lines.append(self.format(record))
 
 
-@dataclass
 class Service:
-    app: Any
-    client: Any
-    telegram: FakeTelegramAPI
-    twilio: FakeTwilio
-    database_url: str
-    logs: LogLines
-    # The web chat's last choices per session, so examples carry conversations on from where they were.
-    offered: dict = field(default_factory=dict)
+    """The app with its fakes, and what the examples share. Not a dataclass: hypothesis prints a failing
+    example's arguments field by field, and these hold every message the fakes ever took."""
 
-    def __repr__(self) -> str:  # hypothesis prints the arguments of a failing example: keep this one short
+    def __init__(self, app, client, telegram: FakeTelegramAPI, twilio: FakeTwilio, database_url: str, logs: LogLines):
+        self.app, self.client, self.telegram, self.twilio = app, client, telegram, twilio
+        self.database_url, self.logs = database_url, logs
+        # The web chat's last choices per session, so examples carry conversations on from where they were.
+        self.offered: dict = {}
+
+    def __repr__(self) -> str:
         return f"Service({self.database_url.split('?')[0]})"
 
     def rows(self) -> dict[str, int]:
-        """How many rows each table holds, in one query (reading every row would slow each example as the
-        database fills)."""
-        engine = self.app.extensions["safer_homes.engine"]
-        if not hasattr(self, "_count_rows"):
-            tables = sorted(inspect(engine).get_table_names())
-            self._count_rows = text(" UNION ALL ".join(f"SELECT '{name}', count(*) FROM {name}" for name in tables))
-        with engine.connect() as connection:
-            return dict(connection.execute(self._count_rows).all())
+        return table_counts(self.app.extensions["safer_homes.engine"])
 
     def assert_not_logged(self, *words: str) -> None:
         for line in self.logs.lines:
@@ -107,7 +97,8 @@ def service(database_url, tmp_path):
     handler = LogLines()
     root = logging.getLogger()
     root.addHandler(handler)
-    with FakeTelegramAPI(TOKEN) as telegram, FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as twilio:
+    # No rate limits at the fake: pacing is not under test, and NoWait below sends as fast as it can.
+    with FakeTelegramAPI(TOKEN, messages_per_second=None, per_chat_per_second=None) as telegram, FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as twilio:
         app = create_app({
             "database_url": database_url, "secret_key": TEST_SECRET_KEY, "TESTING": True,
             "telegram_bot_token": TOKEN, "telegram_webhook_secret": TELEGRAM_SECRET, "telegram_api_base_url": telegram.url,
@@ -142,7 +133,7 @@ sessions = st.one_of(
 )
 
 
-def _raw(body: Any) -> bytes:
+def _raw(body: object) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
