@@ -241,6 +241,7 @@ def test_open311_requests_answer_any_query_with_results_or_a_400(client, officer
        identifier=S.hostile_text.filter(bool) | st.integers(-5, 10**15).map(str) | st.sampled_from(
            ("noise", "asb", "harassment", "1", "0", "2147483648", "99999999999999999999", "%00", "..")),
        locale=st.none() | languages)
+@example(kind="requests/{}", fmt="json", identifier="2147483648", locale=None)
 def test_open311_single_requests_and_services_are_found_or_a_404(client, officer, kind, fmt, identifier, locale):
     path = f"/open311/v2/{kind.format(quote(identifier.replace('/', ''), safe=''))}.{fmt}"
     response = client.get(path, query_string={"locale": locale} if locale is not None else {})
