@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 
-from storage.database import make_engine, new_session
+from storage.database import make_engine, new_read_session, new_session
 from storage.models import Agency, Contact, Report, ReportAgency, ReportLink, ReportUpdate
 from storage.retention import BATCH
 from storage.types import utcnow
@@ -66,7 +66,8 @@ def _states(engine) -> dict[str, int]:
 
 
 def _purged(engine) -> int:
-    with new_session(engine) as session:
+    # A read-only session: on SQLite it takes no write lock, so it neither waits for nor holds up the worker.
+    with new_read_session(engine) as session:
         return session.execute(select(func.count()).select_from(Report).where(Report.description == "")).scalar_one()
 
 
