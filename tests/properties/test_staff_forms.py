@@ -166,7 +166,7 @@ def test_an_officers_form_never_reaches_a_report_their_agency_was_not_given(staf
     assert after == before
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(email=values, password=values, next_page=st.none() | values | st.sampled_from(
     ("//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/staff/reports")))
 def test_signing_in_with_anything_is_refused_cleanly(app, client, email, password, next_page):
@@ -182,7 +182,7 @@ _signed_in = itertools.count(1)
 
 
 # Each example makes an account and signs in (two argon2 hashes): few examples, the nasty cases all explicit.
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(next_page=values | st.sampled_from(("//evil.example/", "https://evil.example/x", "/\\evil.example",
                                             "\\\\evil.example", "javascript:alert(1)", "/%2F%2Fevil.example",
                                             "/staff/reports?status=all", "http:/evil.example", " //evil.example",

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 import flows
-from flows.types import AgendaItemInfo, EventInfo, ReportStatus, RsvpInfo, SpaceInfo
+from flows.types import AgendaItemInfo, EventInfo, ReportStatus, ReportUpdateInfo, RsvpInfo, SpaceInfo
 from storage.references import CROCKFORD
 from storage.seed import DEFAULT_ROUTES
 from tests.flows.helpers import AGENCY_INFOS, FIXED_NOW, WARDS
@@ -81,6 +81,17 @@ SPACES = {
 }
 
 
+# Staff updates a neutral notice may show (flows/report_notices.py), by reference and update id; others are gone.
+UPDATES = {
+    (OPEN_REPORT, 1): ReportUpdateInfo(OPEN_REPORT, "status", "in_progress", standard_reply="in_progress.looking"),
+    (OPEN_REPORT, 2): ReportUpdateInfo(OPEN_REPORT, "reply", "in_progress", public_message="We <b>called</b> & wrote",
+                                       message_language="en"),
+    (REPLIED_REPORT, 3): ReportUpdateInfo(REPLIED_REPORT, "merge", "action_taken"),
+    (CLOSED_REPORT, 4): ReportUpdateInfo(CLOSED_REPORT, "referral", "referred", machine_translated=True,
+                                         public_message="Passed on", message_language="bn"),
+}
+
+
 def make_world(*, many_events: bool = True, standard_reply: bool = False) -> flows.Context:
     """The context every flow property runs in. References come one after another (TH-0000-0001, ...):
     each test's own counter, so a report's reference says which conversation it came from."""
@@ -105,6 +116,7 @@ def make_world(*, many_events: bool = True, standard_reply: bool = False) -> flo
         lookup_event=EVENTS_BY_ID.get,
         event_calendar_url=lambda event_id: f"https://saferhomes.example.org/events/{event_id}.ics",
         agenda_items=lambda event_id: AGENDA.get(event_id, ()),
+        lookup_update=lambda reference, update_id: UPDATES.get((reference, update_id)),
     )
 
 
