@@ -197,6 +197,12 @@ def telegram_poll(timeout: int, rounds: int | None) -> None:
         app.extensions["safer_homes.engine"].dispose()
 
 
+# Row ids and counts are PostgreSQL `integer`s: a larger number named nothing, and failed with a traceback
+# ("integer out of range"; SQLite: "Python int too large") instead of saying so (web/row_ids.py, for addresses).
+LARGEST_ROW_ID = 2**31 - 1
+ROW_ID = click.IntRange(min=0, max=LARGEST_ROW_ID)
+
+
 @main.group(help="Ward panels, forums and community events.")
 def events() -> None:
     pass
@@ -213,6 +219,10 @@ def _parse_start(value: str, param_hint: str = "--starts"):
         raise click.BadParameter(f"{value!r} is not an ISO 8601 date and time, e.g. 2027-01-14T18:30", param_hint=param_hint)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
+    try:
+        moment.astimezone(ZoneInfo("UTC"))  # kept in UTC: the first and last days of the calendar may not convert
+    except OverflowError:
+        raise click.BadParameter(f"{value!r} is too far in the past or future", param_hint=param_hint) from None
     return moment
 
 
@@ -302,8 +312,8 @@ def _event_detail_options(command):
 @click.option("--starts", required=True, help="ISO 8601; without an offset it is London time.")
 @click.option("--ward", "ward_slug", default=None, help="Ward slug, e.g. weavers.")
 @click.option("--place", default=None, help="Where, as free text (or --space).")
-@click.option("--space", "space_id", default=None, type=int, help="A venue's id from `safer-homes spaces list`.")
-@click.option("--capacity", default=None, type=int)
+@click.option("--space", "space_id", default=None, type=ROW_ID, help="A venue's id from `safer-homes spaces list`.")
+@click.option("--capacity", default=None, type=click.IntRange(max=LARGEST_ROW_ID))
 @_event_detail_options
 @click.option("--food", is_flag=True, help="Food is offered.")
 @click.option("--childcare", is_flag=True, help="Childcare is offered.")
@@ -365,7 +375,7 @@ def events_list() -> None:
 
 @events.command("cancel", help="Cancel an event by its id; everyone who said yes or is waiting is told once, "
                 "and its reminders are not sent.")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 def events_cancel(event_id: int) -> None:
     from bot.event_changes import cancel_and_tell
     from storage.types import utcnow
@@ -384,7 +394,7 @@ def events_cancel(event_id: int) -> None:
 
 @events.command("move", help="Give an event a new time (and place); everyone who said yes or is waiting is "
                 "told once, and reminders follow the new time.")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 @click.option("--starts", required=True, help="ISO 8601; without an offset it is London time.")
 @click.option("--place", default=None, help="The new place, if it changes too.")
 def events_move(event_id: int, starts: str, place) -> None:
@@ -413,9 +423,9 @@ def _settings_and_channels():
 
 @events.command("edit", help="Change an event's title, kind, end, texts, capacity and offers. Its time and "
                 "place change with `events move`, which tells the residents who answered.")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 @click.option("--title", default=None)
-@click.option("--capacity", default=None, type=int)
+@click.option("--capacity", default=None, type=click.IntRange(max=LARGEST_ROW_ID))
 @_event_detail_options
 @click.option("--food/--no-food", default=None, help="Food is offered, or no longer.")
 @click.option("--childcare/--no-childcare", default=None, help="Childcare is offered, or no longer.")
@@ -472,7 +482,7 @@ def _event_or_fail(session, event_id: int):
 
 
 @events.command("show", help="One event, with how many are coming, waiting and not coming, and what they need.")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 def events_show(event_id: int) -> None:
     from zoneinfo import ZoneInfo
 
@@ -521,7 +531,7 @@ EXPORT_COLUMNS = ("status", "needs", "interpreter_language", "answered_on", "wai
 
 @events.command("export", help="The event's answers as CSV, one row per answer: status, needs, interpreter "
                 "language, dates. Nothing says who answered.")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 @click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of standard output.")
 def events_export(event_id: int, out_path) -> None:
@@ -554,7 +564,7 @@ def events_export(event_id: int, out_path) -> None:
 
 @events.command("poster", help="A printable poster, one A4 page per language, with QR codes to answer "
                 "in Telegram or WhatsApp (as GET /events/<id>/poster).")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 @click.option("--lang", "languages", default="en", show_default=True, help="Comma-separated, e.g. en,bn,so.")
 @click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False, writable=True),
               help="Write the HTML to this file instead of standard output.")
@@ -656,7 +666,7 @@ def spaces_list(ward_slug) -> None:
 
 
 @spaces.command("edit", help="Change a space's details; only the options given change.")
-@click.argument("space_id", type=int)
+@click.argument("space_id", type=ROW_ID)
 @_space_options
 def spaces_edit(space_id: int, name, address, ward_slug, cost, booking, hours, features) -> None:
     from storage import spaces as space_store
@@ -674,7 +684,7 @@ def spaces_edit(space_id: int, name, address, ward_slug, cost, booking, hours, f
 
 
 @spaces.command("remove", help="Remove a space (refused while an upcoming event is held there).")
-@click.argument("space_id", type=int)
+@click.argument("space_id", type=ROW_ID)
 def spaces_remove(space_id: int) -> None:
     from storage import spaces as space_store
     from storage.types import utcnow
@@ -717,7 +727,7 @@ def _language_in_english(code: str) -> str:
 @events.command("agenda", help="\"Have your say\" items for an event, grouped by topic, most asked-for first, "
                 "each with its id, whether residents see it (approved, hidden or waiting for approval), how "
                 "many back it and its language.")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 def events_agenda(event_id: int) -> None:
     from bot.agenda_translation import translate_missing
     from bot.translator import translator_from_settings
@@ -770,7 +780,7 @@ def events_agenda(event_id: int) -> None:
 @events.command("agenda-approve", help="Let other residents see a \"have your say\" item and back it: as written, "
                 "or with --text in your wording (leave out names, addresses and allegations). Approving again "
                 "replaces the wording.")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ROW_ID)
 @click.option("--text", "shown_text", default=None, help="The wording residents see instead of the resident's own.")
 @click.option("--as-written", is_flag=True, help="Show the resident's own words (drops a wording given before).")
 def events_agenda_approve(item_id: int, shown_text, as_written: bool) -> None:
@@ -790,7 +800,7 @@ def events_agenda_approve(item_id: int, shown_text, as_written: bool) -> None:
 
 
 @events.command("agenda-hide", help="Keep a \"have your say\" item from other residents (it stays on your list).")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ROW_ID)
 def events_agenda_hide(item_id: int) -> None:
     from storage import agenda
     from storage.types import utcnow
@@ -806,7 +816,7 @@ def events_agenda_hide(item_id: int) -> None:
 
 @events.command("digest", help="Print the ward panel digest's public address (a meeting in a ward); with --send, "
                 "also send the link once to everyone who said they are coming or is waiting, in their language.")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 @click.option("--send", is_flag=True, help="Send the link (once per meeting: a second send sends nothing).")
 def events_digest(event_id: int, send: bool) -> None:
     from bot.digest_send import DigestRefused, digest_url, send_digest_link, ward_slug_of
@@ -837,7 +847,7 @@ def events_digest(event_id: int, send: bool) -> None:
 
 @events.command("feedback", help="What residents said after an event: how many answered, the average rating "
                 "(1 to 5), how many gave each, and their comments.")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 def events_feedback(event_id: int) -> None:
     from storage import feedback
 
@@ -1067,7 +1077,7 @@ def open311_key_add(name: str) -> None:
 
 
 @open311_key.command("revoke", help="Refuse a key from now on (by the id `open311 key list` shows).")
-@click.argument("key_id", type=int)
+@click.argument("key_id", type=ROW_ID)
 def open311_key_revoke(key_id: int) -> None:
     from storage import api_keys
     from storage.types import utcnow

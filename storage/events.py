@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from sqlalchemy import func, select
@@ -12,6 +12,10 @@ from storage.models import EVENT_KINDS, Contact, Event, Rsvp, Space, Ward
 from storage.reports import UnknownChoice
 
 MAX_TITLE_LENGTH = 200
+# An event further ahead than this is a typo: a start in the year 9999 is a date, but two hours after it (the
+# calendar file's end) is not, and the calendar file failed. Generous, so no real plan is refused.
+MAX_AHEAD = timedelta(days=100 * 366)
+MAX_LENGTH = timedelta(days=366)
 MAX_DESCRIPTION_LENGTH = 4000
 MAX_OFFER_TEXT_LENGTH = 200
 # Languages an organiser may give a title or description in: design.md's list, shipped or not yet,
@@ -93,6 +97,9 @@ def _check_event(session: Session, event: Event) -> None:
         raise EventDetails("the capacity must be at least 1")
     if event.ends_at is not None and event.ends_at <= event.starts_at:
         raise EventDetails("the event must end after it starts")
+    if event.ends_at is not None and event.ends_at - event.starts_at > MAX_LENGTH:
+        # An end years away is a typo, and moving the event moves its end past what a date can hold.
+        raise EventDetails("the event must end within a year of its start")
     if event.description is not None and len(event.description) > MAX_DESCRIPTION_LENGTH:
         raise EventDetails(f"the description is over {MAX_DESCRIPTION_LENGTH} characters")
     if event.space_id is not None and session.get(Space, event.space_id) is None:
@@ -138,6 +145,8 @@ def create_event(
     an end before the start, or a time gone by, adding nothing (the message says what to change)."""
     if starts_at <= now:
         raise EventDetails("the event must start in the future")
+    if starts_at > now + MAX_AHEAD:
+        raise EventDetails("the event must start within a hundred years", code="too_far")
     ward_id = None
     if ward_slug:
         ward_id = session.execute(select(Ward.id).where(Ward.slug == ward_slug)).scalar_one_or_none()
@@ -273,6 +282,8 @@ def move_event(session: Session, *, event_id: int, starts_at: datetime, now: dat
         raise EventDetails(f"event {event_id} has already started", code="started")
     if starts_at <= now:
         raise EventDetails("the new time must be in the future", code="time_gone_by")
+    if starts_at > now + MAX_AHEAD:
+        raise EventDetails("the new time must be within a hundred years", code="too_far")
     new_place = event.place if place is None else (place.strip() or None)
     if new_place is not None and len(new_place) > MAX_PLACE_LENGTH:
         raise ValueError(f"the place must be at most {MAX_PLACE_LENGTH} characters")

@@ -101,6 +101,9 @@ def _refusal(refused: ValueError) -> str:
     if code == "time_gone_by":
         # TRANSLATORS: on the staff event page, when the new time for a moved event is already past.
         return _("That time has gone by. Choose a day and time still to come.")
+    if code == "too_far":
+        # TRANSLATORS: on the staff event page, when the day given for an event is more than a hundred years away.
+        return _("That day is more than a hundred years away. Check the year.")
     if code == "nothing_to_change":
         # TRANSLATORS: on the staff event page, when "move" gives the time and place the event already has (a form sent twice, say).
         return _("The event already starts then, at that place: nothing was changed and nobody was told again.")

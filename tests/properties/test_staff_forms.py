@@ -17,6 +17,7 @@ from sqlalchemy import select
 from storage.database import new_session
 from storage.models import Event, Report
 from tests.properties import strategies as S
+from tests.properties.counting import table_counts
 from tests.properties.test_web_queries import COUNCIL_REPORT, POLICE_REPORT, POLICE_WORDS, _report
 from tests.web.test_staff_pages import PASSWORD, _account, _login
 
@@ -69,7 +70,8 @@ values = st.one_of(
 )
 values_without_nul = values.filter(lambda value: "\x00" not in value)
 # Values a form would accept, mixed with anything: so the examples get past the first check to the next.
-_dates = st.dates(min_value=datetime(2000, 1, 1).date(), max_value=datetime(2100, 1, 1).date()).map(str)
+_dates = st.dates(min_value=datetime(2000, 1, 1).date(), max_value=datetime(2100, 1, 1).date()).map(str) | \
+    st.sampled_from(("9999-12-31", "0001-01-01"))
 plausible = {
     "status": st.sampled_from(("received", "in_progress", "action_taken", "referred", "closed")),
     "agency": st.sampled_from(("council", "housing", "police")), "ward": st.sampled_from(("weavers", "bow-east", "")),
@@ -145,6 +147,19 @@ def test_every_staff_form_answers_any_values_without_a_500(staff, path, data):
     for tag in tags:
         assert tag not in page, f"{tag} came back as markup"
     assert POLICE_WORDS not in page
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2200-01-01"])
+def test_an_event_years_away_is_refused_with_a_reason_and_adds_nothing(staff, day):
+    """It was added, and its calendar file (two hours after a start in 9999) then failed with a 500."""
+    engine = staff.app.extensions["safer_homes.engine"]
+    before = table_counts(engine)
+    response = staff.clients["organiser"].post("/staff/events/new", data={
+        "csrf_token": staff.tokens["organiser"], "kind": "ward_panel", "title": "Far away", "ward": "weavers",
+        "starts_date": day, "starts_time": "23:30", "place": "Hall"})
+    assert response.status_code == 400
+    assert "more than a hundred years away" in response.get_data(as_text=True)
+    assert table_counts(engine) == before
 
 
 @SHARED_APP
