@@ -19,6 +19,7 @@ import flows
 from flows import feedback, i18n, report_notices
 from flows import sorted as sorted_flow
 from flows.engine import begin
+from storage import retention
 from flows.types import (AddSortedComment, BackAgendaItem, ForgetContact, SaveAgendaItem, SaveFeedback, SaveRsvp,
                          SaveSortedAnswer, SubmitReport)
 from tests.properties import strategies as S
@@ -201,6 +202,12 @@ class TwoResidents(RuleBasedStateMachine):
         # Nothing about the report on a lock screen: no reference, no status, no words of staff.
         assert reference not in sent.text and not any(word in sent.text for word in ("<b>", "Passed on"))
         resident.offered = sent.choices
+
+    @rule(who=WHO)
+    def the_worker_purges_an_idle_conversation(self, who):
+        """Days without a message: the retention purge keeps the language and a waiting notice, nothing more."""
+        resident = self.residents[who]
+        resident.state = retention._kept(resident.state)
 
     @invariant()
     def each_state_is_plain_json(self):
