@@ -10,7 +10,7 @@ stay for the organisers, with no sender (contact set to NULL).
 
 Their reports become what an anonymous report is (storage/reports.py): privacy "anonymous", no link, and
 no time the resident caused finer than the hour (the report's arrival, its "received" entry, the resident's
-own sharing with agencies). Times staff caused (their updates, referrals) stay as they are: they are not a
+own sharing with agencies, and the closing and merge entry of a copy merged on arrival). Times staff caused (their updates, referrals) stay as they are: they are not a
 clock reading of the resident. The reference still answers `status`, since the report and its updates stay.
 
 Nothing is logged here: the caller decides whether an audit entry is due (staff did it) and logs counts
@@ -126,8 +126,11 @@ def _make_anonymous(session: Session, *, report_ids: list[int]) -> tuple[str, ..
         report.created_at = hour
         if report.updated_at == arrived:  # nobody has touched it since it arrived
             report.updated_at = hour
+        if report.closed_at == arrived:  # a copy merged on arrival (storage/identical_reports.py)
+            report.closed_at = hour
+        # Its "received" entry, and the merge of a copy merged on arrival: both written the moment it arrived.
         session.execute(update(ReportUpdate)
-                        .where(ReportUpdate.report_id == report_id, ReportUpdate.action == "received",
+                        .where(ReportUpdate.report_id == report_id, ReportUpdate.action.in_(("received", "merge")),
                                ReportUpdate.created_at == arrived)
                         .values(created_at=hour))
         session.execute(update(ReportAgency)

@@ -185,3 +185,34 @@ def test_the_confirmation_contact_goes_once_its_message_is_sent_or_can_no_longer
         assert forgetting.drop_parted_contact(session, contact_id=shell_id)
         session.commit()
         assert session.get(Contact, shell_id) is None
+
+
+def test_a_forgotten_residents_copy_merged_on_arrival_keeps_no_time_finer_than_the_hour(engine):
+    """A private report identical to one received shortly before is saved closed and merged at the moment it
+    arrived (storage/identical_reports.py). Once its sender is forgotten it is an anonymous report, so its
+    closing and its merge entry, clock readings of the resident like its arrival, go to the hour too."""
+    keys = ("fingerprint-key-0123456789abcdef0123456789",)
+    with new_session(engine) as session:
+        contact = _resident(session)
+        first = reports.create_report(
+            session, reference="TH-BBBB-1111", category="noise", language="so", channel="whatsapp",
+            privacy="private", agency_slugs=("council",), description="marker words: loud music every night", received_at=NOW,
+            sender_contact_id=contact.id, fingerprint_keys=keys)
+        copy = reports.create_report(
+            session, reference="TH-BBBB-2222", category="noise", language="so", channel="whatsapp",
+            privacy="private", agency_slugs=("council",), description="marker words: loud music every night",
+            received_at=NOW + timedelta(minutes=3, seconds=7), sender_contact_id=contact.id, fingerprint_keys=keys)
+        assert copy.duplicate_of_id == first.id and copy.closed_at is not None  # merged on arrival
+        session.commit()
+        contact_id, copy_id = contact.id, copy.id
+    with new_session(engine) as session:
+        forgetting.forget_contact(session, contact_id=contact_id, now=NOW + timedelta(hours=2))
+        session.commit()
+    hour = NOW.replace(minute=0, second=0, microsecond=0)
+    with new_session(engine) as session:
+        report = session.get(Report, copy_id)
+        assert report.privacy == "anonymous"
+        assert (report.created_at, report.updated_at, report.closed_at) == (hour, hour, hour)
+        times = session.execute(select(ReportUpdate.action, ReportUpdate.created_at)
+                                .where(ReportUpdate.report_id == copy_id).order_by(ReportUpdate.id)).all()
+        assert [tuple(row) for row in times] == [("received", hour), ("merge", hour)]
