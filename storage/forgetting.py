@@ -11,7 +11,8 @@ stay for the organisers, with no sender (contact set to NULL).
 Their reports become what an anonymous report is (storage/reports.py): privacy "anonymous", no link, and
 no time the resident caused finer than the hour (the report's arrival, its "received" entry, the resident's
 own sharing with agencies, and the closing and merge entry of a copy merged on arrival). Times staff caused
-(their updates, referrals) stay as they are: they are not a clock reading of the resident. The reference still answers `status`, since the report and its updates stay.
+(their updates, referrals) stay as they are: they are not a clock reading of the resident. The reference
+still answers `status`, since the report and its updates stay.
 
 Nothing is logged here: the caller decides whether an audit entry is due (staff did it) and logs counts
 only. One transaction, the caller's; a second call finds nothing and changes nothing.
