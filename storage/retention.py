@@ -35,6 +35,9 @@ KEPT_CONVERSATION_KEYS = ("lang",)
 WAITING_NOTICE = "notice"
 # Outbox rows that are finished: their text is already gone; the row still says a message went to a contact.
 FINISHED_OUTBOX = ("sent", "failed", "expired")
+# The web chat's messages wait for its page to collect them (bot/webchat.py); the page's session lives only as long
+# as its tab, so one still waiting after OUTBOX_RETENTION_DAYS never will be collected and goes like a finished one.
+WEBCHAT = "webchat"
 # Outbox rows that still need the contact's address to be sent. A held WhatsApp message is not among them:
 # it goes when the resident next writes, and that message brings their address back (storage/contacts.py).
 SENDING_OUTBOX = ("pending", "sending")
@@ -163,18 +166,27 @@ def _locked_contacts(session: Session, conditions, *, limit: int) -> list[int]:
 
 # --- the outbox, receipts and delivery reports ------------------------------------------------------------
 
+def _finished():
+    """Sent, failed or expired; or a web chat message still waiting for a page (WEBCHAT), which the age limit
+    then treats as given up."""
+    return or_(OutboxMessage.status.in_(FINISHED_OUTBOX),
+               and_(OutboxMessage.channel == WEBCHAT, OutboxMessage.status == "pending"))
+
+
 def purge_finished_outbox(session: Session, *, older_than: datetime, limit: int = BATCH) -> int:
     """Delete sent, failed and expired messages finished before `older_than` (their text went when they were
-    sent; the row still says a message went to a contact at a time). A delivery report arriving later is
-    kept as an early one and dropped a day after (purge_early_delivery_reports)."""
+    sent; the row still says a message went to a contact at a time), and web chat messages queued before it
+    that no page has collected (their text, a staff reply's words among them, goes with them). A delivery
+    report arriving later is kept as an early one and dropped a day after (purge_early_delivery_reports)."""
     finished_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
-    batch = (select(OutboxMessage.id).where(OutboxMessage.status.in_(FINISHED_OUTBOX), finished_at < older_than)
+    batch = (select(OutboxMessage.id).where(_finished(), finished_at < older_than)
              .order_by(OutboxMessage.id).limit(limit))
     ids = list(session.execute(batch).scalars())
     if not ids:
         return 0
-    result = session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids),
-                                                         OutboxMessage.status.in_(FINISHED_OUTBOX))
+    # Asked again: a page that collected one meanwhile made it "sent", and its row then keeps its own time.
+    result = session.execute(delete(OutboxMessage)
+                             .where(OutboxMessage.id.in_(ids), _finished(), finished_at < older_than)
                              .execution_options(synchronize_session=False))
     return result.rowcount or 0
 

@@ -293,6 +293,49 @@ def test_finished_outbox_rows_go_after_their_time_and_unfinished_ones_stay(engin
     assert left == {made["sent_new"], made["pending_old"], made["held_old"], made["failed_new"]}
 
 
+def test_a_web_chat_message_no_page_collected_goes_after_the_outbox_time_and_frees_its_contact(engine):
+    """The web chat's messages wait for its page (POST /chat/api/updates), and the page's session lives only as
+    long as its tab. One that no page collected within OUTBOX_RETENTION_DAYS never will be: it goes, words and
+    row, like a finished one, instead of keeping a staff reply's words, and the contact, for ever."""
+    from bot.notify import queue_notice
+    from bot.report_notify import notify_resident
+    from flows.types import Reply
+
+    cutoff = NOW - SETTINGS.outbox_retention
+    with new_session(engine) as session:
+        closed_tab = _contact(session, "closedtab", wrote_at=cutoff - 2 * DAY, channel="webchat", sealed=False)
+        report = _report(session, received_at=cutoff - 2 * DAY, contact=closed_tab)
+        made = {}
+        for name, at in (("old", cutoff - SECOND), ("new", cutoff + SECOND)):
+            update = ReportUpdate(report_id=report.id, status="in_progress", action="status", created_at=at,
+                                  public_message=f"Marker reply {name}: we are looking at Block C")
+            session.add(update)
+            session.flush()
+            [made[name]] = notify_resident(session, channels={}, report=report, update=update, now=at)
+        # Someone who only ever asked about a meeting, and was sent its digest link (no expiry: bot/digest_send.py).
+        meeting_only = _contact(session, "meetingonly", wrote_at=NOW - SETTINGS.address_retention - DAY,
+                                channel="webchat", sealed=False)
+        queue_notice(session, channels={}, contact_id=meeting_only.id, channel="webchat",
+                     replies=[Reply(text="Marker digest link", lang="bn")], kind="digest",
+                     now=NOW - SETTINGS.address_retention - DAY)
+        session.commit()
+        assert retention.purge_finished_outbox(session, older_than=cutoff) == 2
+        session.commit()
+        assert set(session.execute(select(OutboxMessage.id)).scalars()) == {made["new"]}
+
+    with new_session(engine) as session:
+        queue_notice(session, channels={}, contact_id=meeting_only.id, channel="webchat",
+                     replies=[Reply(text="Marker digest link", lang="bn")], kind="digest",
+                     now=NOW - SETTINGS.address_retention - DAY)
+        session.commit()
+    counts, finished = run_retention(engine, SETTINGS, now=NOW)
+    assert finished and counts["contacts_forgotten"] == 1
+    with new_session(engine) as session:
+        assert [contact.address_hash.rstrip("0") for contact in session.execute(select(Contact)).scalars()] == [
+            "closedtab"]
+        assert "Marker digest link" not in repr(session.execute(select(OutboxMessage.payload)).scalars().all())
+
+
 # --- media ---------------------------------------------------------------------------------------------------
 
 def test_media_of_reports_closed_long_ago_go_with_their_files(engine, tmp_path):
