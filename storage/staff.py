@@ -205,6 +205,10 @@ def set_staff_active(
                     "this is the last active administrator: turn another administrator on or add one first",
                     reason="last_admin")
     user.active = active
+    if not active:
+        # Its sessions end now, not only while it is off: turned on again later (after a lost laptop, say),
+        # a session cookie copied before would otherwise open the pages again.
+        user.signed_out_at = now
     session.add(user)
     record_audit(session, action="staff_reactivated" if active else "staff_deactivated", now=now,
                  staff_user_id=by_staff_user_id, account=user.id, by=by)
