@@ -98,7 +98,8 @@ def service(database_url, tmp_path):
     root = logging.getLogger()
     root.addHandler(handler)
     # No rate limits at the fake: pacing is not under test, and NoWait below sends as fast as it can.
-    with FakeTelegramAPI(TOKEN, messages_per_second=None, per_chat_per_second=None) as telegram, FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as twilio:
+    with FakeTelegramAPI(TOKEN, messages_per_second=None, per_chat_per_second=None) as telegram, \
+            FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as twilio:
         app = create_app({
             "database_url": database_url, "secret_key": TEST_SECRET_KEY, "TESTING": True,
             "telegram_bot_token": TOKEN, "telegram_webhook_secret": TELEGRAM_SECRET, "telegram_api_base_url": telegram.url,
