@@ -31,6 +31,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     from web import public_downloads
     from web import digest as digest_pages
     from web import errors as page_errors
+    from web import security_headers
 
     settings = Settings.from_env()
     overrides = dict(config or {})
@@ -75,6 +76,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(digest_pages.blueprint)
     staff_pages.install(app, settings)
     page_errors.install(app)
+    # Last, so it runs after every part's own headers and fills only what they left out.
+    security_headers.install(app, settings)
     logging.getLogger("bot").setLevel(logging.INFO)
     return app
 
