@@ -336,6 +336,26 @@ def test_a_web_chat_message_no_page_collected_goes_after_the_outbox_time_and_fre
         assert "Marker digest link" not in repr(session.execute(select(OutboxMessage.payload)).scalars().all())
 
 
+def test_provider_receipts_go_after_seven_days_and_early_delivery_reports_after_one(engine):
+    """docs/privacy.md's rows for `inboundreceipt` (7 days) and `earlydeliveryreport` (1 day), through the
+    worker's pass: past its time each goes, and until then a redelivered message is still refused."""
+    from storage.models import EarlyDeliveryReport, InboundReceipt
+
+    with new_session(engine) as session:
+        for sid, at in (("SMold", NOW - 7 * DAY - timedelta(hours=1)), ("SMnew", NOW - 7 * DAY + timedelta(hours=1))):
+            assert outbox.record_inbound(session, channel="sms", provider_message_id=sid, now=at)
+        for sid, at in (("SMlateold", NOW - DAY - SECOND), ("SMlatenew", NOW - DAY + SECOND)):
+            outbox.apply_delivery_report(session, provider_message_id=sid, status="delivered", error_code=None,
+                                         effect=None, now=at)
+        session.commit()
+    counts, finished = run_retention(engine, SETTINGS, now=NOW)
+    assert finished and (counts["receipts_purged"], counts["early_reports_purged"]) == (1, 1)
+    with new_session(engine) as session:
+        assert list(session.execute(select(InboundReceipt.provider_message_id)).scalars()) == ["SMnew"]
+        assert list(session.execute(select(EarlyDeliveryReport.provider_message_id)).scalars()) == ["SMlatenew"]
+        assert not outbox.record_inbound(session, channel="sms", provider_message_id="SMnew", now=NOW)
+
+
 # --- media ---------------------------------------------------------------------------------------------------
 
 def test_media_of_reports_closed_long_ago_go_with_their_files(engine, tmp_path):
