@@ -9,8 +9,8 @@ what a part left out, and never replaces what it set:
 - `X-Frame-Options: DENY` and, where a part set no policy of its own, `Content-Security-Policy:
   default-src 'none'; frame-ancestors 'none'`: no other site shows one of our answers inside its own page.
 - `Referrer-Policy: no-referrer`: following a link away (quick exit from the chat) tells the next site
-  nothing about where the person was, and a staff page's address (a report reference, a filter) never
-  travels to another site.
+  nothing about where the person was. The staff pages set `same-origin` themselves (web/staff.py): their
+  addresses (a report reference, a filter) reach only this site, whose forms need them over https.
 - `Strict-Transport-Security` when the service is on https: PUBLIC_BASE_URL says so (TLS ended at a proxy,
   docs/deploy.md), or the request itself came over TLS. X-Forwarded-Proto is not read for it (webhook.py
   trusts proxies for the client address only); a browser ignores the header over plain http anyway.

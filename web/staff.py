@@ -312,9 +312,11 @@ def protect_staff_pages(response):
         f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; media-src 'self'; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     )
-    # Reports and accounts must not stay in a shared computer's cache or travel in a Referer.
+    # Reports and accounts must not stay in a shared computer's cache or travel in a Referer to another site.
+    # Our own forms do carry it: over https Flask-WTF refuses a form without a same-site Referer
+    # (WTF_CSRF_SSL_STRICT), which with no Referer at all would be every form, sign-in first.
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Vary"] = "Accept-Language, Cookie"
     return response

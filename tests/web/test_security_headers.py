@@ -7,8 +7,9 @@ answers, HTML, JSON, XML, CSV, calendar and PDF alike. SQLite and PostgreSQL.
 - Framing forbidden: `X-Frame-Options: DENY`, and `frame-ancestors 'none'` in the Content-Security-Policy,
   so no other site can show a page under its own (clickjacking a staff form, or the chat).
 - `Referrer-Policy: no-referrer`: a link followed from the chat page (quick exit goes to another site) does
-  not tell that site the person was on Safer Homes, and a staff page's address (a report's reference, an
-  inbox filter) never travels to another site.
+  not tell that site the person was on Safer Homes. The staff pages say `same-origin`: a staff page's
+  address (a report's reference, an inbox filter) never travels to another site, while their own forms
+  carry it, as Flask-WTF asks over https.
 - `Strict-Transport-Security` whenever the service is on https (PUBLIC_BASE_URL, or TLS straight to the
   process), and never over plain http, where a browser would ignore it anyway.
 """
@@ -65,7 +66,9 @@ def test_every_answer_forbids_sniffing_framing_and_referrers(app):
         assert headers.get("X-Content-Type-Options") == "nosniff", (label, response.status_code)
         assert headers.get("X-Frame-Options") == "DENY", (label, response.status_code)
         assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", ""), (label, response.status_code)
-        assert headers.get("Referrer-Policy") == "no-referrer", (label, response.status_code)
+        # The staff pages' own forms carry their address (same-origin); no other site ever gets it.
+        referrers = ("same-origin",) if label.split()[1].startswith("/staff") else ("no-referrer",)
+        assert headers.get("Referrer-Policy") in referrers, (label, response.status_code)
         assert "Strict-Transport-Security" not in headers, label  # http://127.0.0.1 here
     assert {"text/html", "application/json", "text/xml", "text/csv", "text/calendar", "application/pdf",
             "image/jpeg", "text/plain"} <= kinds, kinds
@@ -99,3 +102,33 @@ def test_tls_straight_to_the_process_gets_hsts_too(app):
     """PUBLIC_BASE_URL left at http, but the request came over https (TLS ended by the server itself)."""
     response = app.test_client().get("/public", base_url="https://localhost")
     assert response.headers.get("Strict-Transport-Security") == HSTS
+
+
+def _as_a_browser_posts(client, page_url: str, page, path: str, data: dict):
+    """Post a form from `page` as a browser would: with the page's address as Referer only when the page's
+    Referrer-Policy lets a same-origin request carry one."""
+    policy = page.headers.get("Referrer-Policy", "strict-origin-when-cross-origin")
+    sends_referer = policy in ("same-origin", "origin", "strict-origin", "origin-when-cross-origin",
+                               "strict-origin-when-cross-origin", "no-referrer-when-downgrade", "unsafe-url")
+    headers = {"Referer": page_url} if sends_referer else {}
+    return client.post(path, data=data, headers=headers, base_url="https://localhost")
+
+
+def test_staff_forms_work_when_tls_reaches_the_process_and_their_address_stays_on_this_site(app):
+    """Over https Flask-WTF also wants a same-site Referer on every form (WTF_CSRF_SSL_STRICT): a policy of
+    no Referer at all would refuse every staff form, sign-in first, when TLS ends at the process. The staff
+    pages send their address to this site only; no other site ever gets it."""
+    world = build_world(app)
+    client = app.test_client()
+    login = client.get("/staff/login", base_url="https://localhost")
+    token = login.get_data(as_text=True).split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    signed_in = _as_a_browser_posts(client, "https://localhost/staff/login", login, "/staff/login", {
+        "email": "officer@council.example", "password": "a long enough passphrase", "csrf_token": token})
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[:300]
+    report_url = f"https://localhost/staff/reports/{world.ids['reference']}"
+    page = client.get(report_url)
+    assert page.status_code == 200 and page.headers["Referrer-Policy"] in ("same-origin", "no-referrer")
+    token = page.get_data(as_text=True).split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    changed = _as_a_browser_posts(client, report_url, page, f"/staff/reports/{world.ids['reference']}",
+                                  {"csrf_token": token, "status": "in_progress", "message": "", "reason": "checking"})
+    assert changed.status_code in (302, 303), changed.get_data(as_text=True)
