@@ -72,7 +72,13 @@ class ForgetResult:
 
 def forget_contact(session: Session, *, contact_id: int, now: datetime) -> ForgetResult:
     """Delete the contact `contact_id` and everything tied to it; its reports stay, anonymous. Idempotent."""
-    contact = session.execute(select(Contact).where(Contact.id == contact_id).with_for_update()).scalar_one_or_none()
+    # FOR NO KEY UPDATE, as a turn holds it: a move, a cancellation or the reminder planner holds the event and
+    # then queues this contact a notice (its foreign key takes FOR KEY SHARE on the contact), while we go on to
+    # the event (_give_back_places). FOR UPDATE here would make them wait for each other in a circle; the
+    # contact's own DELETE below takes the stronger lock, after the event (tests/storage/
+    # test_forget_and_event_locks.py).
+    contact = session.execute(select(Contact).where(Contact.id == contact_id)
+                              .with_for_update(key_share=True)).scalar_one_or_none()
     if contact is None:
         return ForgetResult()
     places = _give_back_places(session, contact_id=contact_id, now=now)
