@@ -222,6 +222,8 @@ class Deliverer:
 
         now = self.clock()
         with new_session(self.engine) as session:
+            if session.get(OutboxMessage, message_id) is None:
+                return counts  # its resident was forgotten while it was on its way: no row is left to record on
             if isinstance(result, DeliveryError) and not outbox.holds_claim(session, message_id=message_id, claimer=claimer):
                 # Our lease ran out during a slow failure and another claim has the message now: its
                 # outcome is the other claimer's to record. (A success is always recorded: it was sent.)

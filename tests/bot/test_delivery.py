@@ -493,3 +493,32 @@ def test_a_failure_after_the_lease_passed_to_another_claim_is_not_recorded(engin
     _deliverer(engine, SlowThenTakenOver(), Clock()).deliver_due()
     message = _messages(engine)[0]
     assert message.status == "sending" and message.claimed_by == "other"  # left for the other claimer
+
+
+@pytest.mark.parametrize("outcome", [None, Transient("timeout"), Unreachable("blocked"), OutsideWindow("closed"),
+                                     Rejected("refused")], ids=["sent", "transient", "unreachable", "held", "rejected"])
+def test_a_resident_forgotten_while_their_message_was_on_its_way_leaves_nothing_to_record(engine, outcome):
+    """`forget me`, quick exit or a staff erasure deletes a message a worker has claimed and is sending:
+    whatever the provider answered, there is no row left to record it on, and the rest of the batch goes."""
+    from storage import forgetting
+
+    contact_id, _ = _queue(engine, ["to be forgotten"])
+    _queue(engine, ["someone else's"], address="chat-2")
+
+    class ForgottenMeanwhile(ScriptedChannel):
+        def send(self, address, payload, *, kind, language, window_open):
+            if payload["text"] == "to be forgotten":
+                with new_session(engine) as session:
+                    forgetting.forget_contact(session, contact_id=contact_id, now=T0)
+                    session.commit()
+                if outcome is not None:
+                    raise outcome
+            return super().send(address, payload, kind=kind, language=language, window_open=window_open)
+
+    channel = ForgottenMeanwhile()
+    _deliverer(engine, channel, Clock()).deliver_due()
+    assert sorted(text for _, text, _ in channel.sent) == (["someone else's"] + (["to be forgotten"] if outcome is None
+                                                                                  else []))
+    assert [(message.status, message.payload) for message in _messages(engine)] == [("sent", {})]
+    with new_session(engine) as session:
+        assert session.get(Contact, contact_id) is None
