@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.sorted_followups import ask_whether_sorted
 from flows.working_days import LONDON
 from storage import forgetting, public_snapshots, reminders, retention, targets, worker_status
-from storage.database import new_session
+from storage.database import new_read_session, new_session
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def run_retention(engine: Engine, settings: Settings, *, now: datetime,
         if not in_batches(name, purge, *batched):
             _log_counts(counts)
             return counts, False
-    with new_session(engine) as session:
+    with new_read_session(engine) as session:  # on SQLite, no write lock held from a web process's turn
         kept = retention.referenced_media_ids(session)
     counts["media_purged"] = purge_orphan_media(Path(settings.media_dir), kept=kept,
                                                 older_than=now - settings.draft_retention)

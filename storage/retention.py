@@ -206,10 +206,15 @@ def purge_early_delivery_reports(session: Session, *, older_than: datetime) -> i
 # --- media ---------------------------------------------------------------------------------------------
 
 def referenced_media_ids(session: Session) -> set[str]:
-    """Media files something still needs: a report's, or an unfinished draft's."""
-    kept = set(session.execute(select(ReportMedia.media_id)).scalars())
+    """Media files something still needs: an unfinished draft's, or a report's.
+
+    Drafts are read first: a file moves only from a draft to a report (the turn that sends it), so a turn
+    committing between the two reads is seen in one or the other; the other way round it could be in
+    neither, and its file be deleted with the orphans (tests/storage/test_media_sweep_race.py)."""
+    kept: set[str] = set()
     for state in session.execute(select(Conversation.state)).scalars():
         kept.update(item[0] for item in (state or {}).get("draft", {}).get("media", []))
+    kept.update(session.execute(select(ReportMedia.media_id)).scalars())
     return kept
 
 
