@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Optional
 
 from flask import Blueprint, Response, current_app, g, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from flows import i18n
@@ -32,6 +33,7 @@ from storage.database import new_session
 from storage.reports import UnknownChoice
 from storage.seed import CATEGORIES
 from web.i18n import Translator, _, current_language, translator
+from web.staff import limiter
 
 blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -45,6 +47,10 @@ MAX_PAGE = 100_000
 # XML names each member of a list after its parent (the spec's element names; JSON is its Spark mapping).
 XML_LIST_ITEMS = {"services": "service", "service_requests": "request", "errors": "error",
                   "endpoints": "endpoint", "formats": "format", "attributes": "attribute", "values": "value"}
+# Wrong or missing API keys from one address (the staff sign-in's limiter, web/staff.py): a key is 256 random
+# bits, so guessing one is hopeless anyway, but nothing should be able to try without end. Only refusals
+# count: a council system with its right key never meets it.
+API_KEY_FAILURE_LIMIT = "20 per 10 minutes"
 # The spec's fields a POST may carry about the person reporting: accepted, never read, never stored.
 DISCARDED_PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone", "device_id", "account_id")
 
@@ -437,7 +443,16 @@ def _coordinate(name: str, limit: float) -> Optional[float]:
     return value
 
 
+@blueprint.errorhandler(RateLimitExceeded)
+def too_many_wrong_keys(_limited: RateLimitExceeded) -> Response:
+    """API_KEY_FAILURE_LIMIT reached, in the spec's error format; Flask-Limiter adds Retry-After."""
+    # TRANSLATORS: Open311 error: too many requests with a wrong API key came from one internet address.
+    return _error(_format_of_address(), 429, _("Too many requests with a wrong api_key from this address. Wait "
+                                               "10 minutes, then check the key."))
+
+
 @blueprint.post("/requests.<any(json, xml):fmt>")
+@limiter.limit(API_KEY_FAILURE_LIMIT, methods=["POST"], deduct_when=lambda response: response.status_code == 403)
 def create_request(fmt: str) -> Response:
     # The spec's personal fields (DISCARDED_PERSONAL_FIELDS) and media_url are never read: the report is
     # anonymous, and a link could lead back to whoever took the photo.
