@@ -23,8 +23,9 @@ and a fingerprint of its password hash, so a password reset or change signs out 
 
 POST /staff/login is rate-limited per remote address (Flask-Limiter, LOGIN_RATE_LIMIT failed attempts) in
 front of the per-account lockout; the same limiter counts subject access lookups per admin
-(web/staff_subjects.py) and wrong Open311 API keys per address (web/open311.py). While an account must change its
-password (after an admin reset it), every staff page but that form and signing out leads to the form.
+(web/staff_subjects.py) and wrong Open311 API keys per address (web/open311.py). While an account must
+change its password (after an admin reset it), every staff page but that form and signing out leads to the
+form.
 """
 from __future__ import annotations
 
@@ -65,9 +66,9 @@ STAFF_SESSION_HOURS = 10
 LOGIN_RATE_LIMIT = "20 per 10 minutes"
 
 # Only the limits decorated on views apply (no default limits): the webhooks and the chat API are never
-# limited here (their flood limits are bot/flood.py's). One fixed window per address; headers_enabled sends Retry-After with the 429. A rate
-# store that cannot be reached (Redis down) lets the sign-in through to the lockout rather than refusing
-# every sign-in. The store itself (memory or Redis) is set per app in install().
+# limited here (their flood limits are bot/flood.py's). One fixed window per address; headers_enabled sends
+# Retry-After with the 429. A rate store that cannot be reached (Redis down) lets the sign-in through to the
+# lockout rather than refusing every sign-in. The store itself (memory or Redis) is set per app in install().
 limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="fixed-window", headers_enabled=True,
                   swallow_errors=True)
 

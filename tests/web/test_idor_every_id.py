@@ -14,8 +14,8 @@ from storage.database import new_session
 from storage.models import AuditEntry
 from tests.helpers import dump_every_table
 from tests.web.pentest_world import (ACCOUNTS, COUNCIL_ONLY, COUNCIL_PHOTO, MISSING, POLICE_ONLY, POLICE_PHOTO, SHARED,
-                                     SHARED_PHOTO, address, app_with_media, build_world, csrf_token, dump_but_page_views, rules,
-                                     sign_in)
+                                     SHARED_PHOTO, address, app_with_media, build_world, csrf_token,
+                                     dump_but_page_views, rules, sign_in)
 
 # What a POST carries, so a missing guard would change something: every field the staff forms read.
 EVERYTHING = {"status": "closed", "message": "forged", "reason": "forged", "into_reference": SHARED,

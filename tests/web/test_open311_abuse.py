@@ -106,7 +106,8 @@ def test_a_flood_of_different_reports_with_a_real_key_stops_when_the_key_is_revo
     limited); if it floods, the operator revokes the key (`safer-homes open311 key revoke`) and every
     further post is refused, storing nothing."""
     for n in range(40):
-        assert _post(client, api_key=key, **{**FORM, "description": f"Different report {n} about a door"}).status_code == 200
+        different = {**FORM, "description": f"Different report {n} about a door"}
+        assert _post(client, api_key=key, **different).status_code == 200
     with new_session(engine) as session:
         api_keys.revoke_api_key(session, key_id=api_keys.list_api_keys(session)[0].id, now=utcnow())
         session.commit()
