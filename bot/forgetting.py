@@ -20,6 +20,7 @@ from bot.channels.base import Channel
 from bot.event_info import calendar_url
 from bot.settings import Settings
 from storage import forgetting
+from storage.types import hour_of
 
 
 def forget_resident(session: Session, settings: Settings, *, contact_id: int, now: datetime,
@@ -46,5 +47,5 @@ def _round_file_times(media_dir: str, media_ids: tuple[str, ...]) -> None:
             written = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
         except FileNotFoundError:
             continue  # already gone (retention), nothing to round
-        hour = written.replace(minute=0, second=0, microsecond=0).timestamp()
+        hour = hour_of(written).timestamp()
         os.utime(path, (hour, hour))

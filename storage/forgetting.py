@@ -28,6 +28,7 @@ from sqlmodel import Session
 from storage import events
 from storage.models import (AgendaBacking, AgendaItem, Contact, Conversation, Event, OutboxMessage, Report,
                             ReportAgency, ReportLink, ReportMedia, ReportUpdate, Rsvp)
+from storage.types import hour_of
 
 # The outbox kind of the one message a forgotten resident still gets on a sending channel: the confirmation
 # that they were forgotten. It goes to a fresh contact row holding only the address (bot/conversations.py),
@@ -63,11 +64,6 @@ class ForgetResult:
     # The media files of the reports made anonymous: the caller rounds their modification times to the hour,
     # as bot/conversations.py does for an anonymous report's files (storage does not know where files live).
     media_ids: tuple[str, ...] = field(default=())
-
-    @property
-    def anything(self) -> bool:
-        return bool(self.contacts or self.conversations or self.outbox_messages or self.rsvps
-                    or self.agenda_backings or self.agenda_items_unlinked or self.reports_made_anonymous)
 
 
 def forget_contact(session: Session, *, contact_id: int, now: datetime) -> ForgetResult:
@@ -128,7 +124,7 @@ def _make_anonymous(session: Session, *, report_ids: list[int]) -> tuple[str, ..
     for report_id in report_ids:
         report = session.execute(select(Report).where(Report.id == report_id).with_for_update()).scalar_one()
         arrived = report.created_at
-        hour = _hour(arrived)
+        hour = hour_of(arrived)
         report.privacy = "anonymous"
         report.created_at = hour
         if report.updated_at == arrived:  # nobody has touched it since it arrived
@@ -172,10 +168,6 @@ def purge_parted_contacts(session: Session) -> int:
     talking = exists().where(Conversation.contact_id == Contact.id)
     ids = list(session.execute(select(Contact.id).where(parted, finished, ~talking)).scalars())
     return sum(drop_parted_contact(session, contact_id=contact_id) for contact_id in ids)
-
-
-def _hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 def _count(result) -> int:

@@ -23,6 +23,7 @@ from storage.counting import counted_reports, dialect_of
 from storage.models import Agency, CategoryRoute, Report, ReportAgency, ReportUpdate, Ward
 from storage.references import new_reference
 from storage.seed import CATEGORIES
+from storage.types import hour_of
 
 # The channel Report.channel records for reports a council system created through the API.
 OPEN311_CHANNEL = "open311"
@@ -50,11 +51,6 @@ def report_id_of(request_id: str) -> Optional[int]:
     if not re.fullmatch(r"[0-9]{1,12}", text):
         return None
     return int(text)
-
-
-def hour_of(moment: datetime) -> datetime:
-    """Rounded down to the hour: no published time is finer (anonymous reports are stored that way)."""
-    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 @dataclass(frozen=True)

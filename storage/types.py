@@ -30,3 +30,8 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def hour_of(moment: datetime) -> datetime:
+    """Rounded down to the hour: the only time kept of an anonymous report, and the finest one published."""
+    return moment.replace(minute=0, second=0, microsecond=0)
