@@ -79,7 +79,7 @@ def content_fingerprint(secret_key: str, *, category: str, ward_slug: Optional[s
     return keyed_hash(secret_key, _LABEL, canonical)
 
 
-def take_turns(session: Session, fingerprint: str) -> None:
+def take_turns(session: Session, *, fingerprint: str) -> None:
     """Hold the fingerprint's lock to commit, so of two identical reports saved at once the second finds the
     first. SQLite needs none: BEGIN IMMEDIATE (storage/database.py) already serialises writers."""
     if session.get_bind().dialect.name == "postgresql":

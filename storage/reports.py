@@ -91,7 +91,7 @@ def create_report(
             for key in fingerprint_keys]
         fingerprint = fingerprints[0]
         if fingerprint is not None:
-            identical_reports.take_turns(session, fingerprint)
+            identical_reports.take_turns(session, fingerprint=fingerprint)
             identical_into = identical_reports.identical_report(session, fingerprints=fingerprints,
                                                                 received_at=received_at, within=identical_within)
 
