@@ -1147,8 +1147,7 @@ def keys_rotate(batch_size: int) -> None:
                 left = key_rotation.check(session, keys=keys)
             if not left.previous:
                 break
-    kinds = [key_rotation.CONTACT_ADDRESSES, key_rotation.CONTACT_HASHES] + [
-        label for label, *_rest in key_rotation.SEALED_COLUMNS]
+    kinds = key_rotation.KINDS
     click.echo("moved to SECRET_KEY now: " + ", ".join(f"{kind} {moved.tally(kind).moved}" for kind in kinds))
     if moved.superseded:
         click.echo(f"{moved.superseded} of those contact hashes were superseded: the address already had a contact "
@@ -1187,6 +1186,8 @@ def _rotate_every_batch(engine, keys, batch_size: int):
     for label, *_rest in key_rotation.SEALED_COLUMNS:
         in_batches(lambda session, after, label=label: key_rotation.rotate_sealed(
             session, keys=keys, label=label, after=after, limit=batch_size))
+    in_batches(lambda session, after: key_rotation.rotate_draft_names(session, keys=keys, after_id=after,
+                                                                      limit=batch_size))
     return counts
 
 
@@ -1201,8 +1202,7 @@ def keys_check() -> None:
     settings = _settings()
     with _engine(settings) as engine, new_read_session(engine) as session:
         counts = key_rotation.check(session, keys=settings.key_ring)
-    _echo_key_counts(counts, [key_rotation.CONTACT_ADDRESSES, key_rotation.CONTACT_HASHES] + [
-        label for label, *_rest in key_rotation.SEALED_COLUMNS])
+    _echo_key_counts(counts, key_rotation.KINDS)
     sys.exit(_keys_exit_code(counts))
 
 

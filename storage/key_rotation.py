@@ -11,6 +11,9 @@ What is sealed or hashed with keys derived from SECRET_KEY (storage/crypto.py):
   can be re-made only from the address, so a contact with no sealed address (the web chat keeps none) is
   moved by the lookup itself when its resident next writes (storage/contacts.find_contact).
 - every column in SEALED_COLUMNS (today the name a named reporter typed).
+- the name typed into a named report not sent yet, sealed in the conversation's draft (DRAFT_NAMES;
+  bot/conversations.py seals it): a turn re-seals it under the current key whenever it saves the draft, and
+  `rotate` does it for the drafts nobody is writing, which would otherwise be dropped once the old key goes.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from storage.crypto import KeyRing
-from storage.models import Contact, ReportLink
+from storage.models import Contact, Conversation, ReportLink
 
 # Sealed values besides contacts' addresses: (what the operator reads, model, its key column, the sealed column).
 # A new sealed column is added here, and rotate and check then cover it.
@@ -30,6 +33,9 @@ SEALED_COLUMNS = (
 )
 CONTACT_ADDRESSES = "contact addresses"
 CONTACT_HASHES = "contact hashes"
+DRAFT_NAMES = "names in unfinished reports"
+# Every kind `rotate` moves and `check` counts, in the order `safer-homes keys` prints them.
+KINDS = (CONTACT_ADDRESSES, CONTACT_HASHES, *(label for label, *_rest in SEALED_COLUMNS), DRAFT_NAMES)
 
 
 @dataclass
@@ -142,15 +148,30 @@ def rotate_sealed(session: Session, *, keys: KeyRing, label: str, after: int, li
     ).scalars().all()
     for row in rows:
         token = getattr(row, sealed_column.key)
-        opened = keys.sealer.open_with_key_index(token)
-        if opened is None:
-            tally.unreadable += 1
-        elif opened[0] == 0:
-            tally.current += 1
-        else:
+        if _counted(tally, keys, token, previous="moved"):
             setattr(row, sealed_column.key, keys.sealer.reseal(token))
-            tally.moved += 1
     return (getattr(rows[-1], key_column.key) if rows else None), counts
+
+
+def rotate_draft_names(session: Session, *, keys: KeyRing, after_id: int,
+                       limit: int) -> tuple[Optional[int], KeyCounts]:
+    """The next `limit` conversations after `after_id`: a name in an unfinished named report sealed under a
+    previous key is re-sealed under the current one. Returns the last conversation id looked at (None when
+    there were none) and the counts. SKIP LOCKED as for contacts; a turn saving the draft meanwhile seals the
+    name under the current key itself, so whichever write comes last leaves it there."""
+    counts = KeyCounts()
+    tally = counts.tally(DRAFT_NAMES)
+    batch = session.execute(
+        select(Conversation).where(Conversation.id > after_id).order_by(Conversation.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+    for conversation in batch:
+        token = _draft_name(conversation.state)
+        if token is not None and _counted(tally, keys, token, previous="moved"):
+            draft = conversation.state["draft"]
+            conversation.state = {**conversation.state,
+                                  "draft": {**draft, "name": {"sealed": keys.sealer.reseal(token)}}}
+    return (batch[-1].id if batch else None), counts
 
 
 def check(session: Session, *, keys: KeyRing, batch_size: int = 1000) -> KeyCounts:
@@ -191,15 +212,42 @@ def check(session: Session, *, keys: KeyRing, batch_size: int = 1000) -> KeyCoun
             if not rows:
                 break
             for _key, token in rows:
-                opened = keys.sealer.open_with_key_index(token)
-                if opened is None:
-                    tally.unreadable += 1
-                elif opened[0] == 0:
-                    tally.current += 1
-                else:
-                    tally.previous += 1
+                _counted(tally, keys, token, previous="previous")
             after = rows[-1][0]
+    tally = counts.tally(DRAFT_NAMES)
+    after = 0
+    while True:
+        rows = session.execute(select(Conversation.id, Conversation.state).where(Conversation.id > after)
+                               .order_by(Conversation.id).limit(batch_size)).all()
+        if not rows:
+            break
+        for _id, state in rows:
+            token = _draft_name(state)
+            if token is not None:
+                _counted(tally, keys, token, previous="previous")
+        after = rows[-1][0]
     return counts
+
+
+def _counted(tally: Tally, keys: KeyRing, token: str, *, previous: str) -> bool:
+    """Count one sealed value by the key that opens it: the current one, none, or a previous one (counted as
+    `previous`: "moved" when rotating, "previous" when checking). True when a previous key opens it."""
+    opened = keys.sealer.open_with_key_index(token)
+    if opened is None:
+        tally.unreadable += 1
+        return False
+    if opened[0] == 0:
+        tally.current += 1
+        return False
+    setattr(tally, previous, getattr(tally, previous) + 1)
+    return True
+
+
+def _draft_name(state) -> Optional[str]:
+    """The sealed name in a conversation's unfinished named report ({"sealed": token}), or None."""
+    draft = state.get("draft") if isinstance(state, dict) else None
+    name = draft.get("name") if isinstance(draft, dict) else None
+    return str(name["sealed"]) if isinstance(name, dict) and "sealed" in name else None
 
 
 def _sealed_column(label: str):
