@@ -183,16 +183,16 @@ def _dispatch(turn: Turn) -> None:
     from flows import events, home, status
 
     text = (turn.inbound.text or "").strip()
+    if turn.state.get("pending") == "notice":
+        from flows import report_notices
+
+        if report_notices.answer_to_notice(turn, text):
+            return  # "1" showed what a neutral notice was about; anything else goes to the question it came over
     if turn.state.get("pending") == "forget":
         from flows import forget
 
         if forget.answer_to_forget(turn, text):
             return  # yes, no, or a number off the list; anything else is handled below as usual
-    elif turn.state.get("pending") == "notice":
-        from flows import report_notices
-
-        if report_notices.answer_to_notice(turn, text):
-            return  # "1" showed what a neutral notice was about; anything else is handled below as usual
     if not turn.state.get("lang"):
         if text and home.command_word(turn, text) == "stop":
             home.stop(turn)  # someone new saying stop is not offered a language menu

@@ -10,8 +10,8 @@ state (`with_notice`: kinds, references and update ids, nothing more). Their ans
     any point ─neutral notice arrives→ pending "notice" over whatever they were doing
     notice:show (or 1) → each update told as it was written (status_update_notice, merged_notice); a "was this
                          sorted?" question is then asked itself (flows/sorted.py); else carry on where they were
-    anything else      → the notice is dropped and the message handled as usual; the update stays one
-                         `status TH-…` away
+    anything else      → the notice is dropped and the message handled as usual (by the question it came
+                         over, if any: OVER); the update stays one `status TH-…` away
 
 The web chat keeps the full text: it is a page the resident has open, with no lock screen to show it.
 """
@@ -34,6 +34,10 @@ MAX_NOTICES = 10
 # What a notice is about: a staff update (its ReportUpdate id) or a merge, or "was this sorted?" about a
 # closing (ISO 8601, as the sorted flow's draft keeps it).
 UPDATE, SORTED = "update", "sorted"
+# The overlay a notice came over, still waiting for its answer ("Do you want us to forget you?", "Welcome
+# back"): passing the notice over gives it back, so that question's buttons and words still answer it.
+# Without it, "Yes, forget me" reached the step beneath, where at a report's last step the same key sends it.
+OVER = "notice_over"
 
 
 def status_update_notice(lang: str, *, reference: str, status: str, standard_reply: Optional[str] = None,
@@ -108,6 +112,11 @@ def with_notice(state: Optional[dict], notice: dict) -> dict:
     the resident answered or passed over are kept, the newest MAX_NOTICES."""
     new = copy.deepcopy(state or {})
     waiting = list(new.get("notices", [])) if new.get("pending") == PENDING else []
+    if new.get("pending") != PENDING:
+        if new.get("pending"):
+            new[OVER] = new["pending"]
+        else:
+            new.pop(OVER, None)
     if notice not in waiting:
         waiting.append(notice)
     new["notices"] = waiting[-MAX_NOTICES:]
@@ -118,10 +127,16 @@ def with_notice(state: Optional[dict], notice: dict) -> dict:
 def answer_to_notice(turn: Turn, text: str) -> bool:
     """The resident's message after a neutral notice. "1" (or the button) shows what it was about and returns
     True; anything else drops the notice (the update stays one status check away) and returns False, for the
-    caller to handle the message as it would have without it."""
+    caller to handle the message as it would have without it (the question it came over waits for it again).
+    Shown, the question it came over is dropped: they answered the notice, and may ask again."""
     turn.state.pop("pending", None)
     notices = turn.state.pop("notices", [])
-    if not asks_to_see(turn.lang, text=text, choice=turn.inbound.choice) or not notices:
+    over = turn.state.pop(OVER, None)
+    if not asks_to_see(turn.lang, text=text, choice=turn.inbound.choice):
+        if over:
+            turn.state["pending"] = over
+        return False
+    if not notices:
         return False
     sorted_question = None
     for notice in notices:

@@ -129,3 +129,50 @@ def test_a_malformed_notice_in_the_state_is_passed_over_without_a_crash():
                                                  update_notice(reference=REFERENCE, update_id=41)])
     chat.send("1")
     assert "We spoke to the neighbour" in chat.text and chat.keys == MENU
+
+
+def _at_the_last_step_of_a_report(chat: Chat) -> None:
+    for answer in (dict(choice="menu:report"), dict(choice="danger:no"), dict(choice="cat:noise"),
+                   dict(choice="ward:weavers"), dict(choice="when:now"), dict(text="loud music every night"),
+                   dict(choice="privacy:private"), dict(choice="done")):
+        chat.send(**answer)
+    assert chat.state["step"] == "confirm" and "confirm:yes" in chat.keys  # "Send it"
+
+
+@pytest.mark.parametrize("answer", [dict(choice="confirm:yes"), dict(text="Yes, forget me")])
+def test_a_notice_arriving_over_forget_me_leaves_yes_forgetting_them_not_sending_their_report(answer):
+    """They ask to be forgotten at a report's last step; a notice about another report arrives before they
+    answer. Their "Yes, forget me" passes the notice over and answers the question it came over: with the
+    question gone, it reached the report's own step, whose "Send it" has the same key, and sent the report."""
+    from flows.types import ForgetContact, SubmitReport
+
+    chat = _chat()
+    _at_the_last_step_of_a_report(chat)
+    chat.send("forget me")
+    _notice(chat, update_notice(reference=REFERENCE, update_id=41))
+    chat.send(**answer)
+    assert not [intent for intent in chat.intents if isinstance(intent, SubmitReport)]
+    assert [intent for intent in chat.intents if isinstance(intent, ForgetContact)] == [ForgetContact()]
+
+
+def test_no_to_forget_me_after_a_notice_came_over_it_carries_on_with_the_report():
+    chat = _chat()
+    _at_the_last_step_of_a_report(chat)
+    chat.send("forget me")
+    _notice(chat, update_notice(reference=REFERENCE, update_id=41))
+    chat.send(choice="confirm:no")
+    assert "Nothing has been deleted." in chat.text and chat.state["step"] == "confirm"
+    assert "pending" not in chat.state
+
+
+def test_one_after_a_notice_came_over_forget_me_shows_the_update_and_forgets_nothing():
+    from flows.types import ForgetContact
+
+    chat = _chat()
+    _at_the_last_step_of_a_report(chat)
+    chat.send("forget me")
+    _notice(chat, update_notice(reference=REFERENCE, update_id=41))
+    chat.send("1")  # the notice asked for it last: "Reply 1 to see it"
+    assert "We spoke to the neighbour" in chat.text
+    assert not [intent for intent in chat.intents if isinstance(intent, ForgetContact)]
+    assert "pending" not in chat.state
