@@ -9,6 +9,7 @@ import dataclasses
 import functools
 import logging
 import os
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -80,6 +81,21 @@ def reference_data(session: Session, database_url: str) -> ReferenceData:
 
 def forget_reference_data() -> None:
     _reference_cache.clear()
+
+
+# The turn that files an anonymous report leaves the sender's clocks at the turn before (see converse), if that
+# was at most this long ago; later, they would say the resident had gone quiet when they have just written
+# (WhatsApp's 24-hour window, the idle overlay), so a random moment of this last stretch is taken instead.
+SENDER_CLOCK_REACH = timedelta(hours=1)
+
+
+def _sender_clock(turn_before: datetime, now: datetime, idle_after: timedelta) -> datetime:
+    """The time the sender's side records for the turn that files an anonymous report: no reading of `now`,
+    and nothing on the hour (tests/test_anonymous_sender_times.py)."""
+    reach = min(idle_after, SENDER_CLOCK_REACH)
+    if now - turn_before <= reach:
+        return turn_before
+    return now - timedelta(microseconds=1 + secrets.randbelow(reach // timedelta(microseconds=1)))
 
 
 @dataclass(frozen=True)
@@ -154,6 +170,8 @@ def converse(
             now=now,
         )
         conversation = contacts.open_conversation(session, contact_id=contact.id, now=now)
+        # When the turn before this one ended (the conversation's last save): see `anonymous_report` below.
+        turn_before = conversation.updated_at or now
         state = _with_draft_name_opened(dict(conversation.state), sealer)
         data = reference_data(session, settings.database_url)
         # The flows may ask the same lookup several times in one message; each is asked of the database once
@@ -184,11 +202,13 @@ def converse(
             session.commit()
             return Answered(replies=step.replies, outbox_ids=outbox_ids)
         anonymous_report = any(isinstance(i, SubmitReport) and i.privacy == "anonymous" for i in step.intents)
-        # The turn that files an anonymous report leaves no time finer than the hour on the sender's side
-        # either, so no clock reading can pair the report with this contact (docs/privacy.md).
-        touched_at = now.replace(minute=0, second=0, microsecond=0) if anonymous_report else now
+        # The report's own times go to the hour (storage/reports.py). The turn that files it leaves the sender's
+        # clocks where the turn before left them: no clock reading of this moment stays on their side to pair
+        # with the report, and none is on the hour either, which only this turn would make and which would
+        # mark the residents who sent an anonymous report in that hour (tests/test_anonymous_sender_times.py).
+        touched_at = _sender_clock(turn_before, now, settings.conversation_idle_after) if anonymous_report else now
         if anonymous_report:
-            step.state.pop("last_seen", None)
+            step.state["last_seen"] = touched_at.isoformat()
         outbox_ids: tuple[int, ...] = ()
         if sender:
             language = step.state.get("lang") or state.get("lang") or "en"
@@ -204,7 +224,7 @@ def converse(
             else:
                 # Whatever they sent, they can hear from us again: unblocked, window open, held messages due.
                 contacts.note_inbound(session, contact=contact, now=touched_at)
-                released = outbox.release_held(session, contact_id=contact.id, now=now)
+                released = outbox.release_held(session, contact_id=contact.id, now=touched_at)
                 _keep_notices_released_now(session, released, inbound, before=state, after=step.state)
                 outbox_ids = tuple(released) + tuple(
                     outbox.enqueue(session, contact_id=contact.id, channel=channel, payloads=payloads,
@@ -218,7 +238,8 @@ def converse(
                              fingerprint_keys=(keys.current, *keys.previous),
                              identical_within=settings.identical_report_window)
                 if intent.privacy == "anonymous":
-                    _round_media_times(settings.media_dir, intent.media, touched_at)
+                    hour = now.replace(minute=0, second=0, microsecond=0)  # the report's own time
+                    _round_media_times(settings.media_dir, intent.media, hour)
             elif isinstance(intent, RememberLanguage):
                 contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
             elif isinstance(intent, (SaveFeedback, SaveAgendaItem, BackAgendaItem)):

@@ -22,8 +22,9 @@ DELIVERY_ORDER = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivere
                   "undelivered": 5, "failed": 5}
 LEASE = timedelta(seconds=60)
 FINAL_DELIVERY_STATUSES = ("delivered", "read", "undelivered", "failed")
-# A payload flag: drop this message's text (and exact times) the moment it is sent, whatever the channel.
-# Set on an anonymous report's acknowledgement, whose text holds the reference next to the contact.
+# A payload flag: delete this message, row and all, the moment it is sent, whatever the channel. Set on an
+# anonymous report's acknowledgement, whose text holds the reference next to the contact, and on the
+# confirmation that a resident was forgotten.
 FORGET_ON_SEND = "forget_on_send"
 # The one kind that still goes to a contact who just opted out: the confirmation that they did.
 OPT_OUT_CONFIRMATION = "opt_out_confirmation"
@@ -196,9 +197,17 @@ def renew_claim(session: Session, *, message_id: int, claimer: str, now: datetim
 
 def mark_sent(session: Session, *, message_id: int, provider_message_id: str, segments: Optional[int], now: datetime) -> None:
     message = session.get(OutboxMessage, message_id)
-    forget = bool(message.payload.get(FORGET_ON_SEND))
+    if message.payload.get(FORGET_ON_SEND):
+        # An anonymous report's acknowledgement (or a forgotten resident's confirmation): once sent, no row stays
+        # to say that a message went to this contact at this moment. A delivery report for it that comes later
+        # is kept as an early one, without a contact, and dropped a day after (storage/retention.py).
+        early = session.get(EarlyDeliveryReport, provider_message_id)
+        if early is not None:
+            session.delete(early)
+        session.delete(message)
+        return
     message.status = "sent"
-    message.sent_at = now.replace(minute=0, second=0, microsecond=0) if forget else now
+    message.sent_at = now
     message.provider_message_id = provider_message_id
     message.segments = segments
     message.lease_until = None
@@ -206,7 +215,7 @@ def mark_sent(session: Session, *, message_id: int, provider_message_id: str, se
     # Delivered text is not kept: an acknowledgement holds a reference, and the contact is on this row.
     # WhatsApp may still report 63016 (window closed) after accepting a message, so its text is kept
     # until the delivery report says it arrived (record_delivery_status drops it then).
-    if forget or message.channel not in CHANNELS_REPORTING_LATE_REFUSALS:
+    if message.channel not in CHANNELS_REPORTING_LATE_REFUSALS:
         message.payload = {}
     early = session.get(EarlyDeliveryReport, provider_message_id)
     if early is not None:

@@ -39,11 +39,14 @@ def test_no_table_and_no_log_line_links_an_anonymous_report_to_its_session(clien
     engine.dispose()
     # The conversation keeps its language and place in the menu, nothing of the report.
     assert reference not in repr(conversation.state) and "marker" not in repr(conversation.state)
-    assert set(conversation.state) <= {"lang", "flow", "step", "misses"}
-    # No time finer than the hour on either side of the turn that filed it.
+    assert set(conversation.state) <= {"lang", "flow", "step", "misses", "last_seen"}
+    # The report's times are to the hour; the conversation keeps the time of the turn before the one that
+    # filed it (its last_seen too), so it holds no reading of that moment, and no time on the hour either,
+    # which would mark it out from every other conversation (tests/test_anonymous_sender_times.py).
     on_the_hour = lambda moment: (moment.minute, moment.second, moment.microsecond) == (0, 0, 0)  # noqa: E731
     assert on_the_hour(report.created_at)
-    assert on_the_hour(conversation.updated_at)
+    assert not on_the_hour(conversation.updated_at)
+    assert conversation.state["last_seen"] == conversation.updated_at.isoformat()
     # No row outside the conversation tables carries the contact's id or hash next to the report.
     report_tables = {name: rows for name, rows in dump.items() if name.startswith("report")}
     assert contact.address_hash not in repr(report_tables)
