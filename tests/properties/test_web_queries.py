@@ -257,5 +257,7 @@ def test_open311_single_requests_and_services_are_found_or_a_404(client, officer
 def test_open311_posts_without_a_valid_key_are_refused_and_change_nothing(app, client, fields, fmt):
     before = table_counts(app.extensions["safer_homes.engine"])
     response = client.post(f"/open311/v2/requests.{fmt}", data=fields)
-    assert response.status_code in (400, 403), (fields, response.status_code)
+    # One app serves every example, so after 20 wrong keys from this address the key-guessing limit answers
+    # 429 (web/open311.py): a refusal too, which must change nothing either.
+    assert response.status_code in (400, 403, 429), (fields, response.status_code)
     assert table_counts(app.extensions["safer_homes.engine"]) == before
