@@ -8,12 +8,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import os
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Mapping, Optional
 
 from sqlalchemy import Engine
@@ -26,6 +24,7 @@ from bot.channels.base import Channel
 from bot import notify
 from bot.event_info import calendar_url, event_info_for_resident
 from bot.flood import ALLOWED, FloodGuard, Verdict
+from bot.media import round_file_times
 from bot.settings import Settings
 from flows import i18n
 from flows.flood import CONTACT, flood_reply
@@ -239,7 +238,8 @@ def converse(
                              identical_within=settings.identical_report_window)
                 if intent.privacy == "anonymous":
                     hour = now.replace(minute=0, second=0, microsecond=0)  # the report's own time
-                    _round_media_times(settings.media_dir, intent.media, hour)
+                    round_file_times((media_id for media_id, _kind in intent.media), media_dir=settings.media_dir,
+                                     hour=hour)
             elif isinstance(intent, RememberLanguage):
                 contacts.set_contact_language(session, contact_id=contact.id, language=intent.language)
             elif isinstance(intent, (SaveFeedback, SaveAgendaItem, BackAgendaItem)):
@@ -339,14 +339,6 @@ def _save_report(session: Session, intent: SubmitReport, *, channel: str, contac
         # A log line has an exact time; for an anonymous report that alone could pair it with a
         # conversation, so only private and named reports are logged, by reference only.
         log.info("report %s received", intent.reference)
-
-
-def _round_media_times(media_dir: str, media: tuple[tuple[str, str], ...], hour: datetime) -> None:
-    """A file's modification time is a clock reading too: for an anonymous report, only the hour."""
-    for media_id, _kind in media:
-        path = Path(media_dir) / media_id
-        if path.exists():
-            os.utime(path, (hour.timestamp(), hour.timestamp()))
 
 
 # A named reporter's typed name is sealed in the stored draft as it is in the report (ReportLink), so reading

@@ -8,9 +8,7 @@ due, and counts are all there is to tell.
 """
 from __future__ import annotations
 
-import os
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 from typing import Mapping, Optional
 
 from sqlmodel import Session
@@ -18,9 +16,9 @@ from sqlmodel import Session
 from bot import notify
 from bot.channels.base import Channel
 from bot.event_info import calendar_url
+from bot.media import round_file_times
 from bot.settings import Settings
 from storage import forgetting
-from storage.types import hour_of
 
 
 def forget_resident(session: Session, settings: Settings, *, contact_id: int, now: datetime,
@@ -35,17 +33,5 @@ def forget_resident(session: Session, settings: Settings, *, contact_id: int, no
         for given in result.places_given_back:
             notify.tell_of_places(session, channels, event_id=given.event_id, promoted=given.promoted,
                                   calendar_url=calendar_url(settings.public_base_url, given.event_id), now=now)
-    _round_file_times(settings.media_dir, result.media_ids)
+    round_file_times(result.media_ids, media_dir=settings.media_dir)
     return result
-
-
-def _round_file_times(media_dir: str, media_ids: tuple[str, ...]) -> None:
-    """A file's modification time is a clock reading too: down to its hour, as for an anonymous report."""
-    for media_id in media_ids:
-        path = Path(media_dir) / media_id
-        try:
-            written = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
-        except FileNotFoundError:
-            continue  # already gone (retention), nothing to round
-        hour = hour_of(written).timestamp()
-        os.utime(path, (hour, hour))

@@ -7,6 +7,7 @@ import os
 import secrets
 import struct
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -18,6 +19,7 @@ from mutagen.oggvorbis import OggVorbis
 from PIL import Image, ImageCms, ImageOps
 
 from flows.types import Media
+from storage.types import hour_of
 
 
 @dataclass(frozen=True)
@@ -388,6 +390,18 @@ def keep_media(content: bytes, *, extension: str, media_dir: str) -> str:
         path.unlink(missing_ok=True)  # half a photo is of no use to anyone
         raise
     return path.name
+
+
+def round_file_times(media_ids: Iterable[str], *, media_dir: str, hour: Optional[datetime] = None) -> None:
+    """A file's modification time is a clock reading too: set each file's to `hour`, or to the start of the
+    hour it was written in, as an anonymous report keeps its own times. A file already gone is skipped."""
+    for media_id in media_ids:
+        path = Path(media_dir) / media_id
+        try:
+            moment = hour or hour_of(datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc))
+            os.utime(path, (moment.timestamp(), moment.timestamp()))
+        except FileNotFoundError:
+            continue  # deleted by retention or a redelivery meanwhile: nothing to round
 
 
 def discard_media(media: Iterable[Media], *, media_dir: str) -> None:

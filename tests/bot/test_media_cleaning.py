@@ -268,3 +268,28 @@ def test_damaged_real_files_are_kept_cleanly_or_refused_and_nothing_else(sample,
 def test_clean_photo_refuses_content_of_another_format_than_its_extension():
     with pytest.raises(MediaRefused):
         clean_photo(samples.png_with_metadata(), extension=".jpg")
+
+
+def test_round_file_times_sets_each_file_to_its_own_hour_or_to_the_hour_given(tmp_path):
+    """A kept file's modification time is a clock reading: forgetting a resident rounds each file down to the
+    hour it was written in; an anonymous report's files take the report's own hour. A file already gone
+    (retention) is passed over."""
+    import os
+    from datetime import datetime, timezone
+
+    from bot.media import round_file_times
+
+    first, second = tmp_path / "a.jpg", tmp_path / "b.ogg"
+    for path in (first, second):
+        path.write_bytes(b"x")
+    written = datetime(2026, 12, 5, 14, 37, 21, 500_000, tzinfo=timezone.utc).timestamp()
+    os.utime(first, (written, written))
+    os.utime(second, (written, written))
+
+    round_file_times(["a.jpg", "gone.jpg"], media_dir=str(tmp_path))
+    assert first.stat().st_mtime == datetime(2026, 12, 5, 14, tzinfo=timezone.utc).timestamp()
+    assert second.stat().st_mtime == written  # not named: untouched
+
+    report_hour = datetime(2026, 12, 5, 9, tzinfo=timezone.utc)
+    round_file_times(["b.ogg"], media_dir=str(tmp_path), hour=report_hour)
+    assert second.stat().st_mtime == report_hour.timestamp()
