@@ -351,16 +351,15 @@ def _with_draft_name_sealed(state: dict, sealer: Sealer) -> dict:
 
 
 def _with_draft_name_opened(state: dict, sealer: Sealer) -> dict:
-    draft = state.get("draft")
-    name = draft.get("name") if isinstance(draft, dict) else None
-    if not (isinstance(name, dict) and "sealed" in name):
+    token = contacts.sealed_draft_name(state)
+    if token is None:
         return state
-    opened = sealer.open_with_key_index(str(name["sealed"]))
+    opened = sealer.open_with_key_index(token)
     if opened is None:
         # Sealed under a key no longer configured: the report cannot go with a name nobody can read, so the
         # draft goes and the resident is back at the menu (their language kept).
         return {key: value for key, value in state.items() if key not in ("draft", "flow", "step", "pending", "resume")}
-    return {**state, "draft": {**draft, "name": opened[1]}}
+    return {**state, "draft": {**state["draft"], "name": opened[1]}}
 
 
 def _without_unstorable_characters(inbound: flows.Inbound) -> flows.Inbound:

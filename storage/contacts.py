@@ -117,3 +117,12 @@ def contact_language(session: Session, *, channel: str, address_hash: str) -> Op
     return session.execute(
         select(Contact.language).where(Contact.channel == channel, Contact.address_hash == address_hash)
     ).scalar_one_or_none()
+
+
+def sealed_draft_name(state) -> Optional[str]:
+    """The sealed name in a conversation's unfinished named report, or None. The name a resident types for a
+    named report is kept in the stored draft as {"sealed": token} (bot/conversations.py), so reading the
+    database part way through shows no name; this is the one place that knows that shape."""
+    draft = state.get("draft") if isinstance(state, dict) else None
+    name = draft.get("name") if isinstance(draft, dict) else None
+    return str(name["sealed"]) if isinstance(name, dict) and "sealed" in name else None

@@ -23,6 +23,7 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from storage.contacts import sealed_draft_name
 from storage.crypto import KeyRing
 from storage.models import Contact, Conversation, ReportLink
 
@@ -166,7 +167,7 @@ def rotate_draft_names(session: Session, *, keys: KeyRing, after_id: int,
         .with_for_update(skip_locked=True)
     ).scalars().all()
     for conversation in batch:
-        token = _draft_name(conversation.state)
+        token = sealed_draft_name(conversation.state)
         if token is not None and _counted(tally, keys, token, previous="moved"):
             draft = conversation.state["draft"]
             conversation.state = {**conversation.state,
@@ -222,7 +223,7 @@ def check(session: Session, *, keys: KeyRing, batch_size: int = 1000) -> KeyCoun
         if not rows:
             break
         for _id, state in rows:
-            token = _draft_name(state)
+            token = sealed_draft_name(state)
             if token is not None:
                 _counted(tally, keys, token, previous="previous")
         after = rows[-1][0]
@@ -241,13 +242,6 @@ def _counted(tally: Tally, keys: KeyRing, token: str, *, previous: str) -> bool:
         return False
     setattr(tally, previous, getattr(tally, previous) + 1)
     return True
-
-
-def _draft_name(state) -> Optional[str]:
-    """The sealed name in a conversation's unfinished named report ({"sealed": token}), or None."""
-    draft = state.get("draft") if isinstance(state, dict) else None
-    name = draft.get("name") if isinstance(draft, dict) else None
-    return str(name["sealed"]) if isinstance(name, dict) and "sealed" in name else None
 
 
 def _sealed_column(label: str):

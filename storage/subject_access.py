@@ -17,6 +17,7 @@ from typing import Callable, Optional, Sequence
 from sqlalchemy import select
 from sqlmodel import Session
 
+from storage.contacts import sealed_draft_name
 from storage.models import (AgendaBacking, AgendaItem, Agency, Contact, Conversation, Event, OutboxMessage, Report,
                             ReportAgency, ReportLink, ReportMedia, ReportUpdate, Rsvp, SortedCheck, Ward)
 
@@ -87,11 +88,8 @@ def subject_record(session: Session, *, contact_id: int, open_sealed: Callable[[
 def _with_draft_name_opened(state: dict, open_sealed: Callable[[str], Optional[str]]) -> dict:
     """The conversation as its resident would read it: a name typed for a named report still being written is
     kept sealed in the draft (bot/conversations.py) and is given here opened, like a sent report's name."""
-    draft = state.get("draft")
-    name = draft.get("name") if isinstance(draft, dict) else None
-    if isinstance(name, dict) and "sealed" in name:
-        return {**state, "draft": {**draft, "name": open_sealed(str(name["sealed"]))}}
-    return state
+    token = sealed_draft_name(state)
+    return state if token is None else {**state, "draft": {**state["draft"], "name": open_sealed(token)}}
 
 
 def report_by_reference(session: Session, *, reference: str, include_internal_notes: bool = False) -> Optional[dict]:
