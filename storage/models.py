@@ -329,6 +329,40 @@ class Space(SQLModel, table=True):
     updated_at: datetime = _when()
 
 
+# The kinds of support the "get help" directory lists (recs 3, 5-7). The labels residents read are in
+# flows/get_help.py (translated); these keys are what storage, the CLI and the staff pages use.
+HELP_CATEGORIES = ("families", "young_people", "money", "housing", "mental_health", "drugs_alcohol", "victims",
+                   "online_wifi", "online_devices", "online_skills")
+# The languages staff can say are spoken at a service, as codes (syl: Sylheti, bsl: British Sign Language).
+HELP_SPOKEN_LANGUAGES = ("en", "bn", "syl", "so", "ur", "ar", "zh", "pl", "lt", "es", "pt", "it", "fr", "tr", "bsl")
+
+
+class HelpService(SQLModel, table=True):
+    """A local or national service residents can turn to for support: a helpline, an advice centre, a library
+    with free Wi-Fi. Staff keep it current; `checked_on` is the day they last confirmed its details."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    # Keys of HELP_CATEGORIES, one or more: an Idea Store lends devices, has Wi-Fi and teaches skills. A JSON
+    # list because the directory is small (tens of rows) and is filtered by category in Python.
+    categories: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # What it offers, in staff's short English words; `offers` holds other languages staff entered (code ->
+    # text), shown to residents of that language (FixMyStreet's table for staff content, not the catalogue).
+    offer: str = Field(max_length=500)
+    offers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    phone: Optional[str] = Field(default=None, max_length=64)
+    website: Optional[str] = Field(default=None, max_length=300)
+    address: Optional[str] = Field(default=None, max_length=300)
+    # None: borough-wide or national (a helpline); shown whatever ward a resident chooses.
+    ward_id: Optional[int] = Field(default=None, foreign_key="ward.id", index=True)
+    opening_hours: Optional[str] = Field(default=None, max_length=300)
+    cost: str = Field(default="free", max_length=16)  # one of SPACE_COSTS
+    languages: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # HELP_SPOKEN_LANGUAGES
+    checked_on: date
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
 # An event with no end time is taken to last this long: ward panels and forums usually run about two
 # hours. Its calendar file ends then, and "how was it?" is asked after it.
 ASSUMED_EVENT_LENGTH = timedelta(hours=2)
