@@ -20,17 +20,34 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 @dataclass(frozen=True)
 class Language:
-    code: str  # BCP 47, as in `lang:<code>` keys and ?lang=
+    code: str  # BCP 47, as in `lang:<code>` keys and ?lang=, and the name of its folder under translations/
     endonym: str  # the language's name in itself, which is how a resident recognises it
     rtl: bool = False
-    digits: str = "0123456789"  # the digits residents read numbers in
+    digits: str = "0123456789"  # the digits residents read numbers in (any script's digits are accepted typed)
+    # The easy-read wording set (msgctxt "easy read") is written for these; elsewhere it is not offered.
+    easy_read: bool = False
+    # The staff workspace's own words are translated for these; staff pages offer only these languages.
+    # Every resident-facing and public word is translated in every language.
+    staff_pages: bool = False
 
 
 # Adding a language: its catalogue under translations/ plus one line here (docs/translations.md).
+# design.md's order: English and the two first languages, then the borough's other community languages.
 LANGUAGES: tuple[Language, ...] = (
-    Language("en", "English"),
-    Language("bn", "বাংলা", digits="০১২৩৪৫৬৭৮৯"),
-    Language("so", "Soomaali"),
+    Language("en", "English", easy_read=True, staff_pages=True),
+    Language("bn", "বাংলা", digits="০১২৩৪৫৬৭৮৯", easy_read=True, staff_pages=True),
+    Language("so", "Soomaali", easy_read=True, staff_pages=True),
+    Language("ur", "اردو", rtl=True),
+    Language("ar", "العربية", rtl=True),
+    Language("zh-Hans", "中文（简体）"),
+    Language("zh-Hant", "中文（繁體）"),
+    Language("pl", "Polski"),
+    Language("lt", "Lietuvių"),
+    Language("es", "Español"),
+    Language("pt", "Português"),
+    Language("it", "Italiano"),
+    Language("fr", "Français"),
+    Language("tr", "Türkçe"),
 )
 BY_CODE = {language.code: language for language in LANGUAGES}
 DEFAULT_LANGUAGE = "en"
@@ -50,15 +67,22 @@ def shipped_or_default(code: str | None) -> str:
     return code if is_shipped(code) else DEFAULT_LANGUAGE
 
 
+# Chinese is shipped by script, not by country: a hint names a region more often than a script.
+_TRADITIONAL_CHINESE_REGIONS = {"tw", "hk", "mo"}
+
+
 def best_match(requested: str | None) -> str | None:
-    """The shipped language for a hint like "so", "bn-BD" or "en_GB", or None."""
+    """The shipped language for a hint like "so", "bn-BD", "en_GB", "zh-hant" or "zh-TW", or None."""
     if not requested:
         return None
     code = requested.replace("_", "-").strip()
     if code in BY_CODE:
         return code
-    base = code.split("-")[0].lower()
-    return base if base in BY_CODE else None
+    parts = code.lower().split("-")
+    if parts[0] == "zh":
+        traditional = "hant" in parts or ("hans" not in parts and bool(_TRADITIONAL_CHINESE_REGIONS & set(parts)))
+        return "zh-Hant" if traditional else "zh-Hans"
+    return parts[0] if parts[0] in BY_CODE else None
 
 
 @lru_cache(maxsize=None)

@@ -33,6 +33,17 @@ AGENCIES = (
             "en": "Tower Hamlets Council ASB team",
             "bn": "টাওয়ার হ্যামলেটস কাউন্সিলের অসামাজিক আচরণ (ASB) টিম",
             "so": "Kooxda ASB ee Golaha Tower Hamlets",
+            "ur": "ٹاور ہیملٹس کونسل کی اینٹی سوشل بیہیویئر (ASB) ٹیم",
+            "ar": "فريق السلوك المعادي للمجتمع (ASB) في مجلس تاور هاملتس",
+            "zh-Hans": "陶尔哈姆莱茨区议会反社会行为（ASB）小组",
+            "zh-Hant": "陶爾哈姆萊茨區議會反社會行為（ASB）小組",
+            "pl": "Zespół ds. zachowań antyspołecznych (ASB) Rady Tower Hamlets",
+            "lt": "Tower Hamlets tarybos antisocialaus elgesio (ASB) komanda",
+            "es": "Equipo de conducta antisocial (ASB) del Ayuntamiento de Tower Hamlets",
+            "pt": "Equipa de comportamento antissocial (ASB) da Câmara de Tower Hamlets",
+            "it": "Squadra per i comportamenti antisociali (ASB) del Comune di Tower Hamlets",
+            "fr": "Équipe comportements antisociaux (ASB) de la mairie de Tower Hamlets",
+            "tr": "Tower Hamlets Belediyesi Antisosyal Davranış (ASB) Ekibi",
         },
     ),
     dict(
@@ -43,6 +54,17 @@ AGENCIES = (
             "en": "Your housing provider",
             "bn": "আপনার হাউজিং প্রোভাইডার",
             "so": "Bixiyaha gurigaaga",
+            "ur": "آپ کا ہاؤسنگ پرووائیڈر",
+            "ar": "مزوّد السكن الخاص بك",
+            "zh-Hans": "您的住房提供方",
+            "zh-Hant": "您的房屋提供者",
+            "pl": "Twój dostawca mieszkania",
+            "lt": "Jūsų būsto tiekėjas",
+            "es": "Su proveedor de vivienda",
+            "pt": "A sua entidade de habitação social",
+            "it": "Il tuo ente per la casa",
+            "fr": "Votre bailleur social",
+            "tr": "Konut sağlayıcınız",
         },
     ),
     dict(
@@ -53,6 +75,17 @@ AGENCIES = (
             "en": "Police (Safer Neighbourhoods team)",
             "bn": "পুলিশ (সেফার নেইবারহুডস টিম)",
             "so": "Booliska (kooxda Safer Neighbourhoods)",
+            "ur": "پولیس (سیفر نیبر ہڈز ٹیم)",
+            "ar": "الشرطة (فريق Safer Neighbourhoods)",
+            "zh-Hans": "警察（Safer Neighbourhoods 社区安全小组）",
+            "zh-Hant": "警察（Safer Neighbourhoods 社區安全小組）",
+            "pl": "Policja (zespół Safer Neighbourhoods)",
+            "lt": "Policija (Safer Neighbourhoods komanda)",
+            "es": "Policía (equipo Safer Neighbourhoods)",
+            "pt": "Polícia (equipa Safer Neighbourhoods)",
+            "it": "Polizia (squadra Safer Neighbourhoods)",
+            "fr": "Police (équipe Safer Neighbourhoods)",
+            "tr": "Polis (Safer Neighbourhoods ekibi)",
         },
     ),
 )
@@ -82,10 +115,16 @@ def seed_reference_data(session: Session) -> None:
         if slugify(name) not in existing_wards:
             session.add(Ward(slug=slugify(name), name=name))
 
-    existing_agencies = set(session.execute(select(Agency.slug)).scalars())
+    existing_agencies = {agency.slug: agency for agency in session.execute(select(Agency)).scalars()}
     for agency in AGENCIES:
         if agency["slug"] not in existing_agencies:
             session.add(Agency(**agency))
+        else:
+            # A language added since this database was seeded gets its name; a name staff changed stays.
+            kept = existing_agencies[agency["slug"]]
+            missing = {code: name for code, name in agency["names"].items() if code not in kept.names}
+            if missing:
+                kept.names = {**kept.names, **missing}
     for name in HOUSING_PROVIDERS:
         if slugify(name) not in existing_agencies:
             session.add(

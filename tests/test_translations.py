@@ -77,6 +77,28 @@ def template_messages() -> list[Message]:
     return [message for message in template() if message.id]
 
 
+# Where the staff workspace's own words come from: a msgid found only here is translated only for the
+# languages with Language.staff_pages (staff pages offer no other; web/i18n.py STAFF_LANGUAGES).
+STAFF_SOURCES = ("web/staff", "web/templates/staff/")
+# The easy-read wording set's entries carry this context; they are written only for Language.easy_read.
+EASY_READ_CONTEXT = "easy read"
+
+
+def is_staff_only(message: Message) -> bool:
+    return bool(message.locations) and all(path.startswith(STAFF_SOURCES) for path, _line in message.locations)
+
+
+def needed_in(code: str, message: Message) -> bool:
+    """Whether `code`'s catalogue must translate `message`: every resident-facing and public word always;
+    the staff pages' words and the easy-read set only where that language offers them."""
+    language = i18n.BY_CODE[code]
+    if is_staff_only(message) and not language.staff_pages:
+        return False
+    if message.context == EASY_READ_CONTEXT and not language.easy_read:
+        return False
+    return True
+
+
 def show(msgid: str | tuple) -> str:
     """The msgid as a failure message names it: the singular, shortened."""
     text = msgid[0] if isinstance(msgid, tuple) else msgid
@@ -182,11 +204,21 @@ def cldr_plural_rule(code: str):
     return Locale.parse(code.replace("-", "_")).plural_form
 
 
+# Whole numbers are all a count ever is here: gettext forms are the CLDR categories whole numbers reach
+# (Polish "other" and Lithuanian "many" are for fractions only; Spanish "many" is for whole millions).
+COUNTS = (*range(0, 1001), 10**6, 2 * 10**6, 10**6 + 1)
+
+
+def cldr_integer_tags(rule) -> list[str]:
+    """The rule's categories that some whole number takes, in CLDR order with "other" last."""
+    reached = {rule(n) for n in COUNTS}
+    order = ("zero", "one", "two", "few", "many", "other")
+    return [tag for tag in order if tag in reached]
+
+
 def cldr_plural_index(rule, n: int) -> int:
-    """The gettext form a number takes under CLDR: the rule's tags in CLDR order, "other" last."""
-    order = ("zero", "one", "two", "few", "many")
-    tags = [tag for tag in order if tag in rule.tags] + ["other"]
-    return tags.index(rule(n))
+    """The gettext form a whole number takes under CLDR: its category's place among cldr_integer_tags."""
+    return cldr_integer_tags(rule).index(rule(n))
 
 
 # --- the template matches the code ----------------------------------------------------------------
@@ -216,7 +248,9 @@ def test_every_string_is_translated(code):
     catalog = catalogue(code)
     problems = []
     for english in template_messages():
-        message = catalog.get(english.id)
+        if not needed_in(code, english):
+            continue
+        message = catalog.get(english.id, context=english.context)
         if message is None:
             where = "only as an obsolete #~ entry" if english.id in catalog.obsolete else "missing"
             problems.append(f"{code}: msgid {show(english.id)} is {where}; run script/translations and translate it")
@@ -253,7 +287,7 @@ def test_catalogue_has_no_entries_the_template_lacks(code):
 def test_placeholders_match_the_english(code):
     problems = []
     for english in template_messages():
-        message = catalogue(code).get(english.id)
+        message = catalogue(code).get(english.id, context=english.context)
         if message is None:
             continue  # reported by test_every_string_is_translated
         is_plural = isinstance(english.id, tuple)
@@ -278,7 +312,7 @@ def test_placeholders_match_the_english(code):
 def test_every_translation_formats_without_error(code):
     problems = []
     for english in template_messages():
-        message = catalogue(code).get(english.id)
+        message = catalogue(code).get(english.id, context=english.context)
         if message is None:
             continue
         names = {"n", "num"} | {
@@ -303,7 +337,7 @@ def test_every_translation_formats_without_error(code):
 def test_phone_numbers_codes_and_lines_are_kept(code):
     problems = []
     for english in template_messages():
-        message = catalogue(code).get(english.id)
+        message = catalogue(code).get(english.id, context=english.context)
         if message is None:
             continue
         source = english_forms(english)[-1]
@@ -329,13 +363,13 @@ def test_phone_numbers_codes_and_lines_are_kept(code):
 def test_plural_forms_follow_cldr(code):
     catalog = catalogue(code)
     rule = cldr_plural_rule(code)
-    cldr_count = len(rule.tags - {"other"}) + 1
+    cldr_count = len(cldr_integer_tags(rule))
     assert catalog.num_plurals == cldr_count, (
         f"{code}: Plural-Forms header says nplurals={catalog.num_plurals} ({catalog.plural_forms!r}); "
-        f"CLDR has {cldr_count} forms ({rule!r})"
+        f"CLDR has {cldr_count} forms for whole numbers ({rule!r})"
     )
     catalogue_index = gettext.c2py(catalog.plural_expr)
-    wrong = [n for n in range(0, 1001) if catalogue_index(n) != cldr_plural_index(rule, n)]
+    wrong = [n for n in COUNTS if catalogue_index(n) != cldr_plural_index(rule, n)]
     assert not wrong, (
         f"{code}: Plural-Forms plural={catalog.plural_expr!r} picks a different form from CLDR ({rule!r}) "
         f"for n in {wrong[:10]}"
@@ -469,7 +503,7 @@ def test_runtime_loader_returns_the_catalogue_text(code):
     )
     problems = []
     for english in template_messages():
-        message = catalog.get(english.id)
+        message = catalog.get(english.id, context=english.context)
         if message is None or not all(forms(message)):
             continue
         if isinstance(english.id, tuple):
@@ -477,7 +511,10 @@ def test_runtime_loader_returns_the_catalogue_text(code):
                 got = runtime.ngettext(english.id[0], english.id[1], n)
                 if got != forms(message)[choose(n)]:
                     problems.append(f"{code}: ngettext({show(english.id)}, n={n}) gave {got!r}")
-        elif runtime.gettext(english.id) != message.string:
+        elif english.context and runtime.pgettext(english.context, english.id) != message.string:
+            problems.append(f"{code}: pgettext({english.context!r}, {show(english.id)}) gave the English, not "
+                            "the catalogue's msgstr")
+        elif not english.context and runtime.gettext(english.id) != message.string:
             problems.append(f"{code}: gettext({show(english.id)}) gave the English, not the catalogue's msgstr")
     assert not problems, "\n".join(problems)
 
@@ -490,3 +527,23 @@ def test_seeded_agencies_have_a_name_in_every_shipped_language(code):
 
     missing = [agency["slug"] for agency in AGENCIES if not (agency["names"].get(code) or "").strip()]
     assert not missing, f"{code}: storage/seed.py AGENCIES has no {code} name for {missing}"
+
+
+# --- which words each language must have ----------------------------------------------------------
+
+def test_staff_only_words_are_only_those_of_the_staff_workspace():
+    """A msgid is excused in a language without staff pages only when no resident or public page uses it."""
+    excused = [message for message in template_messages() if is_staff_only(message)]
+    assert excused, "no staff-only msgids found: STAFF_SOURCES no longer matches where the staff pages live"
+    for message in excused:
+        assert all(path.startswith(("web/staff", "web/templates/staff/")) for path, _ in message.locations)
+    resident_facing = [message for message in template_messages() if not is_staff_only(message)]
+    assert any(path.startswith("flows/") for message in resident_facing for path, _ in message.locations)
+
+
+def test_staff_pages_offer_only_languages_with_staff_words():
+    from web.i18n import STAFF_LANGUAGES
+
+    assert [language.code for language in STAFF_LANGUAGES] == [
+        language.code for language in LANGUAGES if language.staff_pages]
+    assert i18n.DEFAULT_LANGUAGE in {language.code for language in STAFF_LANGUAGES}

@@ -6,21 +6,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import g, request
+from flask import g, has_request_context, request
 from markupsafe import Markup, escape
 
 from flows import i18n
 
 
-def page_language() -> str:
+# The staff workspace's own words are translated only for these (flows/i18n.Language.staff_pages); a staff
+# page asked for another language is shown in the best of these rather than half in English.
+STAFF_LANGUAGES = tuple(language for language in i18n.LANGUAGES if language.staff_pages)
+
+
+def page_language(offered: tuple[i18n.Language, ...] = i18n.LANGUAGES) -> str:
+    """?lang= first, then Accept-Language, then English: the first of `offered` that matches."""
+    codes = {language.code for language in offered}
     explicit = i18n.best_match(request.args.get("lang"))
-    if explicit:
+    if explicit in codes:
         return explicit
     for requested, _quality in request.accept_languages:
         matched = i18n.best_match(requested)
-        if matched:
+        if matched in codes:
             return matched
     return i18n.DEFAULT_LANGUAGE
+
+
+def offered_languages() -> tuple[i18n.Language, ...]:
+    """The languages this request's page can be shown in: every shipped one, or the staff pages' own."""
+    return STAFF_LANGUAGES if has_request_context() and request.blueprint == "staff" else i18n.LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -79,9 +91,9 @@ def install(app) -> None:
 
     @app.before_request
     def choose_language() -> None:
-        g.lang = page_language()
+        g.lang = page_language(offered_languages())
 
     @app.context_processor
     def language_context() -> dict:
         language = i18n.BY_CODE[current_language()]
-        return {"lang": language.code, "dir": "rtl" if language.rtl else "ltr", "languages": i18n.LANGUAGES}
+        return {"lang": language.code, "dir": "rtl" if language.rtl else "ltr", "languages": offered_languages()}

@@ -38,3 +38,24 @@ def test_slugs_follow_the_design():
     assert slugify("Blackwall & Cubitt Town") == "blackwall-cubitt-town"
     assert slugify("St Katharine's & Wapping") == "st-katharines-wapping"
     assert len({slugify(name) for name in WARD_NAMES}) == 20
+
+
+def test_seeding_again_names_agencies_in_a_language_added_since_and_keeps_staff_names(engine):
+    """A database seeded before a language shipped gets the agencies' names in it from the next seed run;
+    a name staff changed is not put back."""
+    from sqlalchemy import select
+
+    from storage.models import Agency
+    from storage.seed import AGENCIES
+
+    with new_session(engine) as session:
+        council = session.execute(select(Agency).where(Agency.slug == "council")).scalar_one()
+        council.names = {"en": "Our own ASB team name", "bn": council.names["bn"]}  # as before Urdu shipped
+        session.commit()
+        seed_reference_data(session)
+        session.commit()
+        names = session.execute(select(Agency.names).where(Agency.slug == "council")).scalar_one()
+    expected = next(agency["names"] for agency in AGENCIES if agency["slug"] == "council")
+    assert names["en"] == "Our own ASB team name"
+    assert names["ur"] == expected["ur"] and names["zh-Hant"] == expected["zh-Hant"]
+    assert set(names) == set(expected)
