@@ -57,6 +57,8 @@ class Question:
     on_text: Optional[Callable[["Turn", str], Outcome]] = None
     on_location: Optional[Callable[["Turn", float, float], Outcome]] = None
     on_media: Optional[Callable[["Turn"], Outcome]] = None
+    # The recorded prompt (flows/audio_prompts.py) the question may be played with, where one was uploaded.
+    audio_prompt: Optional[str] = None
 
 
 @dataclass
@@ -88,8 +90,8 @@ class Turn:
     def number(self, n: int) -> str:
         return i18n.localise_digits(str(n), self.lang)
 
-    def say(self, text: str, choices: Sequence[Choice] = ()) -> None:
-        self.replies.append(Reply(text=text, lang=self.lang, choices=tuple(choices)))
+    def say(self, text: str, choices: Sequence[Choice] = (), *, audio_prompt: Optional[str] = None) -> None:
+        self.replies.append(Reply(text=text, lang=self.lang, choices=tuple(choices), audio_prompt=audio_prompt))
 
     def set_language(self, code: str) -> None:
         self.state["lang"] = code
@@ -136,7 +138,7 @@ def ask(turn: Turn, hint: Optional[str] = None) -> None:
         turn.replies.extend(before)
         turn.replies.append(Reply(text=last.text, lang=last.lang, choices=tuple(question.choices(turn))))
         return
-    turn.say(f"{hint}\n\n{prompt}" if hint else prompt, question.choices(turn))
+    turn.say(f"{hint}\n\n{prompt}" if hint else prompt, question.choices(turn), audio_prompt=question.audio_prompt)
 
 
 def handle(inbound: Inbound, state: Optional[State], ctx: Context) -> Step:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Callable, Optional, Sequence
 
-from flows import forget, i18n
+from flows import audio_prompts, forget, i18n
 from flows.engine import Go, Question, Stay, Turn, ask, match_choice
 from flows.i18n import LANGUAGES, _N
 from flows.types import Choice, Reply
@@ -85,7 +85,7 @@ def on_language(turn: Turn, key: str) -> Go:
     resume = turn.state.pop("resume", None)
     if resume:
         return Go(resume)
-    turn.say(welcome_text(turn))
+    turn.say(welcome_text(turn), audio_prompt=audio_prompts.WELCOME)
     if "open_event" in turn.state:  # they came from an event's link: show it now they have a language
         from flows import events
 
@@ -190,7 +190,7 @@ def stop(turn: Turn) -> None:
 def start_again(turn: Turn) -> None:
     for key in ("draft", "pending", "resume"):
         turn.state.pop(key, None)
-    turn.say(welcome_text(turn))
+    turn.say(welcome_text(turn), audio_prompt=audio_prompts.WELCOME)
     turn.go("home", "menu")
 
 
@@ -325,5 +325,5 @@ def after_three_misses(turn: Turn, text: str) -> None:
 
 QUESTIONS = {
     "language": Question(prompt=language_prompt, choices=language_choices, on_choice=on_language),
-    "menu": Question(prompt=menu_prompt, choices=menu_choices, on_choice=on_menu),
+    "menu": Question(prompt=menu_prompt, choices=menu_choices, on_choice=on_menu, audio_prompt=audio_prompts.MAIN_MENU),
 }

@@ -45,6 +45,9 @@ class Reply:
     text: str
     lang: str
     choices: tuple[Choice, ...] = ()
+    # A recorded prompt this reply may go with (a key of flows/audio_prompts.AUDIO_PROMPTS): a channel that
+    # has the recording in the reply's language plays it before the text, which is always sent too.
+    audio_prompt: Optional[str] = None
 
 
 @dataclass(frozen=True)
