@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 import flows
-from flows.types import (AgencyInfo, EventInfo, RememberLanguage, Reply, ReportStatus, SaveRsvp, SpaceInfo, SubmitReport,
-                         WardInfo)
+from flows.types import (AgencyInfo, EventInfo, HelpServiceInfo, RememberLanguage, Reply, ReportStatus, SaveRsvp,
+                         SpaceInfo, SubmitReport, WardInfo)
 from bot.channels.base import Channel
 from bot import notify
 from bot.event_info import calendar_url, event_info_for_resident
@@ -35,7 +35,8 @@ from flows import report_notices
 from storage.models import OutboxMessage
 from bot.forgetting import forget_resident
 from storage import forgetting
-from storage import agenda, contacts, events, feedback, outbox, places, reports, sorted_checks, spaces
+from storage import (agenda, contacts, events, feedback, help_services, outbox, places, reports, sorted_checks,
+                     spaces)
 from storage.crypto import KeyRing, Sealer
 from storage.database import new_session
 from storage.references import new_reference
@@ -182,6 +183,8 @@ def converse(
             agencies=data.agencies,
             default_agencies=data.default_agencies,
             find_spaces=functools.cache(lambda ward_slug: _find_spaces(session, ward_slug)),
+            find_help_services=functools.cache(lambda kind, ward_slug: _find_help_services(session, kind, ward_slug)),
+            web_chat_url=f"{settings.public_base_url}/chat",
             lookup_report=functools.cache(lambda reference: _lookup_report(session, reference)),
             new_reference=lambda: _unused_reference(session),
             idle_after=settings.conversation_idle_after,
@@ -493,6 +496,21 @@ def _find_spaces(session: Session, ward_slug: Optional[str]) -> tuple[SpaceInfo,
         SpaceInfo(space_id=space.id, name=space.name, address=space.address, cost=space.cost, ward_name=ward_name,
                   booking=space.booking, opening_hours=space.opening_hours, features=spaces.features_of(space))
         for space, ward_name in found
+    )
+
+
+def _find_help_services(session: Session, kind: str, ward_slug: Optional[str]) -> tuple[HelpServiceInfo, ...]:
+    """The "get help" services of one kind: in one ward (its own first, then the borough's), or all for None."""
+    try:
+        found = help_services.list_help_services(session, category=kind, ward_slug=ward_slug, near_ward_first=True)
+    except ValueError:
+        return ()  # a ward removed since its button was sent, or a kind no longer listed: nothing there
+    return tuple(
+        HelpServiceInfo(service_id=service.id, name=service.name, offer=service.offer, checked_on=service.checked_on,
+                        categories=tuple(service.categories), offers=dict(service.offers), phone=service.phone,
+                        website=service.website, address=service.address, ward_name=ward_name,
+                        opening_hours=service.opening_hours, cost=service.cost, languages=tuple(service.languages))
+        for service, ward_name in found
     )
 
 

@@ -111,12 +111,12 @@ class Turn:
 
 def _flows() -> dict[str, dict[str, Question]]:
     # Imported here because the flows import this module for Question, Go, Miss and Turn.
-    from flows import agenda, events, feedback, home, report, spaces, status
+    from flows import agenda, events, feedback, get_help, home, report, spaces, status
     from flows import sorted as sorted_flow  # not `sorted`: that name is Python's
 
     return {"home": home.QUESTIONS, "report": report.QUESTIONS, "status": status.QUESTIONS, "events": events.QUESTIONS,
             "feedback": feedback.QUESTIONS, "agenda": agenda.QUESTIONS, "spaces": spaces.QUESTIONS,
-            "sorted": sorted_flow.QUESTIONS}
+            "sorted": sorted_flow.QUESTIONS, "get_help": get_help.QUESTIONS}
 
 
 def current_question(turn: Turn) -> Question:

@@ -11,7 +11,8 @@ from flows.types import Choice, Reply
 
 # The first five are design.md's, in its order, so a number typed on SMS means the same as it always did;
 # later additions go after them.
-MENU_KEYS = ("menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces")
+MENU_KEYS = ("menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces",
+             "menu:gethelp")
 
 
 # The words a resident can type at any point. English always works; each language adds its own.
@@ -122,6 +123,9 @@ def menu_choices(turn: Turn) -> Sequence[Choice]:
         Choice("menu:help", turn._("Help")),
         # TRANSLATORS: main menu choice: community centres, halls and rooms that cost little or nothing to use.
         Choice("menu:spaces", turn._("Find a free or low-cost space")),
+        # TRANSLATORS: main menu choice: local and national services for families, young people, money, housing,
+        # mental health, drugs and alcohol, victims of crime, and getting online.
+        Choice("menu:gethelp", turn._("Get help and support")),
     )
 
 
@@ -141,6 +145,10 @@ def on_menu(turn: Turn, key: str) -> Go | Stay:
         from flows import spaces
 
         return spaces.show_spaces(turn)
+    if key == "menu:gethelp":
+        from flows import get_help
+
+        return get_help.start(turn)
     from flows import events
 
     events.show_list(turn)
@@ -158,10 +166,16 @@ def help_text(turn: Turn) -> str:
         "You can type a number to choose. Type \"menu\" at any time to go back, \"language\" to change "
         "language, or \"stop\" to stop."
     ) + "\n" + turn._(
-        # TRANSLATORS: the last line of the help text. %(phrase)s is "forget me" in the resident's language,
+        # TRANSLATORS: a line of the help text. %(phrase)s is "forget me" in the resident's language,
         # the words they type.
         "Type \"%(phrase)s\" at any time to have us delete how to reach you and every link to your reports.",
-        phrase=turn._(COMMAND_WORDS["forget"]))
+        phrase=turn._(COMMAND_WORDS["forget"])) + "\n" + turn._(
+        # TRANSLATORS: a line of the help text: where to find how to install Telegram or WhatsApp, or use the web
+        # chat on a library computer. %(menu_choice)s and %(online_choice)s are the two menu choices to pick,
+        # "Get help and support" and "Getting online: Wi-Fi, devices and skills" in the resident's language.
+        "To learn how to install Telegram or WhatsApp, or use this chat on a library computer, choose "
+        "\"%(menu_choice)s\" on the menu, then \"%(online_choice)s\".",
+        menu_choice=turn._("Get help and support"), online_choice=turn._("Getting online: Wi-Fi, devices and skills"))
 
 
 def show_help(turn: Turn) -> None:

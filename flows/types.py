@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Callable, Optional
 
 # A conversation's saved state is a plain JSON-able dict, so storage can keep it in one column and a
@@ -82,6 +82,31 @@ class SpaceInfo:
     # What it offers, as storage.spaces.FEATURES names them: "step_free", "hearing_loop",
     # "accessible_toilet", "childcare_room", "kitchen", "prayer_space".
     features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HelpServiceInfo:
+    """A service from the "get help" directory (recs 3, 5-7), with its details as staff wrote them."""
+
+    service_id: int
+    name: str
+    offer: str  # what it offers, in staff's English
+    checked_on: date  # the day staff last confirmed its details
+    # Keys of storage.models.HELP_CATEGORIES: "families", "young_people", "money", "housing", "mental_health",
+    # "drugs_alcohol", "victims", "online_wifi", "online_devices", "online_skills".
+    categories: tuple[str, ...] = ()
+    offers: dict[str, str] = field(default_factory=dict)  # language code -> what it offers, as staff wrote it
+    phone: Optional[str] = None
+    website: Optional[str] = None
+    address: Optional[str] = None
+    ward_name: Optional[str] = None  # None: borough-wide or national
+    opening_hours: Optional[str] = None
+    cost: str = "free"  # "free" | "affordable" | "paid" (storage.models.SPACE_COSTS)
+    languages: tuple[str, ...] = ()  # spoken there: storage.models.HELP_SPOKEN_LANGUAGES codes
+
+    def offer_in(self, lang: str) -> Optional[str]:
+        """What it offers in `lang` if staff gave it (English is `offer` itself), else None."""
+        return self.offer if lang == "en" else self.offers.get(lang)
 
 
 @dataclass(frozen=True)
@@ -203,6 +228,11 @@ class Context:
     default_agencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The free and low-cost spaces in a ward (by slug), or in the whole borough for None; cheapest first.
     find_spaces: Callable[[Optional[str]], tuple[SpaceInfo, ...]] = lambda ward_slug: ()
+    # The "get help" services of one kind (a HELP_CATEGORIES key): for a ward slug, that ward's first, then the
+    # borough-wide ones; for None, all of them.
+    find_help_services: Callable[[str, Optional[str]], tuple[HelpServiceInfo, ...]] = lambda category, ward_slug: ()
+    # The web chat's address as residents type it on a library computer (PUBLIC_BASE_URL + /chat).
+    web_chat_url: str = "/chat"
     upcoming_events: Callable[[], tuple[EventInfo, ...]] = lambda: ()
     lookup_event: Callable[[int], Optional[EventInfo]] = lambda event_id: None
     # Where a resident can download an event's calendar file (the web service's public address).

@@ -9,7 +9,7 @@ from flows.home import COMMAND_WORDS
 from flows.types import ForgetContact, RememberLanguage
 from tests.flows.helpers import Chat
 
-MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces"]
+MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "menu:gethelp"]
 CONFIRM = ["confirm:yes", "confirm:no"]
 
 

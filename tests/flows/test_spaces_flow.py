@@ -2,7 +2,7 @@
 from flows.types import SpaceInfo
 from tests.flows.helpers import Chat, make_context
 
-MAIN_MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces"]
+MAIN_MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "menu:gethelp"]
 CENTRE = SpaceInfo(space_id=1, name="Weavers Community Centre", address="1 Example Row, E2", cost="free",
                    ward_name="Weavers", booking="Ask at reception", opening_hours="Mon-Fri 9:00-21:00",
                    features=("step_free", "hearing_loop", "kitchen", "prayer_space"))
@@ -26,7 +26,7 @@ def _chat(lang="en", spaces=(CENTRE, LIBRARY)) -> Chat:
     return chat
 
 
-def test_the_main_menu_offers_spaces_last_so_the_five_design_numbers_keep_their_meaning_and_asks_where():
+def test_the_main_menu_offers_spaces_sixth_so_the_five_design_numbers_keep_their_meaning_and_asks_where():
     chat = _chat()
     assert chat.keys == MAIN_MENU
     chat.send("6")
