@@ -124,6 +124,7 @@ def converse(
     quiet: bool = False,
     channels: Optional[Mapping[str, Channel]] = None,
     flood: Optional[FloodGuard] = None,
+    media_kinds: Optional[frozenset[str]] = None,
 ) -> Answered:
     """Answer one message from `address` on `channel`; commit everything it changed, or nothing.
 
@@ -142,6 +143,9 @@ def converse(
     `flood` is the app's FloodGuard (bot/flood.py): past the per-contact limit a message changes nothing,
     and only the first one refused in a window is answered, politely (flows/flood.py). Only callers that
     serve no resident (tests of other things, tools) leave it out.
+
+    `media_kinds` are what the resident can send besides text ("photo", "voice"); by default the sender's
+    (Channel.media_kinds), none without one. The web chat gives "voice" when its page can record.
     """
     keys = settings.key_ring
     sealer = keys.sealer
@@ -189,6 +193,7 @@ def converse(
             new_reference=lambda: _unused_reference(session),
             idle_after=settings.conversation_idle_after,
             max_text_length=settings.max_text_length,
+            media_kinds=media_kinds if media_kinds is not None else (sender.media_kinds if sender else frozenset()),
             upcoming_events=functools.cache(lambda: _upcoming_events(session, now)),
             lookup_event=functools.cache(lambda event_id: _lookup_event(session, event_id, now, contact_id=contact.id)),
             event_calendar_url=lambda event_id: calendar_url(settings.public_base_url, event_id),

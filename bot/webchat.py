@@ -29,6 +29,8 @@ SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 MAX_CHOICE_LENGTH = 64
 # Waiting messages handed to the page in one answer, and so the most ids it acknowledges at once.
 MAX_UPDATES = 50
+# What a page that can record sends besides text (POST /chat/api/voice); it has no way to send a photo.
+VOICE_ONLY = frozenset({"voice"})
 
 
 def _refuse(message: str, status: int = 400):
@@ -55,6 +57,8 @@ def receive_message():
     hint = payload.get("lang") if isinstance(payload.get("lang"), str) else None
     if not all(_storable(value) for value in (text, choice, hint) if value is not None):
         return _refuse("The message must be plain text: no NUL characters or broken Unicode.")
+    if not isinstance(payload.get("voice", False), bool):
+        return _refuse("`voice` must be true or false.")
 
     answered = converse(
         current_app.extensions["safer_homes.engine"],
@@ -66,6 +70,8 @@ def receive_message():
         # The app's sending channels, built once: a place given back may be offered on any of them.
         channels=current_app.extensions["safer_homes.deliverer"].channels,
         flood=current_app.extensions["safer_homes.flood"],
+        # The page says whether its browser can record (`"voice": true`): only then is a voice message offered.
+        media_kinds=VOICE_ONLY if payload.get("voice") is True else frozenset(),
     )
     if answered.flooded:
         return _too_many(answered.replies, answered.retry_after)

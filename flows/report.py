@@ -330,11 +330,21 @@ def on_self(turn: Turn, key: str) -> Go:
 # --- what happened -------------------------------------------------------------------------------
 
 def what_prompt(turn: Turn) -> str:
-    # TRANSLATORS: asking for the description. Voice messages and photos are welcome where the app allows.
-    return turn._(
-        "Please tell us what happened, in your own words and your own language. You can also send a "
-        "voice message or a photo."
-    )
+    """Invites what the resident's channel can send (Context.media_kinds), the voice message first: many
+    older Sylheti speakers read little, so the first thing they read is that they may speak instead."""
+    lines = []
+    if "voice" in turn.ctx.media_kinds:
+        # TRANSLATORS: the first line of the "what happened" question, only on apps that can send a voice
+        # message (Telegram, WhatsApp, the web chat). Bengali: please write it as people speak, in plain words a
+        # Sylheti speaker who reads little understands when it is read out to them, e.g. "আপনি ভয়েস মেসেজ
+        # পাঠাতে পারেন।"; other languages likewise in everyday spoken words.
+        lines.append(turn._("You can send a voice message."))
+    # TRANSLATORS: asking for the description of what happened.
+    lines.append(turn._("Please tell us what happened, in your own words and your own language."))
+    if "photo" in turn.ctx.media_kinds:
+        # TRANSLATORS: after the "what happened" question, on apps that can send a photo (Telegram, WhatsApp).
+        lines.append(turn._("You can also send a photo."))
+    return "\n".join(lines)
 
 
 def on_what_text(turn: Turn, text: str) -> Go:
@@ -357,7 +367,11 @@ def on_what_media(turn: Turn) -> Go:
 def privacy_prompt(turn: Turn) -> str:
     promises = "\n".join(f"• {turn._(text)}" for text in PRIVACY_PROMISES.values())
     # TRANSLATORS: asking how private the report should be; the three promises follow on their own lines.
-    return turn._("How private should your report be?") + "\n" + promises
+    question = turn._("How private should your report be?")
+    if turn.easy_read:
+        # The promises word for word (they are promises), then the question alone with its choices.
+        return promises + "\n\n" + question
+    return question + "\n" + promises
 
 
 def privacy_choices(turn: Turn) -> Sequence[Choice]:

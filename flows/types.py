@@ -245,6 +245,10 @@ class Context:
     lookup_update: Callable[[str, int], Optional[ReportUpdateInfo]] = lambda reference, update_id: None
     idle_after: timedelta = timedelta(minutes=30)
     max_text_length: int = 2000
+    # What the resident's channel can send us besides text: "photo", "voice" (Media.kind). A capability of
+    # the channel adapter (Telegram and WhatsApp both; SMS neither; the web chat "voice" only when the page
+    # says its browser can record), so the questions invite only what can be sent.
+    media_kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

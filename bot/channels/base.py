@@ -56,6 +56,9 @@ class Sent:
 
 class Channel(Protocol):
     name: str  # "telegram" | "whatsapp" | "sms": the Contact.channel and OutboxMessage.channel value
+    # What residents can send through it besides text, as flows.types.Media kinds ("photo", "voice"): the flows
+    # invite only these (flows.types.Context.media_kinds).
+    media_kinds: frozenset[str]
 
     def render(self, replies: Sequence[Reply]) -> list[dict]:
         """The JSON-able payloads (no address) to store in the outbox, in sending order."""

@@ -169,6 +169,7 @@ class TelegramChannel:
     """The Channel for Telegram (bot.channels.base.Channel), plus the Bot API calls the webhook needs."""
 
     name = NAME
+    media_kinds = frozenset({"photo", "voice"})  # voice notes, audio files and photos (store_media)
 
     def __init__(self, settings: Settings, *, timeout: float = 10.0, connect_timeout: float = 5.0):
         self.settings = settings

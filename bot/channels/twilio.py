@@ -185,6 +185,8 @@ class TwilioChannel:
         if name not in ("whatsapp", "sms"):
             raise ValueError(f"unknown Twilio channel {name!r}")
         self.name = name
+        # WhatsApp carries voice notes and photos; UK numbers take no MMS, so an SMS resident can send text only.
+        self.media_kinds = frozenset({"photo", "voice"}) if name == "whatsapp" else frozenset()
         self.settings = settings
         self.sender = (settings.twilio_whatsapp_number if name == "whatsapp" else settings.twilio_sms_number)
         self.sender = self.sender.removeprefix("whatsapp:")

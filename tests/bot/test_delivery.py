@@ -29,6 +29,7 @@ class ScriptedChannel:
     """Sends succeed unless `script` says otherwise for the next call (an exception to raise)."""
 
     name: str = "telegram"
+    media_kinds: frozenset = frozenset()
     script: list = field(default_factory=list)
     sent: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)

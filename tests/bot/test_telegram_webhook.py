@@ -401,8 +401,9 @@ def test_a_photo_too_large_to_keep_is_explained_and_the_question_asked_again(cli
     said = "\n\n".join(reply.plain for reply in replies)
     refusal = _("That file is too big, or of a kind we can't keep. Please send a photo or a short voice message, "
                 "or type instead.")
-    question = _("Please tell us what happened, in your own words and your own language. You can also send a "
-                 "voice message or a photo.")
+    question = "\n".join((_("You can send a voice message."),
+                           _("Please tell us what happened, in your own words and your own language."),
+                           _("You can also send a photo.")))
     assert refusal in said and question in said.split(refusal, 1)[1]
     assert "privacy:anonymous" not in replies[-1].callback_data
     assert api.calls_to("getFile") == []  # Telegram said it was too large: never fetched

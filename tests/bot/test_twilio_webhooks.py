@@ -192,8 +192,10 @@ def walk_to_description(resident: Resident, lang: str) -> None:
     resident.send(choice_number(resident.last, _("It is happening now")))
     resident.send(choice_number(resident.last, _("Night")))  # unsafe places only: the night-safety questions
     resident.send(choice_number(resident.last, _("Skip")))
-    assert _("Please tell us what happened, in your own words and your own language. You can also send a "
-             "voice message or a photo.") in resident.last
+    question = [_("Please tell us what happened, in your own words and your own language.")]
+    if resident.channel == "whatsapp":  # WhatsApp takes voice notes and photos, so it says so; SMS does not
+        question = [_("You can send a voice message."), *question, _("You can also send a photo.")]
+    assert "\n".join(question) in resident.last
 
 
 # --- the journeys --------------------------------------------------------------------------------
@@ -404,8 +406,9 @@ def test_a_photo_too_large_to_keep_is_explained_in_the_residents_language_and_th
 
     refusal = _("That file is too big, or of a kind we can't keep. Please send a photo or a short voice message, "
                 "or type instead.")
-    question = _("Please tell us what happened, in your own words and your own language. You can also send a "
-                 "voice message or a photo.")
+    question = "\n".join((_("You can send a voice message."),
+                           _("Please tell us what happened, in your own words and your own language."),
+                           _("You can also send a photo.")))
     assert refusal in said and question in said.split(refusal, 1)[1]
     assert _("How private should your report be?") not in said
     assert len(fake.media_requests) == 1  # fetched, then refused by its size
