@@ -91,7 +91,7 @@ def demo_data() -> None:
     from sqlalchemy import select
 
     from storage.models import Ward
-    from storage.seed import seed_demo_events, seed_demo_spaces, seed_reference_data
+    from storage.seed import seed_demo_events, seed_demo_help_services, seed_demo_spaces, seed_reference_data
     from storage.types import utcnow
 
     with _session() as session:
@@ -103,12 +103,14 @@ def demo_data() -> None:
         if new_database:
             seed_demo_spaces(session, now=utcnow())
             seed_demo_events(session, now=utcnow())
+            seed_demo_help_services(session, now=utcnow())
             admin_password = _first_admin(session)
         session.commit()
     click.echo("wards, agencies and category routing are in place")
     if new_database:
         click.echo("demo community spaces added (change them with `safer-homes spaces edit|remove`)")
         click.echo("demo events added (see them with `safer-homes events list`)")
+        click.echo("demo help services added: confirm each before launch (`safer-homes services list|edit|check`)")
     if admin_password:
         # Printed once, here, and never stored in clear: script/server shows it on the first start only.
         click.echo(f"staff admin added: sign in at /staff/login as {DEMO_ADMIN_EMAIL} "
@@ -696,6 +698,148 @@ def spaces_remove(space_id: int) -> None:
             raise _Refused(f"not removed: {problem}")
         session.commit()
     click.echo(f"space {space_id} removed")
+
+
+@main.group(help="The 'get help' directory: support services residents are pointed to (families, young people, "
+            "money, housing, mental health, drugs and alcohol, victims of crime, getting online).")
+def services() -> None:
+    pass
+
+
+# Spelled out rather than imported from storage, so building the help loads no database layer
+# (storage.help_services checks the values; tests/bot/test_services_cli.py checks these name them all).
+HELP_CATEGORIES_HELP = ("families,young_people,money,housing,mental_health,drugs_alcohol,victims,"
+                        "online_wifi,online_devices,online_skills")
+HELP_LANGUAGES_HELP = "en,bn,syl,so,ur,ar,zh,pl,lt,es,pt,it,fr,tr,bsl"
+
+
+def _service_options(command):
+    """The options `services add` and `services edit` share (edit: only the ones given change)."""
+    for option in reversed((
+        click.option("--name", default=None),
+        click.option("--categories", default=None, help=f"Comma-separated, one or more of: {HELP_CATEGORIES_HELP}."),
+        click.option("--offer", default=None, help="What it offers, in short plain English (at most 500 characters)."),
+        click.option("--offer-in", "offers", multiple=True, metavar="LANG=TEXT",
+                     help="What it offers in another language, e.g. bn=…; repeatable (edit: LANG= removes it)."),
+        click.option("--phone", default=None, help="As residents dial it, e.g. \"0808 168 9111\" (edit: \"\" clears)."),
+        click.option("--website", default=None, help="https://… (edit: \"\" clears)."),
+        click.option("--address", default=None, help="Where it is, for a place residents visit (edit: \"\" clears)."),
+        click.option("--ward", "ward_slug", default=None, help="Ward slug, e.g. weavers; none: the whole borough "
+                     "(edit: \"\" for none)."),
+        click.option("--hours", default=None, help="Opening hours, e.g. \"Mon-Fri 9:00-17:00\" (edit: \"\" clears)."),
+        click.option("--cost", default=None, help=f"{SPACE_COSTS_HELP} (add: free if not given)."),
+        click.option("--languages", default=None, help=f"Spoken there, comma-separated: {HELP_LANGUAGES_HELP} "
+                     "(edit: \"\" clears)."),
+        click.option("--checked-on", "checked_on", default=None, type=click.DateTime(formats=["%Y-%m-%d"]),
+                     help="The day its details were last confirmed, YYYY-MM-DD (add: today if not given)."),
+    )):
+        command = option(command)
+    return command
+
+
+@services.command("add", help="Add a service; prints its id alone on the last line.")
+@_service_options
+def services_add(name, categories, offer, offers, phone, website, address, ward_slug, hours, cost, languages,
+                 checked_on) -> None:
+    from storage import help_services
+    from storage.types import utcnow
+
+    if name is None or categories is None or offer is None:
+        raise _Refused("not added: --name, --categories and --offer are required")
+    with _session() as session:
+        try:
+            service = help_services.add_help_service(
+                session, name=name, categories=_comma_list(categories), offer=offer, now=utcnow(),
+                offers=_language_texts(offers, "--offer-in"), phone=phone, website=website, address=address,
+                ward_slug=ward_slug, opening_hours=hours, cost=cost or "free", languages=_comma_list(languages) or (),
+                checked_on=checked_on.date() if checked_on else None,
+            )
+        except ValueError as problem:  # UnknownChoice (an unknown ward) is a ValueError too
+            raise _Refused(f"not added: {problem}")
+        session.commit()
+        click.echo(service.id)
+
+
+@services.command("list", help="Every service: those unchecked for six months or more first (marked "
+                  "NEEDS CHECKING), then the rest by name.")
+@click.option("--category", default=None, help="Only this kind of support, e.g. money.")
+def services_list(category) -> None:
+    from storage import help_services
+    from storage.types import utcnow
+
+    today = help_services.london_day(utcnow())
+    with _session() as session:
+        try:
+            listed = help_services.list_for_staff(session, today=today, category=category)
+        except ValueError as problem:
+            raise _Refused(str(problem))
+        if not listed:
+            click.echo("no services listed")
+        for service, ward_name, stale in listed:
+            details = [
+                "NEEDS CHECKING" if stale else "checked", service.checked_on.isoformat(), service.name,
+                ",".join(service.categories), ward_name or "whole borough", service.phone or "no phone",
+                service.website or "no website", service.address or "no address",
+                ",".join(service.languages) or "languages not given",
+                ",".join(sorted(service.offers)) or "English only",
+            ]
+            click.echo(f"{service.id}\t" + "\t".join(details))
+
+
+@services.command("edit", help="Change a service's details; only the options given change. Editing is not "
+                  "checking: use `services check ID` once its details are confirmed.")
+@click.argument("service_id", type=ROW_ID)
+@_service_options
+def services_edit(service_id: int, name, categories, offer, offers, phone, website, address, ward_slug, hours, cost,
+                  languages, checked_on) -> None:
+    from storage import help_services
+    from storage.types import utcnow
+
+    with _session() as session:
+        try:
+            merged = None
+            if offers:
+                service, _ = help_services.get_help_service(session, service_id=service_id)
+                merged = dict(service.offers) | _language_texts(offers, "--offer-in")  # LANG= empties it: removed
+            help_services.update_help_service(
+                session, service_id=service_id, now=utcnow(), name=name, categories=_comma_list(categories),
+                offer=offer, offers=merged, phone=phone, website=website, address=address, ward_slug=ward_slug,
+                opening_hours=hours, cost=cost, languages=_comma_list(languages),
+                checked_on=checked_on.date() if checked_on else None,
+            )
+        except (ValueError, LookupError) as problem:
+            raise _Refused(f"not changed: {problem}")
+        session.commit()
+    click.echo(f"service {service_id} updated")
+
+
+@services.command("check", help="Mark a service's details confirmed today.")
+@click.argument("service_id", type=ROW_ID)
+def services_check(service_id: int) -> None:
+    from storage import help_services
+    from storage.types import utcnow
+
+    with _session() as session:
+        try:
+            service = help_services.mark_checked(session, service_id=service_id, now=utcnow())
+        except LookupError as problem:
+            raise _Refused(f"not checked: {problem}")
+        session.commit()
+        click.echo(f"service {service_id} checked on {service.checked_on.isoformat()}")
+
+
+@services.command("remove", help="Remove a service from the directory.")
+@click.argument("service_id", type=ROW_ID)
+def services_remove(service_id: int) -> None:
+    from storage import help_services
+
+    with _session() as session:
+        try:
+            help_services.remove_help_service(session, service_id=service_id)
+        except LookupError as problem:
+            raise _Refused(f"not removed: {problem}")
+        session.commit()
+    click.echo(f"service {service_id} removed")
 
 
 # How organisers read the topics of agenda items (the report categories, shortened for a list).

@@ -142,11 +142,13 @@ def needs_checking(service: HelpService, *, today: date) -> bool:
     return service.checked_on <= months_before(today, CHECK_AFTER_MONTHS)
 
 
-def list_for_staff(session: Session, *, today: date) -> list[tuple[HelpService, Optional[str], bool]]:
-    """Every service with its ward's name and whether it needs checking: those first, the longest unchecked
-    first; then the rest by name."""
+def list_for_staff(
+    session: Session, *, today: date, category: Optional[str] = None,
+) -> list[tuple[HelpService, Optional[str], bool]]:
+    """Every service (of one kind, if given) with its ward's name and whether it needs checking: those first,
+    the longest unchecked first; then the rest by name."""
     rows = [(service, ward_name, needs_checking(service, today=today))
-            for service, ward_name in list_help_services(session)]
+            for service, ward_name in list_help_services(session, category=category)]
     stale = sorted((row for row in rows if row[2]), key=lambda row: (row[0].checked_on, row[0].name))
     return stale + [row for row in rows if not row[2]]
 

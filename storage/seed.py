@@ -172,6 +172,64 @@ def seed_demo_spaces(session: Session, *, now: datetime) -> None:
             spaces.add_space(session, now=now, **space)
 
 
+# Real, well-known services with their public details as published (checked_on: the day they were last
+# confirmed against each service's own website). Demo data: an operator confirms each before launch and
+# adds the borough's own services (docs/staff.md, "Keeping the get-help directory current"). No local phone
+# number is given that was not confirmed.
+DEMO_HELP_SERVICES = (
+    dict(name="Samaritans", categories=("mental_health",), phone="116 123", website="https://www.samaritans.org",
+         offer="Someone to talk to about anything that is troubling you, in confidence. Free from any phone.",
+         opening_hours="24 hours, every day", languages=("en",)),
+    dict(name="Childline", categories=("young_people",), phone="0800 1111", website="https://www.childline.org.uk",
+         offer="Free, private support for children and young people under 19, about anything.", languages=("en",)),
+    dict(name="Victim Support", categories=("victims",), phone="0808 168 9111",
+         website="https://www.victimsupport.org.uk",
+         offer="Free, confidential support for anyone affected by crime, whether or not it was reported to the police.",
+         opening_hours="24 hours, every day", languages=("en",)),
+    dict(name="National Domestic Abuse Helpline", categories=("victims", "families"), phone="0808 2000 247",
+         website="https://www.nationaldahelpline.org.uk",
+         offer="Free, confidential support for anyone experiencing domestic abuse, and for those worried about someone.",
+         opening_hours="24 hours, every day", languages=("en",)),
+    dict(name="Shelter", categories=("housing",), phone="0808 800 4444", website="https://england.shelter.org.uk",
+         offer="Free advice on housing, eviction and homelessness.", languages=("en",)),
+    dict(name="FRANK", categories=("drugs_alcohol", "young_people"), phone="0300 123 6600",
+         website="https://www.talktofrank.com",
+         offer="Honest, confidential information and advice about drugs, without judgement.",
+         opening_hours="24 hours, every day", languages=("en",)),
+    dict(name="NHS 111", categories=("mental_health", "families"), phone="111", website="https://111.nhs.uk",
+         offer="Urgent medical help and advice, including for mental health. Free from any phone.",
+         opening_hours="24 hours, every day", languages=("en",)),
+    dict(name="Citizens Advice", categories=("money", "housing"), phone="0800 144 8848",
+         website="https://www.citizensadvice.org.uk",
+         offer="Free, confidential advice on money, debt, benefits, housing and your rights.", languages=("en",)),
+    dict(name="Idea Store Whitechapel", categories=("online_wifi", "online_devices", "online_skills"),
+         address="321 Whitechapel Road, London E1 1BU", ward_slug="whitechapel",
+         website="https://www.ideastore.co.uk",
+         offer="Free Wi-Fi and computers to use, and help to get online and learn digital skills."),
+    dict(name="Idea Store Canary Wharf", categories=("online_wifi", "online_devices", "online_skills"),
+         address="Churchill Place, London E14 5RB", ward_slug="canary-wharf", website="https://www.ideastore.co.uk",
+         offer="Free Wi-Fi and computers to use, and help to get online and learn digital skills."),
+    dict(name="Idea Store Bow", categories=("online_wifi", "online_devices", "online_skills"),
+         address="1 Gladstone Place, Roman Road, London E3 5ES", ward_slug="bow-west",
+         website="https://www.ideastore.co.uk",
+         offer="Free Wi-Fi and computers to use, and help to get online and learn digital skills."),
+    dict(name="Idea Store Chrisp Street", categories=("online_wifi", "online_devices", "online_skills"),
+         address="1 Vesey Path, East India Dock Road, London E14 6BT", ward_slug="lansbury",
+         website="https://www.ideastore.co.uk",
+         offer="Free Wi-Fi and computers to use, and help to get online and learn digital skills."),
+)
+
+
+def seed_demo_help_services(session: Session, *, now: datetime) -> None:
+    """Add the demo help services that are missing (by name), for a new installation to show (`demo-data`)."""
+    from storage import help_services
+
+    existing = {service.name for service, _ in help_services.list_help_services(session)}
+    for service in DEMO_HELP_SERVICES:
+        if service["name"] not in existing:
+            help_services.add_help_service(session, now=now, **service)
+
+
 def prepare_database(database_url: str) -> None:
     """Migrate and seed, as `safer-homes db upgrade` then `demo-data` do (tests and benchmarks use it)."""
     from storage import migrate
