@@ -2,8 +2,9 @@
 
 A text that is all GSM-7 (the basic table, plus the extension table at two septets a character) goes
 160 septets in one segment or 153 a segment when concatenated; one character outside it makes the
-whole message UCS-2, 70 UTF-16 code units in one segment or 67 a segment. Bengali is always UCS-2;
-Somali and English are GSM-7 unless a curly quote or a tick box sneaks in, which `gsm_friendly` swaps.
+whole message UCS-2, 70 UTF-16 code units in one segment or 67 a segment. Bengali, Arabic, Urdu and
+Chinese are always UCS-2 (the isolates around values in Arabic and Urdu cost one unit each); Somali and
+English are GSM-7 unless a curly quote or a tick box sneaks in, which `gsm_friendly` swaps.
 
 Written here rather than taken from a library: the packages that count segments (smspdu, gsm0338)
 are unmaintained or only encode, and Twilio's own Smart Encoding happens on its side, after we must
@@ -32,6 +33,10 @@ _SWAPS = {
     "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ",
     "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "",
     "\u2611": "[x]", "\u2610": "[ ]",
+    # Direction marks and isolates (flows/bidi.py) around values in Arabic and Urdu: that text is UCS-2
+    # anyway and keeps them (1 UTF-16 unit each); only an all-Latin text, such as an untranslated line
+    # shown in English to an Arabic reader, would otherwise pay for UCS-2 because of them.
+    "\u200e": "", "\u200f": "", "\u061c": "", "\u2066": "", "\u2067": "", "\u2068": "", "\u2069": "",
 }
 _SWAP_TABLE = str.maketrans(_SWAPS)
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable, Optional, Sequence
 
-from flows import i18n
+from flows import bidi, i18n
 from flows.types import Choice, Context, Inbound, Intent, RememberLanguage, Reply, State, Step
 
 TICKED, UNTICKED = "☑", "☐"
@@ -79,13 +79,16 @@ class Turn:
     def draft(self) -> dict:
         return self.state.setdefault("draft", {})
 
+    # In a right-to-left language each filled-in value is isolated, and a phone number in the translation
+    # kept left to right (flows/bidi.py), so a reference, a number or an English place name keeps its own
+    # order; other languages get exactly what the catalogue and `%` give.
     def _(self, msgid: str, /, **params) -> str:
         text = i18n.translations(self.lang).gettext(msgid)
-        return text % params if params else text
+        return bidi.fill(text, params, self.lang) if params else bidi.as_written(text, self.lang)
 
     def ngettext(self, singular: str, plural: str, n: int, /, **params) -> str:
         text = i18n.translations(self.lang).ngettext(singular, plural, n)
-        return text % {"n": n, **params}
+        return bidi.fill(text, {"n": n, **params}, self.lang)
 
     def number(self, n: int) -> str:
         return i18n.localise_digits(str(n), self.lang)
@@ -144,6 +147,10 @@ def ask(turn: Turn, hint: Optional[str] = None) -> None:
 def handle(inbound: Inbound, state: Optional[State], ctx: Context) -> Step:
     """Answer one inbound message: the replies to send, the state to save, the intents to persist."""
     original = state or {}
+    if inbound.text:
+        # A number or reference copied out of one of our right-to-left messages carries invisible isolates
+        # (flows/bidi.py), and some keyboards add direction marks: without them it matches as typed.
+        inbound = replace(inbound, text=bidi.without_direction_controls(inbound.text))
     turn = Turn(inbound=inbound, state=copy.deepcopy(original), ctx=ctx)
     if inbound.text is not None and len(inbound.text) > ctx.max_text_length:
         # Not stored, not acted on: the state handed back is the one that came in. Someone new is
@@ -307,6 +314,8 @@ def match_choice(text: str, choices: Sequence[Choice]) -> Optional[str]:
 
 
 def _comparable(text: str) -> str:
+    # A label with a filled-in value carries isolates in a right-to-left language; typed text has none.
+    text = bidi.without_direction_controls(text)
     return " ".join(text.replace(TICKED, "").replace(UNTICKED, "").casefold().split())
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from babel.lists import format_list
 
-from flows import i18n
+from flows import bidi, i18n
 from flows.engine import TICKED, UNTICKED, Go, Miss, Question, Stay, Turn, ask
 from flows.i18n import _N
 from flows.types import Choice, EventInfo, SaveRsvp, WardInfo
@@ -100,7 +100,7 @@ NEED_IN_LANGUAGE = _N("%(need)s (%(language)s)")
 
 def _in(lang: str, msgid: str, **params) -> str:
     """`msgid` in the resident's catalogue, filled in (what `turn._` does, for text outside a turn)."""
-    return i18n.translations(lang).gettext(msgid) % params
+    return bidi.fill(i18n.translations(lang).gettext(msgid), params, lang)
 
 
 def _locale(lang: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from flows import i18n
+from flows import bidi, i18n
 from flows.types import Reply
 
 # Why the messages were not taken in: this contact sent too many, or too many came from their network (the
@@ -39,4 +39,4 @@ def flood_reply(lang: str, *, limit: str, retry_after_seconds: float) -> Reply:
             "You are sending messages faster than we can read them, so we could not take in what you just "
             "sent. Please wait %(n)s minutes and try again. If someone is in danger, call 999.",
             minutes)
-    return Reply(text=text % {"n": i18n.localise_digits(str(minutes), lang)}, lang=lang)
+    return Reply(text=bidi.fill(text, {"n": i18n.localise_digits(str(minutes), lang)}, lang), lang=lang)

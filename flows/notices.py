@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flows import i18n
+from flows import bidi, i18n
 from flows.events import CALENDAR_LINK, describe_event
 from flows.types import EventInfo, Reply
 
@@ -20,7 +20,7 @@ class _Words:
 
     def _(self, msgid: str, /, **params) -> str:
         text = i18n.translations(self.lang).gettext(msgid)
-        return text % params if params else text
+        return bidi.fill(text, params, self.lang) if params else bidi.as_written(text, self.lang)
 
     def reply(self, text: str) -> tuple[Reply, ...]:
         return (Reply(text=text, lang=self.lang),)

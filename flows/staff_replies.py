@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from flows import i18n
+from flows import bidi, i18n
 from flows.i18n import _N
 
 
@@ -102,5 +102,5 @@ def public_reply_for(lang: str, *, standard_reply: Optional[str], message: Optio
         return message + " " + catalogue.gettext("(This message was translated by a machine.)")
     if (message_language or "en") == "en" and lang != "en":
         # TRANSLATORS: added after a staff reply that is not in the resident's language.
-        return catalogue.gettext("%(message)s (written in English)") % {"message": message}
+        return bidi.fill(catalogue.gettext("%(message)s (written in English)"), {"message": message}, lang)
     return message

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -37,8 +38,13 @@ STATUS_LABELS = {
 
 
 def normalise_reference(raw: str) -> Optional[str]:
-    """TH-XXXX-XXXX from what a resident typed (any case, spaces or none, O for 0); None if invalid."""
-    match = REFERENCE_PATTERN.search(raw.upper())
+    """TH-XXXX-XXXX from what a resident typed (any case, spaces or none, O for 0, any script's digits,
+    full-width letters from a Chinese keyboard); None if invalid."""
+    # NFKC turns full-width forms into Latin ones; Arabic-Indic, Urdu and Bengali digits it leaves, so
+    # each decimal digit is written as its Latin one.
+    latin = "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char
+                    for char in unicodedata.normalize("NFKC", raw))
+    match = REFERENCE_PATTERN.search(latin.upper())
     if not match:
         return None
     body = (match.group(1) + match.group(2)).translate(_FORGIVEN)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from flask import g, has_request_context, request
 from markupsafe import Markup, escape
 
-from flows import i18n
+from flows import bidi, i18n
 
 
 # The staff workspace's own words are translated only for these (flows/i18n.Language.staff_pages); a staff
@@ -42,15 +42,16 @@ class Translator:
 
     lang: str
 
+    # Right-to-left pages isolate each filled-in value, as the bot's messages do (flows/bidi.py).
     def _(self, msgid: str, /, **params) -> str:
         text = i18n.translations(self.lang).gettext(msgid)
-        return text % params if params else text
+        return bidi.fill(text, params, self.lang) if params else bidi.as_written(text, self.lang)
 
     def ngettext(self, singular: str, plural: str, num: int, /, **params) -> str:
         """The plural form for `num`, filled in with `num` (or a `num=` given, e.g. in the language's digits)
         and `params`."""
         text = i18n.translations(self.lang).ngettext(singular, plural, num)
-        return text % {"num": num, **params}
+        return bidi.fill(text, {"num": num, **params}, self.lang)
 
 
 @lru_cache(maxsize=32)
@@ -81,13 +82,20 @@ def install(app) -> None:
 
     # Jinja treats what gettext returns as trusted markup. Catalogues come from community translators,
     # so translations are escaped here: a stray quote or tag in a .po file can never become page markup.
-    def gettext(msgid: str, /) -> Markup:
-        return escape(i18n.translations(current_language()).gettext(msgid))
+    # These are Jinja's "newstyle" callables (`_("…", name=value)` fills the placeholders, always) written
+    # out, so that a right-to-left page isolates each value as it is filled in (flows/bidi.py): Unicode
+    # isolates rather than <bdi>, because the same `_` fills <title> and attributes, where tags are text.
+    def gettext(msgid: str, /, **variables) -> Markup:
+        lang = current_language()
+        return bidi.fill(escape(i18n.translations(lang).gettext(msgid)), variables, lang)
 
-    def ngettext(singular: str, plural: str, n: int, /) -> Markup:
-        return escape(i18n.translations(current_language()).ngettext(singular, plural, n))
+    def ngettext(singular: str, plural: str, num: int, /, **variables) -> Markup:
+        lang = current_language()
+        variables.setdefault("num", num)
+        return bidi.fill(escape(i18n.translations(lang).ngettext(singular, plural, num)), variables, lang)
 
-    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    app.jinja_env.newstyle_gettext = True
+    app.jinja_env.globals.update(gettext=gettext, ngettext=ngettext)
 
     @app.before_request
     def choose_language() -> None:

@@ -86,6 +86,19 @@ def test_gsm_friendly_swaps_look_alikes_only_when_that_makes_the_text_gsm7():
     assert sms.gsm_friendly(bengali) == bengali  # UCS-2 anyway: the characters stay
 
 
+def test_arabic_keeps_its_isolates_and_pays_a_unit_for_each_while_an_english_line_drops_them():
+    # What flows/bidi.py makes of "Your reference is %(reference)s." in Arabic: 16 letters and spaces, the
+    # reference's 12 characters, its two isolates and a full stop: 31 UTF-16 units.
+    arabic = "رقمك المرجعي هو \u2068TH-7SQZ-YY3D\u2069."
+    assert sms.gsm_friendly(arabic) == arabic
+    assert sms.encoding(arabic) == "UCS-2"
+    assert sms.segments(arabic * 2) == 1 and sms.segments(arabic * 3) == 2  # 62 units fit in 70, 93 do not
+    # An untranslated line shown in English to an Arabic reader: GSM-7 once the isolates go.
+    english = "Your reference is \u2068TH-7SQZ-YY3D\u2069."
+    assert sms.gsm_friendly(english) == "Your reference is TH-7SQZ-YY3D."
+    assert sms.encoding(sms.gsm_friendly(english)) == "GSM-7"
+
+
 # --- rendering -----------------------------------------------------------------------------------
 
 MENU = (Choice("menu:report", "Report a safety concern"), Choice("menu:status", "Check a report"),

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from flows import i18n
+from flows import bidi, i18n
 from flows.report_notices import merged_notice, status_update_notice
 from flows.staff_replies import STANDARD_REPLIES, public_reply_for, replies_for_status, standard_reply_text
 from flows.status import STATUS_LABELS
@@ -14,8 +14,9 @@ REFERENCE = "TH-7K3M-9QXR"
 
 
 def _(lang, msgid, **params):
+    """`msgid` in `lang`, filled in as the flows fill it (values isolated in a right-to-left language)."""
     text = i18n.translations(lang).gettext(msgid)
-    return text % params if params else text
+    return bidi.fill(text, params, lang) if params else text
 
 
 def test_every_status_has_two_or_three_standard_replies_with_stable_dotted_keys():
