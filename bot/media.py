@@ -38,6 +38,7 @@ MEDIA_TYPES = {
     "audio/amr": MediaType("voice", ".amr"),  # voice notes recorded on older phones, sent by MMS or WhatsApp
     "audio/mp4": MediaType("voice", ".m4a"),  # WhatsApp audio files and iPhone recordings (AAC in MP4)
     "audio/3gpp": MediaType("voice", ".3gp"),  # Android's MMS voice messages (AMR or AAC in 3GP)
+    "audio/webm": MediaType("voice", ".webm"),  # the web chat's recordings (Chrome's and Firefox's MediaRecorder)
 }
 
 # Other names the channels use for the same types (a declared type only refuses a file; it never accepts one).
@@ -113,6 +114,8 @@ def sniff_media_type(content: bytes) -> Optional[str]:
         return "audio/amr"
     if content.startswith(b"ID3") or _mpeg_audio_frame(content):
         return "audio/mpeg"
+    if content.startswith(_EBML_MAGIC) and _ebml_doc_type(content) == b"webm":
+        return "audio/webm"
     if content[4:8] == b"ftyp":
         brand = content[8:12]
         if brand in _MP4_AUDIO_BRANDS:
@@ -266,13 +269,16 @@ def clean_voice_note(content: bytes, *, extension: str) -> bytes:
     (udta and meta with the tags and 3GPP's location, uuid with XMP) is overwritten as padding ("free"), so
     no offset in the file moves, and the creation times and track names are zeroed.
     AMR has no room for anything but sound. The Ogg encoder's vendor string stays (Opus requires one);
-    it names the app's library, as every file made by that app does.
+    it names the app's library, as every file made by that app does. WebM (the web chat's recordings) keeps
+    only the elements a player needs, as MP4 does (_webm_audio_only).
     """
     try:
         if extension in (".ogg", ".mp3"):
             return _without_tags(content, extension)
         if extension in (".m4a", ".3gp"):
             return _iso_audio_only(content)
+        if extension == ".webm":
+            return _webm_audio_only(content)
         return content
     except MediaRefused:
         raise
@@ -371,6 +377,159 @@ def _walk_boxes(data: bytearray, start: int, end: int, handlers: list[bytes], *,
             width = 16 if data[position + header] == 1 else 8
             data[position + header + 4:position + header + 4 + width] = bytes(width)
         position += size
+
+
+# WebM is Matroska's subset for the web (https://www.matroska.org/technical/elements.html): EBML elements, each
+# an ID, a size and its data. What browsers record is one Opus track: a header, then a Segment with Info,
+# Tracks and Clusters of sound. Kept: the elements a player needs, by the element they sit in; every other
+# one (Tags, Attachments, Chapters, a Title, a DateUTC to the nanosecond, a track's Name, anything unknown)
+# is overwritten as a Void element of the same length, so no offset in the file moves (SeekHead and Cues
+# point at positions). Inside a SimpleBlock is sound only. MuxingApp and WritingApp go too, though the spec
+# asks for them: they are free text any program can fill, and no player reads them.
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+_SEGMENT, _CLUSTER, _VOID = 0x18538067, 0x1F43B675, 0xEC
+_TRACK_ENTRY, _TRACK_TYPE, _CODEC_ID, _DOC_TYPE = 0xAE, 0x83, 0x86, 0x4282
+_TRACK_TYPE_AUDIO = 2
+_WEBM_KEPT = {
+    None: {0x1A45DFA3, _SEGMENT, _VOID},
+    0x1A45DFA3: {0x4286, 0x42F7, 0x42F2, 0x42F3, _DOC_TYPE, 0x4287, 0x4285, _VOID},  # the EBML header
+    # SeekHead, Info, Tracks, Cluster, Cues
+    _SEGMENT: {0x114D9B74, 0x1549A966, 0x1654AE6B, _CLUSTER, 0x1C53BB6B, _VOID},
+    0x114D9B74: {0x4DBB, _VOID},  # Seek
+    0x4DBB: {0x53AB, 0x53AC},  # SeekID, SeekPosition
+    0x1549A966: {0x2AD7B1, 0x4489, _VOID},  # TimestampScale, Duration
+    0x1654AE6B: {_TRACK_ENTRY, _VOID},
+    # TrackNumber, TrackUID, TrackType, FlagEnabled, FlagDefault, FlagForced, FlagLacing, DefaultDuration, CodecID,
+    # CodecPrivate (OpusHead: channels and rates), CodecDelay, SeekPreRoll, Audio
+    _TRACK_ENTRY: {0xD7, 0x73C5, _TRACK_TYPE, 0xB9, 0x88, 0x55AA, 0x9C, 0x23E383, _CODEC_ID, 0x63A2, 0x56AA, 0x56BB,
+                   0xE1, _VOID},
+    0xE1: {0xB5, 0x78B5, 0x9F, 0x6264},  # SamplingFrequency, OutputSamplingFrequency, Channels, BitDepth
+    # Timestamp, SimpleBlock, BlockGroup, Position, PrevSize
+    _CLUSTER: {0xE7, 0xA3, 0xA0, 0xA7, 0xAB, _VOID},
+    0xA0: {0xA1, 0x9B, 0xFB, 0x75A2},  # Block, BlockDuration, ReferenceBlock, DiscardPadding
+    0x1C53BB6B: {0xBB},  # CuePoint
+    0xBB: {0xB3, 0xB7},  # CueTime, CueTrackPositions
+    0xB7: {0xF7, 0xF1, 0xF0, 0x5378},  # CueTrack, CueClusterPosition, CueRelativePosition, CueBlockNumber
+}
+# Elements holding other elements; the rest hold a value (a number, a string, binary).
+_WEBM_CONTAINERS = {key for key in _WEBM_KEPT if key is not None}
+_WEBM_CODECS = {b"A_OPUS", b"A_VORBIS"}
+_UNKNOWN_SIZE = -1
+
+
+def _ebml_number(data, position: int, *, is_id: bool) -> tuple[int, int]:
+    """An EBML variable-length integer at `position`: (its value, its length in bytes). An ID keeps its
+    length marker (IDs are written as such); a size loses it, and all ones means "unknown" (a live stream)."""
+    if position >= len(data) or data[position] == 0:
+        raise MediaRefused("a broken WebM element")
+    first = data[position]
+    length = 9 - first.bit_length()
+    if position + length > len(data):
+        raise MediaRefused("a broken WebM element")
+    value = int.from_bytes(data[position:position + length], "big")
+    if is_id:
+        return value, length
+    value &= (1 << (7 * length)) - 1
+    return (_UNKNOWN_SIZE if value == (1 << (7 * length)) - 1 else value), length
+
+
+def _ebml_doc_type(content: bytes) -> Optional[bytes]:
+    """The DocType the EBML header names ("webm", "matroska"), or None when it cannot be read."""
+    try:
+        header_id, id_length = _ebml_number(content, 0, is_id=True)
+        size, size_length = _ebml_number(content, id_length, is_id=False)
+        position = id_length + size_length
+        end = position + size
+        if size == _UNKNOWN_SIZE or end > len(content):
+            return None
+        while position < end:
+            element, id_length = _ebml_number(content, position, is_id=True)
+            size, size_length = _ebml_number(content, position + id_length, is_id=False)
+            start = position + id_length + size_length
+            if size == _UNKNOWN_SIZE or start + size > end:
+                return None
+            if element == _DOC_TYPE:
+                return bytes(content[start:start + size]).rstrip(b"\x00")
+            position = start + size
+    except MediaRefused:
+        return None
+    return None
+
+
+def _webm_audio_only(content: bytes) -> bytes:
+    """A WebM recording with everything but its sound and what plays it blanked; MediaRefused unless it is
+    sound tracks only (Opus or Vorbis) and its elements are whole from end to end."""
+    cleaned = bytearray(content)
+    tracks: list[tuple[Optional[int], Optional[bytes]]] = []
+    _walk_webm(cleaned, 0, len(cleaned), tracks, parent=None)
+    if not tracks or any(kind != _TRACK_TYPE_AUDIO or codec not in _WEBM_CODECS for kind, codec in tracks):
+        raise MediaRefused("not a sound recording")
+    return bytes(cleaned)
+
+
+def _walk_webm(data: bytearray, start: int, end: int, tracks: list, *, parent: Optional[int]) -> int:
+    """Walk the elements of `parent` from `start` to `end`, blanking what is not kept; returns where they
+    ended. A Segment or Cluster of unknown size (a recording written as it was made) ends at the end of the
+    file, or for a Cluster where an element that cannot be in it begins."""
+    position = start
+    while position < end:
+        element, id_length = _ebml_number(data, position, is_id=True)
+        if parent == _CLUSTER and element not in _WEBM_KEPT[_CLUSTER] and element in _WEBM_KEPT[_SEGMENT]:
+            return position  # the next Cluster (or Cues) of a Segment whose Clusters have no size
+        size, size_length = _ebml_number(data, position + id_length, is_id=False)
+        body = position + id_length + size_length
+        if size == _UNKNOWN_SIZE:
+            if element not in (_SEGMENT, _CLUSTER):
+                raise MediaRefused("a WebM element of unknown size")
+            if element == _CLUSTER and parent != _SEGMENT:
+                raise MediaRefused("a WebM cluster out of place")
+            position = _walk_webm(data, body, end, tracks, parent=element)
+            continue
+        if body + size > end:
+            raise MediaRefused("a broken WebM element")
+        if element not in _WEBM_KEPT.get(parent, ()):
+            _void(data, position, body + size)
+        elif element == _TRACK_ENTRY:
+            tracks.append(_track_of(data, body, body + size))
+            _walk_webm(data, body, body + size, tracks, parent=element)
+        elif element in _WEBM_CONTAINERS:
+            _walk_webm(data, body, body + size, tracks, parent=element)
+        elif element == _VOID:
+            data[body:body + size] = bytes(size)  # padding says nothing, whatever was put in it
+        position = body + size
+    if position != end:
+        raise MediaRefused("a broken WebM element")
+    return position
+
+
+def _track_of(data: bytearray, start: int, end: int) -> tuple[Optional[int], Optional[bytes]]:
+    """A TrackEntry's type (2 for sound) and codec id."""
+    kind = codec = None
+    position = start
+    while position < end:
+        element, id_length = _ebml_number(data, position, is_id=True)
+        size, size_length = _ebml_number(data, position + id_length, is_id=False)
+        body = position + id_length + size_length
+        if size == _UNKNOWN_SIZE or body + size > end:
+            raise MediaRefused("a broken WebM track")
+        if element == _TRACK_TYPE:
+            kind = int.from_bytes(data[body:body + size], "big")
+        elif element == _CODEC_ID:
+            codec = bytes(data[body:body + size]).rstrip(b"\x00")
+        position = body + size
+    return kind, codec
+
+
+def _void(data: bytearray, start: int, end: int) -> None:
+    """Overwrite the element at start..end with a Void element of the same length, its data zeros."""
+    length = end - start
+    # A one-byte size holds up to 126; past that an eight-byte one (an element that long has room for it).
+    size_length = 1 if length - 2 <= 126 else 8
+    size = length - 1 - size_length
+    marker = 1 << (7 * size_length)  # the length marker bit in front of the size
+    data[start] = _VOID
+    data[start + 1:start + 1 + size_length] = (marker | size).to_bytes(size_length, "big")
+    data[start + 1 + size_length:end] = bytes(size)
 
 
 # --- keeping -------------------------------------------------------------------------------------------

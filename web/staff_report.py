@@ -42,8 +42,9 @@ _MEDIA_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}(\.[A-Za-z0-9]{1,8})?")
 MEDIA_CONTENT_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
     ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg", ".amr": "audio/amr",
-    ".m4a": "audio/mp4", ".mp4": "video/mp4", ".webm": "video/webm",
+    ".m4a": "audio/mp4", ".mp4": "video/mp4",
     ".3gp": "audio/3gpp",  # bot/media.py keeps a 3GP only when it holds nothing but sound
+    ".webm": "audio/webm",  # the web chat's recordings: bot/media.py keeps a WebM only when it is sound alone
 }
 
 # Written-right-to-left languages a resident may write in, shipped for the interface or not.

@@ -205,6 +205,31 @@ def test_video_and_broken_recordings_are_refused(content):
         media_to_keep(content)
 
 
+@pytest.mark.parametrize("unknown_sizes", [False, True])
+def test_a_webm_recording_keeps_its_layout_and_sound_with_title_date_and_tags_blanked(unknown_sizes):
+    """The web chat's recordings (MediaRecorder): Chrome writes none of these, but another writer may, and a
+    file a client sends is not trusted to be Chrome's."""
+    sent = samples.webm_opus(unknown_sizes=unknown_sizes)
+    assert b"MARKER-TITLE" in sent and b"MARKER-TRACKNAME" in sent and b"MARKER-ARTIST" in sent
+    kept = media_to_keep(sent, declared_type="audio/webm")
+    assert (kept.kind, kept.extension) == ("voice", ".webm")
+    assert MARKER not in kept.content and samples.WEBM_DATE not in kept.content
+    assert len(kept.content) == len(sent)  # no offset in the file moved (SeekHead and Cues point at them)
+    assert kept.content.count(samples.OPUS_SILENCE) == 10 and b"A_OPUS" in kept.content and b"OpusHead" in kept.content
+    assert b"Chrome" not in kept.content  # MuxingApp and WritingApp: free text no player needs
+
+
+@pytest.mark.parametrize("content", [
+    samples.webm_opus(video=True),  # a video with sound
+    samples.webm_opus()[:-30],  # cut short inside the last element
+    samples.webm_opus(tagged=False).replace(b"A_OPUS", b"A_FLAC"),  # a codec no recorder of ours writes
+    samples.webm_opus(tagged=False).replace(b"webm", b"mkv\x00"),  # another DocType
+])
+def test_webm_that_is_not_a_sound_recording_or_is_broken_is_refused(content):
+    with pytest.raises(MediaRefused):
+        media_to_keep(content)
+
+
 def test_amr_is_kept_as_it_is_having_no_room_for_tags():
     kept = media_to_keep(samples.AMR)
     assert (kept.extension, kept.content) == (".amr", samples.AMR)
@@ -213,7 +238,7 @@ def test_amr_is_kept_as_it_is_having_no_room_for_tags():
 def test_every_accepted_type_has_a_sample_that_is_kept():
     kept = {sniff_media_type(sample) for sample in (
         samples.jpeg_with_metadata(), samples.png_with_metadata(), samples.webp_with_metadata(), samples.ogg_opus(),
-        samples.mp3(), samples.AMR, samples.iso_media(), samples.iso_media(b"3gp4"))
+        samples.mp3(), samples.AMR, samples.iso_media(), samples.iso_media(b"3gp4"), samples.webm_opus())
         if isinstance(media_to_keep(sample), CleanMedia)}
     assert kept == set(MEDIA_TYPES)
 
@@ -222,9 +247,9 @@ def test_every_accepted_type_has_a_sample_that_is_kept():
 
 SAMPLES = [samples.jpeg_with_metadata(), samples.png_with_metadata(), samples.webp_with_metadata(),
            samples.ogg_opus(), samples.mp3(), samples.AMR, samples.iso_media(), samples.iso_media(b"3gp4"),
-           samples.jpeg_with_metadata(orientation=6)]
+           samples.jpeg_with_metadata(orientation=6), samples.webm_opus(), samples.webm_opus(unknown_sizes=True)]
 PREFIXES = [b"", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF\x00\x00\x00\x00WEBP", b"OggS", b"#!AMR\n", b"ID3",
-            b"\xff\xfb", b"\x00\x00\x00\x18ftypM4A ", b"\x00\x00\x00\x18ftyp3gp4"]
+            b"\xff\xfb", b"\x00\x00\x00\x18ftypM4A ", b"\x00\x00\x00\x18ftyp3gp4", samples.webm_opus(tagged=False)[:48]]
 
 
 def _never_crashes_nor_leaks(content: bytes) -> None:
