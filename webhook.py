@@ -20,6 +20,7 @@ from storage.types import utcnow
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     """Build the app from the environment, with `config` (for tests) overriding Settings fields."""
     from bot import webchat
+    from bot import webchat_voice
     from bot.channels import telegram as telegram_webhook
     from bot.channels import twilio as twilio_webhook
     from web import chat, events as event_pages, health
@@ -65,6 +66,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     row_ids.install(app)
     page_languages.install(app)
     app.register_blueprint(webchat.blueprint)
+    app.register_blueprint(webchat_voice.blueprint)
     app.register_blueprint(telegram_webhook.blueprint)
     app.register_blueprint(twilio_webhook.blueprint)
     app.register_blueprint(chat.blueprint)
