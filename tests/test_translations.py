@@ -42,8 +42,9 @@ SAME_MEANING = {("Help", "help"), ("Main menu", "menu"), ("Change language", "la
 PROTECTED = re.compile(r"TH-[0-9A-Z]{4}-[0-9A-Z]{4}|[0-9]+(?: [0-9]+)*")
 # Python %-style named placeholders, as formatted by flows.engine.Turn and web/i18n.py.
 PLACEHOLDER = re.compile(r"%\((?P<name>[^)]*)\)[#0 +-]*[0-9]*(?:\.[0-9]+)?[diouxXeEfFgGcrsa]")
-# The count in a plural form: a language may leave it out of a form (keep it simple: only "n").
-COUNT_NAMES = {"n"}
+# The count in a plural form: a language may leave it out of a form (Arabic says "day" and "two days" with
+# no number). The flows name it "n"; the pages' ngettext (web/i18n.py) names it "num".
+COUNT_NAMES = {"n", "num"}
 # Review list rows in docs/translations.md: | `bn` | ... | draft |
 REVIEW_ROW = re.compile(r"^\|\s*`(?P<code>[A-Za-z0-9-]+)`\s*\|[^|]*\|\s*\**(?P<status>[a-z]+)\**\s*\|")
 DRAFT_HEADER = "X-Translation-Status"
