@@ -64,7 +64,8 @@ NEEDS = {
 INTERPRETER_LANGUAGES = (
     ("interp:bn", "বাংলা"), ("interp:syl", "Sylheti / সিলেটি"), ("interp:so", "Soomaali"),
     ("interp:ur", "اردو"), ("interp:ar", "العربية"), ("interp:tr", "Türkçe"), ("interp:pl", "Polski"),
-    ("interp:lt", "Lietuvių"), ("interp:zh", "中文"),
+    ("interp:lt", "Lietuvių"), ("interp:zh", "中文"), ("interp:es", "Español"), ("interp:pt", "Português"),
+    ("interp:it", "Italiano"), ("interp:fr", "Français"),
 )
 # British Sign Language has no written name of its own, so it is named in the resident's language.
 # TRANSLATORS: an interpreter language a resident can ask for: British Sign Language, used by Deaf people

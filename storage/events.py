@@ -25,7 +25,8 @@ CONTENT_LANGUAGES = ("en", "bn", "so", "ur", "ar", "zh-Hans", "zh-Hant", "pl", "
 # CLDR, which calls Bengali "Bangla" and has no name for Sylheti (spoken, not written: `syl`).
 INTERPRETER_LANGUAGE_NAMES = {
     "bn": "Bengali", "syl": "Sylheti", "so": "Somali", "ur": "Urdu", "ar": "Arabic", "tr": "Turkish",
-    "pl": "Polish", "lt": "Lithuanian", "zh": "Chinese", "bsl": "British Sign Language",
+    "pl": "Polish", "lt": "Lithuanian", "zh": "Chinese", "es": "Spanish", "pt": "Portuguese", "it": "Italian",
+    "fr": "French", "bsl": "British Sign Language",
 }
 # Kept unless a caller names a new value: lets update_event tell "leave it" from "clear it" (None).
 UNCHANGED = object()
