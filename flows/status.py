@@ -57,11 +57,15 @@ def reference_in_command(text: str) -> Optional[str]:
     """The reference in "status TH-XXXX-XXXX" (the word in English or any shipped language)."""
     if not text:
         return None
-    first, _, rest = text.strip().partition(" ")
+    typed = unicodedata.normalize("NFKC", text).strip().casefold()  # full-width ＴＨ from a Chinese keyboard
     words = {STATUS_WORD} | {i18n.translations(language.code).gettext(STATUS_WORD) for language in LANGUAGES}
-    if first.casefold() not in {word.casefold() for word in words}:
-        return None
-    return normalise_reference(rest)
+    for word in sorted({word.casefold() for word in words}, key=len, reverse=True):
+        rest = typed.removeprefix(word)
+        # Chinese is written without spaces ("查询TH-…") and with a full-width one or colon ("查询：TH-…"), so
+        # the word may be followed by a space of any kind, a colon, or the reference itself.
+        if rest != typed and (not rest or rest[0].isspace() or rest[0] in ":：" or rest.startswith("th")):
+            return normalise_reference(rest.lstrip(":：").strip())
+    return None
 
 
 def tell_status(turn: Turn, reference: str) -> Optional[ReportStatus]:

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from flows import i18n
-from flows.status import normalise_reference
+from flows.status import normalise_reference, reference_in_command
 from flows.types import ReportStatus
 from tests.flows.helpers import FIXED_NOW, Chat, make_context
 
@@ -81,3 +81,16 @@ def test_an_english_reader_sees_no_language_mark():
     chat = _chat("en")
     chat.send("status TH-7K3M-9QXR")
     assert "written in English" not in chat.text
+
+
+@pytest.mark.parametrize("typed", [
+    "status TH-7SQZ-YY3D", "查询 TH-7SQZ-YY3D", "查询TH-7SQZ-YY3D", "查詢：TH-7SQZ-YY3D", "查询\u3000ＴＨ－７ＳＱＺ－ＹＹ３Ｄ",
+    "حالة TH-7SQZ-YY3D", "xaalad th7sqzyy3d",
+])
+def test_the_status_word_and_a_reference_are_found_with_or_without_a_space(typed):
+    assert reference_in_command(typed) == "TH-7SQZ-YY3D"
+
+
+@pytest.mark.parametrize("typed", ["status", "statusTH", "查询", "状态更新 TH-7SQZ-YY3D", "statuses TH-7SQZ-YY3D"])
+def test_other_words_are_not_a_status_command(typed):
+    assert reference_in_command(typed) is None
