@@ -32,6 +32,15 @@ MAX_HOURS_LENGTH = 300
 MAX_LANGUAGE_CODE_LENGTH = 16
 
 
+class HelpServiceRefused(ValueError):
+    """A value staff gave that the directory cannot take; the message is for the command line, `problem` (and
+    `field`, `limit`) for a page to say it in the reader's language."""
+
+    def __init__(self, message: str, *, problem: str, field: Optional[str] = None, limit: Optional[int] = None):
+        super().__init__(message)
+        self.problem, self.field, self.limit = problem, field, limit
+
+
 def london_day(moment: datetime) -> date:
     """The London calendar day of a moment: what staff mean by "checked today"."""
     return moment.astimezone(LONDON).date()
@@ -176,20 +185,23 @@ def _apply(
     name = _text(name, "name", MAX_NAME_LENGTH, required=True)
     categories = _ordered({category.strip() for category in categories if category.strip()}, HELP_CATEGORIES)
     if not categories:
-        raise ValueError(f"give at least one category: {', '.join(HELP_CATEGORIES)}")
+        raise HelpServiceRefused(f"give at least one category: {', '.join(HELP_CATEGORIES)}",
+                                 problem="missing", field="categories")
     offer = _text(offer, "offer", MAX_OFFER_LENGTH, required=True)
     offers = _offers(offers)
     phone = _text(phone, "phone", MAX_PHONE_LENGTH)
     website = _website(website)
     address = _text(address, "address", MAX_ADDRESS_LENGTH)
     if not (phone or website or address):
-        raise ValueError("give a phone number, a website or an address: residents need a way to reach it")
+        raise HelpServiceRefused("give a phone number, a website or an address: residents need a way to reach it",
+                                 problem="no_contact")
     opening_hours = _text(opening_hours, "hours", MAX_HOURS_LENGTH)
     if cost not in SPACE_COSTS:
-        raise ValueError(f"unknown cost {cost}; known: {', '.join(SPACE_COSTS)}")
+        raise HelpServiceRefused(f"unknown cost {cost}; known: {', '.join(SPACE_COSTS)}", problem="unknown",
+                                 field="cost")
     languages = _ordered({code.strip() for code in languages if code.strip()}, HELP_SPOKEN_LANGUAGES, "languages")
     if checked_on > london_day(now):
-        raise ValueError("checked_on cannot be in the future")
+        raise HelpServiceRefused("checked_on cannot be in the future", problem="future", field="checked_on")
     ward_id = _ward_id(session, ward_slug) if ward_slug else None
     service.name, service.categories, service.offer, service.offers = name, list(categories), offer, offers
     service.phone, service.website, service.address, service.ward_id = phone, website, address, ward_id
@@ -200,7 +212,8 @@ def _apply(
 def _ordered(given: set[str], known: tuple[str, ...], label: str = "categories") -> tuple[str, ...]:
     unknown = given - set(known)
     if unknown:
-        raise ValueError(f"unknown {label} {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+        raise HelpServiceRefused(f"unknown {label} {', '.join(sorted(unknown))}; known: {', '.join(known)}",
+                                 problem="unknown", field=label)
     return tuple(item for item in known if item in given)
 
 
@@ -210,8 +223,9 @@ def _offers(offers: Mapping[str, str]) -> dict[str, str]:
     for code, text in offers.items():
         code = (code or "").strip()
         if not code or len(code) > MAX_LANGUAGE_CODE_LENGTH or not code.replace("-", "").isalnum() or code == "en":
-            raise ValueError(f"not a language code for a translated offer: {code!r}")
-        text = _text(text, f"offer in {code}", MAX_OFFER_LENGTH)
+            raise HelpServiceRefused(f"not a language code for a translated offer: {code!r}", problem="unknown",
+                                     field="offers")
+        text = _text(text, f"offer in {code}", MAX_OFFER_LENGTH, field="offers")
         if text:
             cleaned[code] = text
     return cleaned
@@ -222,16 +236,21 @@ def _website(value: Optional[str]) -> Optional[str]:
     if website is None:
         return None
     if " " in website or urlsplit(website).scheme not in ("http", "https") or not urlsplit(website).netloc:
-        raise ValueError(f"the website must be an address starting with https:// (or http://), not {website!r}")
+        raise HelpServiceRefused(f"the website must be an address starting with https:// (or http://), not {website!r}",
+                                 problem="website", field="website")
     return website
 
 
-def _text(value: Optional[str], label: str, limit: int, *, required: bool = False) -> Optional[str]:
+def _text(value: Optional[str], label: str, limit: int, *, required: bool = False,
+          field: Optional[str] = None) -> Optional[str]:
+    """Spaces collapsed; None for nothing. `field` is the form field a page names (the label's first word)."""
+    field = field or label.split()[0]
     value = " ".join((value or "").split())
     if required and not value:
-        raise ValueError(f"the {label} must not be empty")
+        raise HelpServiceRefused(f"the {label} must not be empty", problem="missing", field=field)
     if len(value) > limit:
-        raise ValueError(f"the {label} must be at most {limit} characters")
+        raise HelpServiceRefused(f"the {label} must be at most {limit} characters", problem="too_long", field=field,
+                                 limit=limit)
     return value or None
 
 
