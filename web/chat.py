@@ -29,3 +29,14 @@ def chat_page():
     )
     response.headers["Vary"] = "Accept-Language"
     return response
+
+
+@blueprint.get("/chat/voice.js")
+def voice_script():
+    """The microphone button's script, which chat.html fetches only where the browser can record, in the page's
+    language (`?lang=`): the same for everyone, so browsers and proxies may keep it a day."""
+    response = make_response(render_template("chat_voice.js"))
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Vary"] = "Accept-Language"
+    return response

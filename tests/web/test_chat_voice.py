@@ -4,6 +4,8 @@ recording, no session, a flood) with a clear answer and nothing changed; sent at
 a miss and not kept. The page's `"voice": true` is what makes the question say a voice message can be sent."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -201,3 +203,15 @@ def test_past_the_address_limit_nothing_is_read(database_url, tmp_path):
         assert response.status_code == 429 and kept_files(tmp_path) == []
     finally:
         app.extensions["safer_homes.engine"].dispose()
+
+
+@pytest.mark.parametrize("lang", ["en", "bn", "so"])
+def test_the_microphone_buttons_script_is_in_the_pages_language_and_may_be_cached(client, lang):
+    response = client.get(f"/chat/voice.js?lang={lang}")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "public, max-age=86400"
+    script = response.get_data(as_text=True)
+    translate = i18n.translations(lang).gettext
+    for words in ("Record a voice message", "Stop and send the voice message", "Voice message"):
+        assert json.dumps(translate(words)) in script
+    assert "{{" not in script and "{#" not in script  # every label filled in, no comment of the template left
