@@ -14,6 +14,7 @@ while the SVG itself keeps direction="ltr", so the coordinates mean the same in 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
@@ -28,6 +29,9 @@ SMALL_SIZE = 13
 # An estimate of a character's width as a share of the font size, to wrap labels (SVG text never wraps).
 # Generous, because Bengali clusters and bold text run wider than Latin.
 CHAR_WIDTH = 0.6
+# Where a label at the chart's side begins: 4 units in, or 12 on a right-to-left page, because Urdu's
+# Nastaliq letters sweep about half an em past the point their text begins at (found by the browser test).
+LABEL_EDGE, RTL_LABEL_EDGE = 4, 12
 
 
 @dataclass(frozen=True)
@@ -54,28 +58,69 @@ class Point:
     value: Optional[float]
 
 
+def _ems(text: str) -> float:
+    """About how wide `text` is, in ems: a Chinese character (East Asian wide or full-width) takes a whole
+    em, others CHAR_WIDTH."""
+    return sum(1.0 if _wide(char) else CHAR_WIDTH for char in text)
+
+
+# Chinese punctuation that may not begin a line, and brackets that may not end one.
+_NO_BREAK_BEFORE = frozenset("，。、；：！？）】》」』〕…%")
+_NO_BREAK_AFTER = frozenset("（【《「『〔")
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """The text as (space before, piece) pairs a line may break between: words, and within a word each
+    Chinese character, since Chinese is written without spaces and breaks between characters."""
+    pieces: list[tuple[str, str]] = []
+    for match in re.finditer(r"(\s*)(\S+)", text):
+        space, word, start = " " if match[1] else "", match[2], 0
+        for index in range(1, len(word)):
+            before, char = word[index - 1], word[index]
+            if (_wide(before) or _wide(char)) and char not in _NO_BREAK_BEFORE and before not in _NO_BREAK_AFTER:
+                pieces.append((space, word[start:index]))
+                space, start = "", index
+        pieces.append((space, word[start:]))
+    return pieces
+
+
 def _wrap(text: str, font_size: float, width: float) -> list[str]:
-    """Lines of at most about `width` units, broken at spaces (a word longer than that stands alone)."""
-    max_chars = max(8, int(width / (font_size * CHAR_WIDTH)))
+    """Lines of at most about `width` units, broken at spaces or between Chinese characters (a word longer
+    than that stands alone)."""
+    room = max(8 * CHAR_WIDTH, width / font_size)  # in ems
     lines: list[str] = []
     current = ""
-    for word in text.split():
-        candidate = f"{current} {word}" if current else word
-        if len(candidate) <= max_chars or not current:
+    for space, piece in _pieces(text):
+        candidate = current + space + piece if current else piece
+        if _ems(candidate) <= room or not current:
             current = candidate
         else:
             lines.append(current)
-            current = word
+            current = piece
     if current:
         lines.append(current)
     return lines or [""]
 
 
 def _text(x: float, y: float, text: str, *, size: float = LABEL_SIZE, anchor: str = "start",
-          bold: bool = False, fill: str = "#1b1b1b", line_gap: float = 1.25, width: float = WIDTH) -> tuple[str, float]:
-    """A wrapped <text> block whose first baseline is at y; returns its markup and the height it took."""
+          bold: bool = False, fill: str = "#1b1b1b", line_gap: float = 1.25, width: float = WIDTH,
+          rtl: bool = False) -> tuple[str, float]:
+    """A wrapped <text> block whose first baseline is at y; returns its markup and the height it took.
+
+    `anchor` names the side of the chart x is on ("start": the text begins at x and runs right). In a
+    right-to-left language the text is laid out right to left (Arabic words in their order, a closing
+    bracket or a number at the right end), and since SVG reads "start" and "end" in the text's own
+    direction, the anchor is swapped to keep x on the same side.
+    """
     lines = _wrap(text, size, width)
     weight = ' font-weight="700"' if bold else ""
+    if rtl:
+        anchor = {"start": "end", "end": "start"}.get(anchor, anchor)
+        weight += ' direction="rtl"'
     spans = "".join(
         f'<tspan x="{x:.1f}" dy="{0 if index == 0 else size * line_gap:.1f}">{escape(line)}</tspan>'
         for index, line in enumerate(lines))
@@ -128,7 +173,7 @@ def _legend(chart_id: str, y: float, *, suppressed_label: str, target_label: Opt
             parts.append(f'<line x1="{swatch_x}" y1="{middle:.1f}" x2="{swatch_x + 16}" y2="{middle:.1f}" '
                          f'stroke="{TARGET_COLOUR}" stroke-width="2.5" stroke-dasharray="4 3"/>')
         markup, used = _text(text_x, y + height + 10.5, label, size=SMALL_SIZE, anchor="end" if rtl else "start",
-                             width=WIDTH - 30)
+                             width=WIDTH - 30, rtl=rtl)
         parts.append(markup)
         height += max(used, 14) + 4
     return "".join(parts), height
@@ -148,16 +193,18 @@ def bar_chart(*, chart_id: str, title: str, description: str, groups: Sequence[B
     bar_height = 14
     parts: list[str] = []
     y = 4.0
+    label_x = WIDTH - RTL_LABEL_EDGE if rtl else LABEL_EDGE
+    label_width = WIDTH - LABEL_EDGE - (RTL_LABEL_EDGE if rtl else LABEL_EDGE)
     for group in groups:
         if group.label:
-            markup, used = _text(WIDTH - 4 if rtl else 4, y + LABEL_SIZE, group.label, bold=True,
-                                 anchor="end" if rtl else "start", width=WIDTH - 8)
+            markup, used = _text(label_x, y + LABEL_SIZE, group.label, bold=True, anchor="end" if rtl else "start",
+                                 width=label_width, rtl=rtl)
             parts.append(markup)
             y += used + 4
         for bar in group.bars:
             if bar.label:
-                markup, used = _text(WIDTH - 4 if rtl else 4, y + SMALL_SIZE, bar.label, size=SMALL_SIZE,
-                                     anchor="end" if rtl else "start", fill="#333333", width=WIDTH - 8)
+                markup, used = _text(label_x, y + SMALL_SIZE, bar.label, size=SMALL_SIZE, anchor="end" if rtl else "start",
+                                     fill="#333333", width=label_width, rtl=rtl)
                 parts.append(markup)
                 y += used + 2
             if bar.value is None:
@@ -172,7 +219,7 @@ def bar_chart(*, chart_id: str, title: str, description: str, groups: Sequence[B
                              f'fill="{BAR_COLOUR}"/>')
             value_x = (WIDTH - 4 - length - 5) if rtl else (4 + length + 5)
             markup, _used = _text(value_x, y + bar_height - 2.5, bar.shown, size=SMALL_SIZE,
-                                  anchor="end" if rtl else "start", width=WIDTH)
+                                  anchor="end" if rtl else "start", width=WIDTH, rtl=rtl)
             parts.append(markup)
             if bar.target is not None:
                 target_x = (WIDTH - 4 - plot * bar.target / scale_top) if rtl else (4 + plot * bar.target / scale_top)
@@ -216,7 +263,7 @@ def line_chart(*, chart_id: str, title: str, description: str, points: Sequence[
         parts.append(f'<line x1="{left}" y1="{tick_y:.1f}" x2="{left + plot_width}" y2="{tick_y:.1f}" '
                      f'stroke="#d6d6d0" stroke-width="1"/>')
         markup, _used = _text(axis_x + 5 if rtl else axis_x - 5, tick_y + 4, number(top * fraction),
-                              size=SMALL_SIZE, anchor="start" if rtl else "end", width=axis_room)
+                              size=SMALL_SIZE, anchor="start" if rtl else "end", width=axis_room, rtl=rtl)
         parts.append(markup)
     for index, point in enumerate(points):
         if point.value is None:
@@ -249,7 +296,7 @@ def line_chart(*, chart_id: str, title: str, description: str, points: Sequence[
     for index, point in enumerate(points):
         if index % label_every == 0 or index == len(points) - 1:
             markup, _used = _text(x_of(index), axis_y + 16, point.label, size=SMALL_SIZE, anchor="middle",
-                                  width=step * 3)
+                                  width=step * 3, rtl=rtl)
             parts.append(markup)
     legend_y = axis_y + 16 + SMALL_SIZE * 1.25 * 2 + 6
     show_legend_target = target is not None

@@ -106,3 +106,27 @@ def test_right_to_left_bars_grow_from_the_right():
     first_left = float(next(_line().iter(f"{SVG}circle")).get("cx"))
     first_right = float(next(_line(rtl=True).iter(f"{SVG}circle")).get("cx"))
     assert first_left < charts.WIDTH / 2 < first_right
+
+
+@pytest.mark.parametrize("build", [_bars, _line])
+def test_right_to_left_labels_read_right_to_left_and_keep_their_side(build):
+    # SVG reads text-anchor in the text's own direction: an Arabic label is laid out right to left and its
+    # anchor swapped, so each label still starts (or ends) at the same point of the mirrored chart.
+    left_to_right = list(build().iter(f"{SVG}text"))
+    right_to_left = list(build(rtl=True).iter(f"{SVG}text"))
+    assert right_to_left and all(text.get("direction") == "rtl" for text in right_to_left)
+    assert all(text.get("direction") is None for text in left_to_right)
+    # The mirrored chart puts each label at the mirrored point with the mirrored anchor, which in the
+    # label's own direction is the anchor it had (a label beginning at the left edge begins at the right).
+    assert [text.get("text-anchor") for text in right_to_left] == [text.get("text-anchor") for text in left_to_right]
+
+
+def test_chinese_labels_wrap_between_characters_and_keep_punctuation_with_its_word():
+    # Chinese has no spaces to break at, and each character is about a whole em wide.
+    label = "仇恨事件（因种族、宗教、残障、性取向或跨性别身份）"
+    lines = charts._wrap(label, charts.LABEL_SIZE, charts.WIDTH - 8)
+    assert len(lines) == 2 and "".join(lines) == label
+    assert all(charts._ems(line) * charts.LABEL_SIZE <= charts.WIDTH - 8 for line in lines)
+    assert not any(line[0] in "，。、）" or line[-1] == "（" for line in lines)
+    # Latin words wrap at spaces as before, and a Latin word inside Chinese is not split.
+    assert charts._wrap("Weavers ward 的 panel", charts.LABEL_SIZE, 60) == ["Weavers", "ward 的", "panel"]
