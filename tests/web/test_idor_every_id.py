@@ -97,6 +97,9 @@ def access_rules(report_agencies=frozenset({"council"})) -> dict:
         "staff.public_entry_save": _entry_rule("officer", "organiser", "admin"),
         "staff.public_entry_publish": _entry_rule("officer", "admin"),
         "staff.public_entry_withdraw": _entry_rule("officer", "admin"),
+        # The get-help directory belongs to no agency: every role reads it, officers and admins keep it.
+        **{endpoint: _roles_only("officer", "admin") for endpoint in (
+            "staff.services_edit", "staff.services_check", "staff.services_remove")},
         **{endpoint: admin_only for endpoint in (
             "staff.care_word_edit", "staff.care_word_remove", "staff.target_retire", "staff.admin_user_active",
             "staff.admin_user_reset")},
