@@ -116,3 +116,24 @@ def parse_number(text: str) -> int | None:
         return int("".join(str(unicodedata.digit(char)) for char in cleaned))
     except (TypeError, ValueError):
         return None
+
+
+# Letters a phone keyboard may not offer that do not come apart into a letter and an accent.
+_PLAIN_LATIN = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+
+
+def matchable(text: str) -> str:
+    """`text` as typed words are compared with command words and labels: case-folded, with single spaces, and
+    accents taken off Latin letters, because a resident with an English keyboard types "jezyk", "yardim" or
+    "menu" for "język", "yardım" and "menú"; likewise Arabic script's vowel marks and hamza, which most people
+    leave out when typing ("ابدا" for "ابدأ"). Marks on other scripts' letters (Bengali vowel signs) are kept:
+    they change the word."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", " ".join(text.casefold().split())):
+        if char == "\u0640":  # Arabic tatweel: stretches a word, means nothing
+            continue
+        if unicodedata.combining(char) and kept and (kept[-1].isascii() or "\u0600" <= kept[-1] <= "\u06ff"):
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept)).translate(_PLAIN_LATIN)
+

@@ -57,9 +57,9 @@ def reference_in_command(text: str) -> Optional[str]:
     """The reference in "status TH-XXXX-XXXX" (the word in English or any shipped language)."""
     if not text:
         return None
-    typed = unicodedata.normalize("NFKC", text).strip().casefold()  # full-width ＴＨ from a Chinese keyboard
+    typed = i18n.matchable(unicodedata.normalize("NFKC", text))  # full-width ＴＨ from a Chinese keyboard
     words = {STATUS_WORD} | {i18n.translations(language.code).gettext(STATUS_WORD) for language in LANGUAGES}
-    for word in sorted({word.casefold() for word in words}, key=len, reverse=True):
+    for word in sorted({i18n.matchable(word) for word in words}, key=len, reverse=True):
         rest = typed.removeprefix(word)
         # Chinese is written without spaces ("查询TH-…") and with a full-width one or colon ("查询：TH-…"), so
         # the word may be followed by a space of any kind, a colon, or the reference itself.

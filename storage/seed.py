@@ -62,7 +62,7 @@ AGENCIES = (
             "lt": "Jūsų būsto tiekėjas",
             "es": "Su proveedor de vivienda",
             "pt": "A sua entidade de habitação social",
-            "it": "Il tuo ente per la casa",
+            "it": "Il suo ente per la casa",
             "fr": "Votre bailleur social",
             "tr": "Konut sağlayıcınız",
         },

@@ -427,18 +427,19 @@ def test_command_words_are_distinct_single_words(code):
             problems.append(f"{code}: command msgid {command!r} -> {word!r} must be one word a resident can type")
         elif word != word.lower():
             problems.append(f"{code}: command msgid {command!r} -> {word!r} must be lower-case")
+    # Typed words are compared without accents (i18n.matchable), so words must differ in more than accents.
     seen: dict[str, str] = {}
     for command, word in words.items():
-        if word and word.casefold() in seen:
-            problems.append(f"{code}: commands {seen[word.casefold()]!r} and {command!r} are both {word!r}")
-        seen.setdefault(word.casefold(), command)
+        if word and i18n.matchable(word) in seen:
+            problems.append(f"{code}: commands {seen[i18n.matchable(word)]!r} and {command!r} are both {word!r}")
+        seen.setdefault(i18n.matchable(word), command)
     # Typed words are matched against every language's commands, so they must not meet across languages.
     for other in [SOURCE_LANGUAGE] + SHIPPED:
         if other == code:
             continue
         for command, word in words.items():
             for other_command, other_word in command_words(other).items():
-                if word and other_command != command and word.casefold() == other_word.casefold():
+                if word and other_command != command and i18n.matchable(word) == i18n.matchable(other_word):
                     problems.append(f"{code}: command msgid {command!r} -> {word!r} is also {other}'s word for "
                                     f"{other_command!r}")
     assert not problems, "\n".join(problems)
@@ -447,7 +448,7 @@ def test_command_words_are_distinct_single_words(code):
 @pytest.mark.parametrize("code", SHIPPED)
 def test_no_translation_is_mistaken_for_another_command(code):
     every_word = {
-        word.casefold(): command
+        i18n.matchable(word): command
         for language in [SOURCE_LANGUAGE] + SHIPPED
         for command, word in command_words(language).items()
         if word and command in GLOBAL_COMMANDS
@@ -456,7 +457,7 @@ def test_no_translation_is_mistaken_for_another_command(code):
     for english in template_messages():
         if isinstance(english.id, tuple) or english.id in COMMANDS:
             continue
-        text = " ".join(translated(code, english.id).casefold().split())
+        text = i18n.matchable(translated(code, english.id))
         command = every_word.get(text)
         if command and (english.id, command) not in SAME_MEANING:
             problems.append(f"{code}: msgid {show(english.id)} -> {text!r} is the command word for {command!r}: "

@@ -90,7 +90,7 @@ def test_item_labels_name_each_language_in_itself_as_the_language_menu_does():
         chat.send(choice="topic:asb")
         chat.send("কিছু একটা")
         assert [choice.label for choice in chat.last[-1].choices[:5]] == [
-            "☐ Item 0 (বাংলা)", "☐ Item 1 (Soomaali)", "☐ Item 2 (English)", "☐ Item 3 (اردو)", "☐ Item 4 (中文)"]
+            "☐ Item 0 (বাংলা)", "☐ Item 1 (Soomaali)", "☐ Item 2 (English)", "☐ Item 3 (اردو)", "☐ Item 4 (中文（简体）)"]
 
 
 def test_a_photo_instead_of_words_asks_again():

@@ -59,7 +59,7 @@ def test_a_status_change_without_a_reply_says_the_status_and_how_to_check():
 
 
 def test_a_language_not_shipped_gets_english_and_an_unknown_key_falls_back_to_the_stored_words():
-    assert standard_reply_text("received.thanks", "ur") == STANDARD_REPLIES["received.thanks"].text
+    assert standard_reply_text("received.thanks", "xx") == STANDARD_REPLIES["received.thanks"].text
     assert standard_reply_text("received.gone", "so") is None
     assert public_reply_for("en", standard_reply="received.gone", message="Kept words", message_language="en",
                             machine_translated=False) == "Kept words"
