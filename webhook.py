@@ -31,6 +31,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     from web import public as public_pages
     from web import public_downloads
     from web import digest as digest_pages
+    from web import audio_prompts as audio_prompt_files
     from web import errors as page_errors
     from web import security_headers
 
@@ -76,6 +77,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(public_pages.blueprint)
     app.register_blueprint(public_downloads.blueprint)
     app.register_blueprint(digest_pages.blueprint)
+    app.register_blueprint(audio_prompt_files.public)
     staff_pages.install(app, settings)
     page_errors.install(app)
     # Last, so it runs after every part's own headers and fills only what they left out.

@@ -9,7 +9,7 @@ no address to send to, so its notices wait in the outbox until the page asks for
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 from sqlmodel import Session
 
@@ -39,16 +39,19 @@ def render_for(channel: str, channels: Mapping[str, Channel], replies: Sequence[
     return []
 
 
-def webchat_payload(replies: Sequence[Reply]) -> dict:
+def webchat_payload(replies: Sequence[Reply], audio_url: Optional[Callable[[Reply], Optional[str]]] = None) -> dict:
     """What POST /chat/api/messages answers with; a notice queued for the web chat is the same, so the page
-    shows it the same way."""
-    return {
-        "replies": [
-            {"text": reply.text, "lang": reply.lang,
-             "choices": [{"key": choice.key, "label": choice.label} for choice in reply.choices]}
-            for reply in replies
-        ]
-    }
+    shows it the same way. `audio_url` gives a reply's community recording's address (bot/audio_prompts.py),
+    which the page plays above the reply's text as `"audio"`."""
+    shown = []
+    for reply in replies:
+        entry = {"text": reply.text, "lang": reply.lang,
+                 "choices": [{"key": choice.key, "label": choice.label} for choice in reply.choices]}
+        url = audio_url(reply) if audio_url else None
+        if url:
+            entry["audio"] = url
+        shown.append(entry)
+    return {"replies": shown}
 
 
 def queue_notice(

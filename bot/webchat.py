@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 import flows
+from bot import audio_prompts
 from bot.conversations import converse
 from bot.forgetting import forget_resident
 from bot.notify import WEBCHAT, webchat_payload
@@ -75,7 +76,8 @@ def receive_message():
     )
     if answered.flooded:
         return _too_many(answered.replies, answered.retry_after)
-    return jsonify(webchat_payload(answered.replies))
+    media_dir = current_app.extensions["safer_homes.settings"].media_dir
+    return jsonify(webchat_payload(answered.replies, audio_url=audio_prompts.url_finder(media_dir)))
 
 
 @blueprint.post("/chat/api/updates")

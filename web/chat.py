@@ -25,7 +25,8 @@ def chat_page():
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        # media-src: the community recordings of prompts the page plays (/audio/..., web/audio_prompts.py).
+        "media-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
     response.headers["Vary"] = "Accept-Language"
     return response

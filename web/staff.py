@@ -167,8 +167,8 @@ def install(app, settings) -> None:
     login_manager.login_view = "staff.login"
     login_manager.login_message = None  # the login page says what it needs to
     # The workspace's pages add their routes to this blueprint when imported; one module a concern.
-    from web import (staff_actions, staff_care, staff_events, staff_inbox, staff_public,  # noqa: F401
-                     staff_publishing, staff_report, staff_services, staff_subjects)
+    from web import (audio_prompts, staff_actions, staff_care, staff_events, staff_inbox,  # noqa: F401
+                     staff_public, staff_publishing, staff_report, staff_services, staff_subjects)
 
     app.register_blueprint(blueprint)
 

@@ -38,6 +38,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.request import HTTPXRequest
 
 import flows
+from bot import audio_prompts
 from bot.channels.base import DeliveryError, Pace, Rejected, RetryAfter, Sent, Transient, Unreachable, utf16_length
 from bot.media import DECLARED_TYPES, MEDIA_TYPES, MediaLimits, MediaRefused, discard_media, keep_media, media_to_keep
 from bot.settings import Settings
@@ -193,11 +194,17 @@ class TelegramChannel:
         self._initialised = False
         self._initialising: Optional[asyncio.Lock] = None
         self._background: set[concurrent.futures.Future] = set()
+        # Recorded prompts already uploaded, by file name (which changes with the recording): Telegram's file_id.
+        self._voice_file_ids: dict[str, str] = {}
 
     # Channel protocol -------------------------------------------------------------------------------
 
     def render(self, replies: Sequence[Reply]) -> list[dict]:
-        return render_replies(replies)
+        # A community recording of a prompt goes first, as its own outbox message (flows/audio_prompts.py): the
+        # text after it is then a message of its own too, so a crash between the two never sends the voice again.
+        voices = [{"voice": recording.file_name}
+                  for recording in audio_prompts.recordings_for(replies, self.settings.media_dir)]
+        return voices + render_replies(replies)
 
     def send(self, address: str, payload: dict, *, kind: str, language: str, window_open: bool) -> Sent:
         """Send one message; python-telegram-bot's errors become the outbox's DeliveryErrors."""
@@ -205,6 +212,8 @@ class TelegramChannel:
             chat_id = int(address)
         except ValueError:
             raise Rejected("not a Telegram chat id") from None
+        if "voice" in payload:
+            return self._send_voice(chat_id, payload["voice"], address)
         buttons = payload.get("buttons") or []
         markup = telegram.InlineKeyboardMarkup(
             [[telegram.InlineKeyboardButton(label, callback_data=key)] for key, label in buttons]
@@ -218,6 +227,30 @@ class TelegramChannel:
             raise delivery_error(error, hide=(self.settings.telegram_bot_token, address)) from None
         # Message ids count per chat, and the outbox wants ids unique across chats: a random suffix does
         # that without writing the chat id (or anything derived from it) next to the message.
+        return Sent(provider_message_id=f"tg:{message.message_id}:{secrets.token_hex(8)}")
+
+    def _send_voice(self, chat_id: int, file_name: str, address: str) -> Sent:
+        """A recorded prompt as a voice message: uploaded (multipart) the first time, then by the file_id
+        Telegram gave it, which saves sending the same bytes to every resident."""
+        recording = audio_prompts.by_file_name(self.settings.media_dir, file_name)
+        if recording is None:
+            # Replaced or removed after this message was queued: the one queued is no longer there to send,
+            # and another would not be the same message. The text queued after it goes as usual.
+            raise Rejected("the recorded prompt was replaced or removed after it was queued")
+        cached = self._voice_file_ids.get(file_name)
+        for voice in ((cached, None) if cached else (None,)):
+            try:
+                message = self._run(lambda: self.bot.send_voice(
+                    chat_id=chat_id, voice=voice or recording.path.read_bytes(), filename=file_name))
+                break
+            except telegram_errors.BadRequest as error:
+                if voice is None:
+                    raise delivery_error(error, hide=(self.settings.telegram_bot_token, address)) from None
+                self._voice_file_ids.pop(file_name, None)  # a file_id Telegram no longer knows: upload again
+            except telegram_errors.TelegramError as error:
+                raise delivery_error(error, hide=(self.settings.telegram_bot_token, address)) from None
+        if message.voice is not None:
+            self._voice_file_ids[file_name] = message.voice.file_id
         return Sent(provider_message_id=f"tg:{message.message_id}:{secrets.token_hex(8)}")
 
     def paces(self, address: str) -> list[Pace]:

@@ -30,7 +30,7 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 import flows
-from bot import sms
+from bot import audio_prompts, sms
 from bot.channels.base import (
     DeliveryError, OutsideWindow, Pace, Rejected, RetryAfter, Sent, Transient, Unreachable, utf16_length,
 )
@@ -203,7 +203,17 @@ class TwilioChannel:
     def render(self, replies: Sequence[Reply]) -> list[dict]:
         """One turn's replies as few messages as fit, choices numbered on the last one."""
         texts = [text for text in (_reply_text(reply) for reply in replies) if text]
-        return [self._payload(text) for text in _pack(texts, self._fits)]
+        return self._recordings(replies) + [self._payload(text) for text in _pack(texts, self._fits)]
+
+    def _recordings(self, replies: Sequence[Reply]) -> list[dict]:
+        """WhatsApp: each community recording of a prompt (flows/audio_prompts.py) as a media message of its own
+        before the text, so a crash between the two never sends it again. Twilio fetches the file from our
+        public address, which it can only reach over https. SMS: none (UK numbers take no MMS)."""
+        base = self.settings.public_base_url.rstrip("/")
+        if self.name != "whatsapp" or not base.startswith("https://"):
+            return []
+        return [{"media_url": base + audio_prompts.public_path(recording), "recording": recording.file_name}
+                for recording in audio_prompts.recordings_for(replies, self.settings.media_dir)]
 
     def _fits(self, text: str) -> bool:
         if self.name == "whatsapp":
@@ -228,7 +238,9 @@ class TwilioChannel:
         params: dict = {"to": self._address(address), "from_": self._address(self.sender)}
         if self.status_callback:
             params["status_callback"] = self.status_callback
-        if self.name == "whatsapp" and not window_open:
+        if payload.get("media_url"):
+            params["media_url"] = [self._recording_url(payload, window_open=window_open)]
+        elif self.name == "whatsapp" and not window_open:
             params.update(self._template(body, kind=kind, language=language))
         elif body:
             params["body"] = body
@@ -244,6 +256,17 @@ class TwilioChannel:
         except TwilioException as error:
             raise Transient(f"Twilio client error ({type(error).__name__})") from None
         return Sent(provider_message_id=message.sid, segments=self._segments(payload, message))
+
+    def _recording_url(self, payload: dict, *, window_open: bool) -> str:
+        """The address of the recording a queued media message names, while it can still go."""
+        if self.name != "whatsapp":
+            raise Rejected("recorded prompts go to WhatsApp only")
+        if not window_open:
+            # No template carries a recording; held, it would play an old menu over whatever comes next.
+            raise Rejected("a recorded prompt is not sent outside WhatsApp's 24-hour window; its text goes on its own")
+        if audio_prompts.by_file_name(self.settings.media_dir, payload.get("recording", "")) is None:
+            raise Rejected("the recorded prompt was replaced or removed after it was queued")
+        return payload["media_url"]
 
     def _template(self, body: str, *, kind: str, language: str) -> dict:
         """Outside WhatsApp's window: the approved template for this kind and language, text in {{1}}."""

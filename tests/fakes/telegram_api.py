@@ -4,8 +4,9 @@ It answers the way api.telegram.org does for the methods Safer Homes uses: `/bot
 JSON, form or query parameters; 401 for a wrong token; 400 for a message over 4,096 characters or HTML it
 cannot parse; 403 for a chat that blocked the bot; 429 with `retry_after` when a sliding one-second window
 is full (overall, and per chat when switched on); getUpdates with offsets (409 while a webhook is set);
-getFile and `/file/bot<token>/<path>` downloads. Switches let a test block a chat, fail the next calls
-with 5xx, force a 429 or slow every answer. Everything is thread-safe, so a benchmark can drive it with
+getFile and `/file/bot<token>/<path>` downloads; sendVoice by multipart upload (50 MB at most, Ogg, MP3
+or M4A) or by a file_id it gave, 400 for a resident whose settings refuse voice messages. Switches let a
+test block a chat, fail the next calls with 5xx, force a 429 or slow every answer. Everything is thread-safe, so a benchmark can drive it with
 several sender threads and read `count_429` and `messages` afterwards.
 
     with FakeTelegramAPI() as api:
@@ -32,6 +33,7 @@ from tests.fakes.local_server import LocalServer
 MAX_MESSAGE_LENGTH = 4096  # after entity parsing, as the real API counts (in UTF-16 code units here)
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # bots may download files up to 20 MB
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # and upload files up to 50 MB (multipart/form-data)
 # The tags Telegram's HTML parse mode knows (core.telegram.org/bots/api#html-style).
 KNOWN_TAGS = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
@@ -115,6 +117,26 @@ class RecordedMessage:
         return [data for _label, data in self.buttons]
 
 
+@dataclass(frozen=True)
+class RecordedVoice:
+    """One voice message the fake accepted (sendVoice), uploaded or by a file_id it had given before."""
+
+    chat_id: int
+    message_id: int
+    file_id: str
+    content: bytes
+    uploaded: bool  # sent as a multipart upload, not as a file_id
+    at: float
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart call, as the parameters hold it."""
+
+    filename: Optional[str]
+    content: bytes
+
+
 class SlidingWindow:
     """At most `limit` events in any `seconds`-long window, counted at arrival (not thread-safe alone)."""
 
@@ -158,6 +180,8 @@ class FakeTelegramAPI:
         self._chat_windows: dict[int, SlidingWindow] = {}
         self.set_rate_limits(messages_per_second=messages_per_second, per_chat_per_second=per_chat_per_second)
         self._messages: list[RecordedMessage] = []
+        self._voices: list[RecordedVoice] = []
+        self._no_voice: set[int] = set()
         self._calls: list[tuple[str, dict]] = []
         self._callback_answers: list[dict] = []
         self._next_message_id: dict[int, int] = collections.defaultdict(lambda: 100)
@@ -212,6 +236,11 @@ class FakeTelegramAPI:
         with self._lock:
             self._blocked.add(int(chat_id))
 
+    def forbid_voice_messages(self, chat_id: int | str) -> None:
+        """The resident's privacy settings refuse voice messages (a Premium setting): sendVoice gets 400."""
+        with self._lock:
+            self._no_voice.add(int(chat_id))
+
     def unblock(self, chat_id: int | str) -> None:
         with self._lock:
             self._blocked.discard(int(chat_id))
@@ -265,6 +294,22 @@ class FakeTelegramAPI:
         return [message for message in self.messages if message.chat_id == int(chat_id)]
 
     @property
+    def voices(self) -> list[RecordedVoice]:
+        with self._lock:
+            return list(self._voices)
+
+    def voices_to(self, chat_id: int | str) -> list[RecordedVoice]:
+        return [voice for voice in self.voices if voice.chat_id == int(chat_id)]
+
+    def sent_to(self, chat_id: int | str) -> list[str]:
+        """What a chat received, in order: "voice" for each voice message, the readable text of each message."""
+        with self._lock:
+            sent = [(message.at, message.message_id, message.plain) for message in self._messages
+                    if message.chat_id == int(chat_id)]
+            sent += [(voice.at, voice.message_id, "voice") for voice in self._voices if voice.chat_id == int(chat_id)]
+        return [what for _at, _id, what in sorted(sent)]
+
+    @property
     def calls(self) -> list[tuple[str, dict]]:
         """Every call that reached the fake with a good token, answered or refused, in order."""
         with self._lock:
@@ -294,7 +339,10 @@ class FakeTelegramAPI:
 
     def _wsgi(self, environ, start_response):
         request = Request(environ)
-        response = self._respond(request)
+        try:
+            response = self._respond(request)
+        finally:
+            request.close()  # an upload's parts are temporary files
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
@@ -367,19 +415,7 @@ class FakeTelegramAPI:
             raise ApiError(400, "Bad Request: message is too long")
         markup = _reply_markup(params.get("reply_markup"))
         with self._lock:
-            if chat_id in self._blocked:
-                raise ApiError(403, "Forbidden: bot was blocked by the user")
-            now = self.clock()
-            windows = [self._global_window] if self._global_window else []
-            if self._per_chat_limit:
-                windows.append(self._chat_windows.setdefault(chat_id, SlidingWindow(self._per_chat_limit)))
-            waits = [wait for wait in (window.retry_after(now) for window in windows) if wait is not None]
-            if waits:
-                self.count_429 += 1
-                retry_after = max(1, math.ceil(max(waits)))
-                raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
-            for window in windows:
-                window.add(now)
+            now = self._admit(chat_id)
             self._next_message_id[chat_id] += 1
             message = RecordedMessage(chat_id=chat_id, message_id=self._next_message_id[chat_id], text=text, plain=plain,
                                       parse_mode=parse_mode, reply_markup=markup, at=now)
@@ -389,6 +425,61 @@ class FakeTelegramAPI:
         if markup:
             result["reply_markup"] = markup
         return result
+
+    def _admit(self, chat_id: int) -> float:
+        """Under the lock: refuse a send to a chat that blocked the bot (403) or past a rate window (429);
+        otherwise count it and return the moment it was accepted."""
+        if chat_id in self._blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        now = self.clock()
+        windows = [self._global_window] if self._global_window else []
+        if self._per_chat_limit:
+            windows.append(self._chat_windows.setdefault(chat_id, SlidingWindow(self._per_chat_limit)))
+        waits = [wait for wait in (window.retry_after(now) for window in windows) if wait is not None]
+        if waits:
+            self.count_429 += 1
+            retry_after = max(1, math.ceil(max(waits)))
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+        for window in windows:
+            window.add(now)
+        return now
+
+    def _m_sendvoice(self, params: dict) -> dict:
+        """A voice message: a multipart upload (Ogg/Opus, MP3 or M4A, the formats Telegram plays as a voice
+        message; up to 50 MB) or the file_id of one sent before."""
+        chat_id = _chat_id(params)
+        voice = params.get("voice")
+        if isinstance(voice, Upload):
+            if not voice.content:
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            if len(voice.content) > MAX_UPLOAD_BYTES:
+                raise ApiError(413, "Request Entity Too Large")
+            if not _voice_format(voice.content):
+                raise ApiError(400, "Bad Request: wrong file type: a voice message must be OGG/Opus, MP3 or M4A")
+            content, file_id, uploaded = voice.content, None, True
+        elif isinstance(voice, str) and voice:
+            with self._lock:
+                found = self._files.get(voice)
+            if found is None:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            content, file_id, uploaded = found[1], voice, False
+        else:
+            raise ApiError(400, "Bad Request: there is no voice in the request")
+        with self._lock:
+            if chat_id in self._no_voice:
+                raise ApiError(400, "Bad Request: VOICE_MESSAGES_FORBIDDEN")
+            now = self._admit(chat_id)
+            if file_id is None:
+                file_id = "V" + secrets.token_hex(8)
+                self._files[file_id] = (f"voice/file_{len(self._files)}.oga", content, None)
+            self._next_message_id[chat_id] += 1
+            message_id = self._next_message_id[chat_id]
+            self._voices.append(RecordedVoice(chat_id=chat_id, message_id=message_id, file_id=file_id,
+                                              content=content, uploaded=uploaded, at=now))
+        return {"message_id": message_id, "from": BOT_USER, "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "voice": {"file_id": file_id, "file_unique_id": "U" + file_id, "duration": 30,
+                          "mime_type": "audio/ogg", "file_size": len(content)}}
 
     def _m_answercallbackquery(self, params: dict) -> bool:
         if not params.get("callback_query_id"):
@@ -480,6 +571,8 @@ def _parameters(request: Request) -> dict:
         params.update(body)
         return params
     params.update(request.form.items())
+    for name, part in request.files.items():  # multipart uploads (sendVoice), kept as their bytes
+        params[name] = Upload(filename=part.filename, content=part.read())
     for name in _JSON_FIELDS & params.keys():
         if isinstance(params[name], str):
             params[name] = json.loads(params[name])
@@ -490,6 +583,12 @@ def _parameters(request: Request) -> dict:
         if isinstance(params[name], str):
             params[name] = int(params[name])
     return params
+
+
+def _voice_format(content: bytes) -> bool:
+    """Ogg (the fake does not look inside for Opus), MP3 (ID3 or a frame header) or MP4 audio."""
+    return (content.startswith((b"OggS", b"ID3")) or content[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")
+            or content[4:8] == b"ftyp")
 
 
 def _chat_id(params: dict) -> int:

@@ -4,7 +4,8 @@ It speaks enough of the real API for the twilio library to run unchanged against
 `POST /2010-04-01/Accounts/<sid>/Messages.json` with HTTP basic auth, Twilio's JSON error shape, and the
 limits and errors that matter to delivery — 1,600 characters (21617), unsubscribed (21610), blocked
 (63014), outside the WhatsApp window (63016), a per-sender rate limit (429, 20429), 5xx on demand, a
-delay. It also serves inbound media at `/2010-04-01/Accounts/<sid>/Messages/<MM…>/Media/<ME…>`.
+delay, and MediaUrl (ten at most, one on WhatsApp: 21623; http(s) only: 21620). It also serves inbound
+media at `/2010-04-01/Accounts/<sid>/Messages/<MM…>/Media/<ME…>`.
 Thread-safe: the server is threaded and every switch and record is behind one lock.
 """
 from __future__ import annotations
@@ -46,6 +47,7 @@ class SentMessage:
     status_callback: Optional[str]
     num_segments: int
     at: float
+    media_urls: tuple[str, ...] = ()  # MediaUrl, as given (Twilio fetches each itself)
 
 
 @dataclass(frozen=True)
@@ -210,16 +212,17 @@ class FakeTwilio:
         form = request.form
         to, from_ = form.get("To", ""), form.get("From", "")
         body, content_sid = form.get("Body"), form.get("ContentSid")
+        media_urls = tuple(form.getlist("MediaUrl"))
         now = time.monotonic()
         with self._lock:
-            status, code, message, retry_after = self._refusal(to, from_, body, content_sid, now)
+            status, code, message, retry_after = self._refusal(to, from_, body, content_sid, now, media_urls)
             self._attempts.append(Attempt(to=to, from_=from_, status=status or 201, code=code, at=now))
             if status is None:
                 segments = sms.segments(body or "") if body and not from_.startswith("whatsapp:") else 1
                 sent = SentMessage(
                     sid=new_sid("SM"), to=to, from_=from_, body=body, content_sid=content_sid,
                     content_variables=form.get("ContentVariables"), status_callback=form.get("StatusCallback"),
-                    num_segments=segments, at=now,
+                    num_segments=segments, at=now, media_urls=media_urls,
                 )
                 self._messages.append(sent)
                 self._recent[from_].append(now)
@@ -227,7 +230,8 @@ class FakeTwilio:
             return _error(status, code, message, retry_after=retry_after)
         return Response(json.dumps(self._message_json(sent)), status=201, content_type="application/json")
 
-    def _refusal(self, to, from_, body, content_sid, now) -> tuple[Optional[int], Optional[int], str, Optional[float]]:
+    def _refusal(self, to, from_, body, content_sid, now,
+                 media_urls=()) -> tuple[Optional[int], Optional[int], str, Optional[float]]:
         """(status, code, message, retry_after) for a send the fake refuses, or (None, …) to accept it."""
         if self._failures:
             failure = self._failures.popleft()
@@ -246,8 +250,13 @@ class FakeTwilio:
             return 400, 21603, "A 'From' phone number is required.", None
         if from_.startswith("whatsapp:") != to.startswith("whatsapp:"):
             return 400, 63007, "Twilio could not find a Channel with the specified From address", None
-        if not body and not content_sid:
+        if not body and not content_sid and not media_urls:
             return 400, 21602, "Message body is required.", None
+        if len(media_urls) > 10 or (to.startswith("whatsapp:") and len(media_urls) > 1):
+            # Ten at most, and WhatsApp takes one media file a message.
+            return 400, 21623, "Number of media files exceeds allowed limit", None
+        if any(not url.startswith(("https://", "http://")) for url in media_urls):
+            return 400, 21620, "Invalid media URL(s)", None
         if body and len(body) > MAX_BODY:
             return 400, 21617, "The concatenated message body exceeds the 1600 character limit.", None
         bare_to = _bare(to)
@@ -265,7 +274,7 @@ class FakeTwilio:
             "account_sid": self.account_sid, "api_version": API_VERSION, "body": sent.body or "",
             "date_created": created, "date_sent": None, "date_updated": created, "direction": "outbound-api",
             "error_code": None, "error_message": None, "from": sent.from_, "messaging_service_sid": None,
-            "num_media": "0", "num_segments": str(sent.num_segments), "price": None, "price_unit": "USD",
+            "num_media": str(len(sent.media_urls)), "num_segments": str(sent.num_segments), "price": None, "price_unit": "USD",
             "sid": sent.sid, "status": "queued", "subresource_uris": {}, "to": sent.to,
             "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sent.sid}.json",
         }
