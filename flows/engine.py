@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable, Optional, Sequence
 
-from flows import bidi, i18n
+from flows import bidi, easy_read, i18n
 from flows.types import Choice, Context, Inbound, Intent, RememberLanguage, Reply, State, Step
 
 TICKED, UNTICKED = "☑", "☐"
@@ -79,11 +79,16 @@ class Turn:
     def draft(self) -> dict:
         return self.state.setdefault("draft", {})
 
+    @property
+    def easy_read(self) -> bool:
+        """The resident chose easy words (menu:easy) and their language has them (flows/easy_read.py)."""
+        return bool(self.state.get("easy")) and easy_read.offered(self.lang)
+
     # In a right-to-left language each filled-in value is isolated, and a phone number in the translation
     # kept left to right (flows/bidi.py), so a reference, a number or an English place name keeps its own
     # order; other languages get exactly what the catalogue and `%` give.
     def _(self, msgid: str, /, **params) -> str:
-        text = i18n.translations(self.lang).gettext(msgid)
+        text = (easy_read.words(self.lang, msgid) if self.easy_read else None) or i18n.translations(self.lang).gettext(msgid)
         return bidi.fill(text, params, self.lang) if params else bidi.as_written(text, self.lang)
 
     def ngettext(self, singular: str, plural: str, n: int, /, **params) -> str:
@@ -94,10 +99,19 @@ class Turn:
         return i18n.localise_digits(str(n), self.lang)
 
     def say(self, text: str, choices: Sequence[Choice] = (), *, audio_prompt: Optional[str] = None) -> None:
+        if self.easy_read:
+            # Easy read: each paragraph its own message (one question a message), and the choices written
+            # as numbered lines too, for someone who reads a number more easily than a button's words.
+            *before, text = [part for part in text.split("\n\n") if part.strip()] or [text]
+            self.replies.extend(Reply(text=part, lang=self.lang) for part in before)
+            self.replies.append(numbered(Reply(text=text, lang=self.lang, choices=tuple(choices), audio_prompt=audio_prompt)))
+            return
         self.replies.append(Reply(text=text, lang=self.lang, choices=tuple(choices), audio_prompt=audio_prompt))
 
     def set_language(self, code: str) -> None:
         self.state["lang"] = code
+        if not easy_read.offered(code):
+            self.state.pop("easy", None)  # a language without easy words: off, quietly
         self.intents.append(RememberLanguage(code))
 
     def go(self, flow: str, step: str) -> None:
@@ -122,6 +136,16 @@ def _flows() -> dict[str, dict[str, Question]]:
             "sorted": sorted_flow.QUESTIONS, "get_help": get_help.QUESTIONS}
 
 
+def numbered(reply: Reply) -> Reply:
+    """The reply with its choices also written as numbered lines in its text, in its language's digits, as a
+    text channel numbers them (so it does not number them again: Reply.numbered)."""
+    if not reply.choices:
+        return reply
+    lines = "\n".join(f"{i18n.localise_digits(str(number), reply.lang)}. {choice.label}"
+                      for number, choice in enumerate(reply.choices, 1))
+    return replace(reply, text=f"{reply.text.strip()}\n\n{lines}", numbered=True)
+
+
 def current_question(turn: Turn) -> Question:
     return _flows()[turn.state["flow"]][turn.state["step"]]
 
@@ -139,7 +163,8 @@ def ask(turn: Turn, hint: Optional[str] = None) -> None:
             turn.say(hint)
         *before, last = prompt
         turn.replies.extend(before)
-        turn.replies.append(Reply(text=last.text, lang=last.lang, choices=tuple(question.choices(turn))))
+        last = Reply(text=last.text, lang=last.lang, choices=tuple(question.choices(turn)))
+        turn.replies.append(numbered(last) if turn.easy_read else last)
         return
     turn.say(f"{hint}\n\n{prompt}" if hint else prompt, question.choices(turn), audio_prompt=question.audio_prompt)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Callable, Optional, Sequence
 
-from flows import audio_prompts, forget, i18n
+from flows import audio_prompts, easy_read, forget, i18n
 from flows.engine import Go, Question, Stay, Turn, ask, match_choice
 from flows.i18n import LANGUAGES, _N
 from flows.types import Choice, Reply
@@ -12,7 +12,7 @@ from flows.types import Choice, Reply
 # The first five are design.md's, in its order, so a number typed on SMS means the same as it always did;
 # later additions go after them.
 MENU_KEYS = ("menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces",
-             "menu:gethelp")
+             "menu:gethelp", "menu:easy")
 
 
 # The words a resident can type at any point. English always works; each language adds its own.
@@ -126,7 +126,29 @@ def menu_choices(turn: Turn) -> Sequence[Choice]:
         # TRANSLATORS: main menu choice: local and national services for families, young people, money, housing,
         # mental health, drugs and alcohol, victims of crime, and getting online.
         Choice("menu:gethelp", turn._("Get help and support")),
-    )
+    ) + ((easy_read_choice(turn),) if easy_read.offered(turn.lang) else ())
+
+
+def easy_read_choice(turn: Turn) -> Choice:
+    """Easy words on or off; the label says which it does. Offered only where easy read is written."""
+    if turn.easy_read:
+        # TRANSLATORS: main menu choice, shown while easy read is on: go back to the usual wording.
+        return Choice("menu:easy", turn._("Use usual words"))
+    # TRANSLATORS: main menu choice: short messages, simple words, one question at a time, numbered choices.
+    return Choice("menu:easy", turn._("Use easy words"))
+
+
+def toggle_easy_read(turn: Turn) -> Go:
+    """Easy words on or off, remembered with the conversation like its language; then the menu again."""
+    if turn.easy_read:
+        turn.state.pop("easy", None)
+        # TRANSLATORS: after the resident turned easy read off.
+        turn.say(turn._("Easy words are off."))
+    else:
+        turn.state["easy"] = True
+        # TRANSLATORS: after the resident turned easy read on (said in easy read).
+        turn.say(turn._("Easy words are on.\nI will send short messages with simple words."))
+    return Go("home:menu")
 
 
 def on_menu(turn: Turn, key: str) -> Go | Stay:
@@ -145,6 +167,8 @@ def on_menu(turn: Turn, key: str) -> Go | Stay:
         from flows import spaces
 
         return spaces.show_spaces(turn)
+    if key == "menu:easy":
+        return toggle_easy_read(turn)
     if key == "menu:gethelp":
         from flows import get_help
 
@@ -180,13 +204,25 @@ def help_text(turn: Turn) -> str:
 
 def show_help(turn: Turn) -> None:
     """Help at any point: what the service is, who to call, and the words that always work."""
-    turn.say(help_text(turn))
+    offer = "\n" + easy_read_help(turn) if easy_read.offered(turn.lang) else ""
+    turn.say(help_text(turn) + offer)
     if turn.state.get("flow", "home") == "home":
         turn.go("home", "menu")
     else:
         # TRANSLATORS: after help, in the middle of a report or check, before asking the question again.
         turn.say(turn._("Let's carry on where you were."))
         ask(turn)
+
+
+def easy_read_help(turn: Turn) -> str:
+    """Help offers easy words (or the way back), by the menu choice's own label."""
+    if turn.easy_read:
+        # TRANSLATORS: a line of help while easy read is on. %(choice)s is the menu choice "Use usual words".
+        return turn._("To go back, choose \"%(choice)s\" on the menu.",
+                      choice=easy_read_choice(turn).label)
+    # TRANSLATORS: a line of help. %(choice)s is the menu choice "Use easy words".
+    return turn._("For short messages in simple words, choose \"%(choice)s\" on the menu.",
+                  choice=easy_read_choice(turn).label)
 
 
 def stop(turn: Turn) -> None:

@@ -48,6 +48,9 @@ class Reply:
     # A recorded prompt this reply may go with (a key of flows/audio_prompts.AUDIO_PROMPTS): a channel that
     # has the recording in the reply's language plays it before the text, which is always sent too.
     audio_prompt: Optional[str] = None
+    # The text already lists the choices as numbered lines (easy read: flows/engine.numbered), so a text
+    # channel does not list them a second time.
+    numbered: bool = False
 
 
 @dataclass(frozen=True)

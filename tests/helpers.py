@@ -12,6 +12,17 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(18)
 
 
+def scripted_keys(keys: list[str], lang: str) -> list[str]:
+    """The keys a conversation script expects, in `lang`: a script lists the main menu as every language
+    has it, and the easy-words choice closes it where easy read is offered (tests/flows/test_easy_read.py)."""
+    from flows import easy_read
+    from flows.home import MENU_KEYS
+
+    if keys == list(MENU_KEYS[:-1]) and easy_read.offered(lang):
+        return keys + [MENU_KEYS[-1]]
+    return keys
+
+
 class WebChat:
     """A resident in the web chat, through the real HTTP API of the Flask app."""
 

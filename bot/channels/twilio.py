@@ -342,8 +342,10 @@ def _int(value) -> Optional[int]:
 
 
 def _reply_text(reply: Reply) -> str:
-    """A reply as plain text, its choices numbered one a line in the reply's own digits."""
-    lines = [f"{localise_digits(str(number), reply.lang)}. {choice.label}" for number, choice in enumerate(reply.choices, 1)]
+    """A reply as plain text, its choices numbered one a line in the reply's own digits (unless an easy-read
+    reply's text lists them already)."""
+    lines = [] if reply.numbered else [
+        f"{localise_digits(str(number), reply.lang)}. {choice.label}" for number, choice in enumerate(reply.choices, 1)]
     return "\n\n".join(part for part in (reply.text.strip(), "\n".join(lines)) if part)
 
 

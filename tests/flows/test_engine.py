@@ -8,7 +8,8 @@ from flows.engine import match_choice
 from flows.types import Choice, RememberLanguage, ReportStatus
 from tests.flows.helpers import FIXED_NOW, Chat, make_context
 
-MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "menu:gethelp"]
+MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "menu:gethelp",
+        "menu:easy"]
 LANGUAGE_KEYS = [f"lang:{language.code}" for language in i18n.LANGUAGES]
 
 

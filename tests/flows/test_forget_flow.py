@@ -9,7 +9,8 @@ from flows.home import COMMAND_WORDS
 from flows.types import ForgetContact, RememberLanguage
 from tests.flows.helpers import Chat
 
-MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "menu:gethelp"]
+MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "menu:gethelp",
+        "menu:easy"]
 CONFIRM = ["confirm:yes", "confirm:no"]
 
 

@@ -15,7 +15,8 @@ from flows.types import ReportStatus, ReportUpdateInfo
 from tests.flows.helpers import FIXED_NOW, Chat, make_context
 
 REFERENCE = "TH-7K3M-9QXR"
-MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "menu:gethelp"]
+MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "menu:gethelp",
+        "menu:easy"]
 UPDATES = {
     (REFERENCE, 41): ReportUpdateInfo(reference=REFERENCE, action="reply", status="action_taken",
                                       public_message="We spoke to the neighbour", message_language="en"),

@@ -2,7 +2,8 @@
 from flows.types import SpaceInfo
 from tests.flows.helpers import Chat, make_context
 
-MAIN_MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "menu:gethelp"]
+MAIN_MENU = ["menu:report", "menu:status", "menu:events", "menu:language", "menu:help", "menu:spaces", "menu:gethelp",
+        "menu:easy"]
 CENTRE = SpaceInfo(space_id=1, name="Weavers Community Centre", address="1 Example Row, E2", cost="free",
                    ward_name="Weavers", booking="Ask at reception", opening_hours="Mon-Fri 9:00-21:00",
                    features=("step_free", "hearing_loop", "kitchen", "prayer_space"))
