@@ -32,6 +32,9 @@ CHAR_WIDTH = 0.6
 # Where a label at the chart's side begins: 4 units in, or 12 on a right-to-left page, because Urdu's
 # Nastaliq letters sweep about half an em past the point their text begins at (found by the browser test).
 LABEL_EDGE, RTL_LABEL_EDGE = 4, 12
+# Space from one line of a label to the next, as a share of its size. Urdu's Nastaliq climbs and drops
+# far further than other scripts, so its pages ask for about twice its size (NASTALIQ_LINE_GAP).
+LINE_GAP, NASTALIQ_LINE_GAP = 1.25, 2.0
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def _svg(chart_id: str, title: str, description: str, height: float, body: str) 
 
 
 def _legend(chart_id: str, y: float, *, suppressed_label: str, target_label: Optional[str],
-            show_target: bool, rtl: bool) -> tuple[str, float]:
+            show_target: bool, rtl: bool, line_gap: float = LINE_GAP) -> tuple[str, float]:
     """Swatches for "fewer than 5" (always: it says what a hatched shape means) and the target line."""
     parts: list[str] = []
     height = 0.0
@@ -173,14 +176,15 @@ def _legend(chart_id: str, y: float, *, suppressed_label: str, target_label: Opt
             parts.append(f'<line x1="{swatch_x}" y1="{middle:.1f}" x2="{swatch_x + 16}" y2="{middle:.1f}" '
                          f'stroke="{TARGET_COLOUR}" stroke-width="2.5" stroke-dasharray="4 3"/>')
         markup, used = _text(text_x, y + height + 10.5, label, size=SMALL_SIZE, anchor="end" if rtl else "start",
-                             width=WIDTH - 30, rtl=rtl)
+                             width=WIDTH - 30, rtl=rtl, line_gap=line_gap)
         parts.append(markup)
         height += max(used, 14) + 4
     return "".join(parts), height
 
 
 def bar_chart(*, chart_id: str, title: str, description: str, groups: Sequence[BarGroup],
-              suppressed_label: str, target_label: Optional[str] = None, rtl: bool = False) -> Markup:
+              suppressed_label: str, target_label: Optional[str] = None, rtl: bool = False,
+              line_gap: float = LINE_GAP) -> Markup:
     """Horizontal bars in labelled groups (an agency: median and 90th percentile days; a category: one
     count). Labels sit on their own line above each bar, so long translations wrap instead of squeezing
     the bars on a phone. A suppressed bar is an outlined, hatched box carrying `shown` ("fewer than 5")."""
@@ -197,14 +201,17 @@ def bar_chart(*, chart_id: str, title: str, description: str, groups: Sequence[B
     label_width = WIDTH - LABEL_EDGE - (RTL_LABEL_EDGE if rtl else LABEL_EDGE)
     for group in groups:
         if group.label:
-            markup, used = _text(label_x, y + LABEL_SIZE, group.label, bold=True, anchor="end" if rtl else "start",
-                                 width=label_width, rtl=rtl)
+            # The first baseline sits lower as the lines spread, so a tall script clears the bar above.
+            markup, used = _text(label_x, y + LABEL_SIZE * line_gap * 0.8, group.label, bold=True,
+                                 anchor="end" if rtl else "start", width=label_width, rtl=rtl, line_gap=line_gap)
             parts.append(markup)
-            y += used + 4
+            # A tall script's number beside the bar rises above the bar: room for it below the label.
+            y += used + 4 + (line_gap - LINE_GAP) * SMALL_SIZE
         for bar in group.bars:
             if bar.label:
-                markup, used = _text(label_x, y + SMALL_SIZE, bar.label, size=SMALL_SIZE, anchor="end" if rtl else "start",
-                                     fill="#333333", width=label_width, rtl=rtl)
+                markup, used = _text(label_x, y + SMALL_SIZE * line_gap * 0.8, bar.label, size=SMALL_SIZE,
+                                     anchor="end" if rtl else "start", fill="#333333", width=label_width, rtl=rtl,
+                                     line_gap=line_gap)
                 parts.append(markup)
                 y += used + 2
             if bar.value is None:
@@ -229,14 +236,15 @@ def bar_chart(*, chart_id: str, title: str, description: str, groups: Sequence[B
             y += bar_height + 8
         y += 6
     legend, used = _legend(chart_id, y + 2, suppressed_label=suppressed_label, target_label=target_label,
-                           show_target=bool(targets), rtl=rtl)
+                           show_target=bool(targets), rtl=rtl, line_gap=line_gap)
     parts.append(legend)
     return _svg(chart_id, title, description, y + 2 + used + 4, "".join(parts))
 
 
 def line_chart(*, chart_id: str, title: str, description: str, points: Sequence[Point],
                number: Callable[[float], str], suppressed_label: str, y_max: Optional[float] = None,
-               target: Optional[float] = None, target_label: Optional[str] = None, rtl: bool = False) -> Markup:
+               target: Optional[float] = None, target_label: Optional[str] = None, rtl: bool = False,
+               line_gap: float = LINE_GAP) -> Markup:
     """One line over time (reports a month; a target's share met a month). A suppressed month is a hatched
     band with no dot and a break in the line; `target` is a dashed horizontal line. The axis labels are
     thinned on long series (every third month and the last) because the table lists every one."""
@@ -296,12 +304,12 @@ def line_chart(*, chart_id: str, title: str, description: str, points: Sequence[
     for index, point in enumerate(points):
         if index % label_every == 0 or index == len(points) - 1:
             markup, _used = _text(x_of(index), axis_y + 16, point.label, size=SMALL_SIZE, anchor="middle",
-                                  width=step * 3, rtl=rtl)
+                                  width=step * 3, rtl=rtl, line_gap=line_gap)
             parts.append(markup)
-    legend_y = axis_y + 16 + SMALL_SIZE * 1.25 * 2 + 6
+    legend_y = axis_y + 16 + SMALL_SIZE * line_gap * 2 + 6
     show_legend_target = target is not None
     legend, used = _legend(chart_id, legend_y, suppressed_label=suppressed_label, target_label=target_label,
-                           show_target=show_legend_target, rtl=rtl)
+                           show_target=show_legend_target, rtl=rtl, line_gap=line_gap)
     parts.append(legend)
     return _svg(chart_id, title, description, legend_y + used + 4, "".join(parts))
 

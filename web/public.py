@@ -197,8 +197,11 @@ def entry_words(entry: PublishedEntry, lang: str) -> EntryWords:
 
 # --- the charts ---------------------------------------------------------------------------------------
 
-def _rtl() -> bool:
-    return i18n.BY_CODE[current_language()].rtl
+def _script() -> dict:
+    """How the page's script sits in a chart: its direction, and the room between lines Urdu's Nastaliq needs."""
+    lang = current_language()
+    return {"rtl": i18n.BY_CODE[lang].rtl,
+            "line_gap": charts.NASTALIQ_LINE_GAP if lang == "ur" else charts.LINE_GAP}
 
 
 def months_chart(figures: PublicFigures) -> Markup:
@@ -212,7 +215,8 @@ def months_chart(figures: PublicFigures) -> Markup:
                       "The table after the chart gives every month's number.",
                       first=month_long(first), last=month_long(last)),
         points=[charts.Point(month_short(month.month), month.total) for month in figures.months],
-        number=partial(number_text, lang=current_language()), suppressed_label=fewer_than_five_text(current_language()), rtl=_rtl())
+        number=partial(number_text, lang=current_language()), suppressed_label=fewer_than_five_text(current_language()),
+        **_script())
 
 
 def categories_chart(figures: PublicFigures) -> Markup:
@@ -225,7 +229,7 @@ def categories_chart(figures: PublicFigures) -> Markup:
                       "the same numbers."),
         groups=[charts.BarGroup(category_label(key), (charts.Bar("", value, _plain(value)),))
                 for key, value in figures.by_category.items()],
-        suppressed_label=fewer_than_five_text(current_language()), rtl=_rtl())
+        suppressed_label=fewer_than_five_text(current_language()), **_script())
 
 
 def agencies_chart(agencies: tuple[AgencyTimes, ...]) -> Markup:
@@ -254,7 +258,7 @@ def agencies_chart(agencies: tuple[AgencyTimes, ...]) -> Markup:
                       "target for a first response. The table after the chart gives the same numbers."),
         groups=groups, suppressed_label=fewer_than_five_text(current_language()),
         # TRANSLATORS: the legend of the dashed line in a chart on the public pages.
-        target_label=_("Agreed target for a first response"), rtl=_rtl())
+        target_label=_("Agreed target for a first response"), **_script())
 
 
 def target_chart(target: TargetSeries, index: int) -> Markup:
@@ -268,7 +272,7 @@ def target_chart(target: TargetSeries, index: int) -> Markup:
         number=partial(percent_text, lang=current_language()), suppressed_label=fewer_than_five_text(current_language()), y_max=100.0,
         target=float(target.share_percent) if target.share_percent is not None else None,
         # TRANSLATORS: the legend of the dashed line in a chart on the public pages: the share agreed as the target.
-        target_label=_("Agreed share"), rtl=_rtl())
+        target_label=_("Agreed share"), **_script())
 
 
 # --- the pages ----------------------------------------------------------------------------------------

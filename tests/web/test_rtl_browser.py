@@ -4,12 +4,11 @@ Checked as a reader sees them: the page's lang and dir, the layout mirrored (the
 bubbles, tables, charts), values laid out in their own order inside right-to-left text (a place name's
 phone number, a reference), each script drawn in its own font (chromium says which fonts it used, so
 empty boxes cannot pass), numbers typed in Arabic-Indic, Urdu and full-width digits understood, and no
-serious axe-core findings. Screenshots go to tests/artifacts/screenshots/ on every run, or to
-$SAFER_HOMES_SCREENSHOTS (script/screenshots points it at docs/screenshots/ to refresh the committed set).
+serious axe-core findings. Screenshots go to tests/artifacts/screenshots/ on every run (not committed);
+script/screenshots runs these tests and copies the screen-sized ones to docs/screenshots/.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -33,7 +32,7 @@ PLACE = "Weavers Community Centre (E2)"
 
 @pytest.fixture
 def screenshots(artifacts) -> Path:
-    folder = Path(os.environ.get("SAFER_HOMES_SCREENSHOTS") or artifacts / "screenshots")
+    folder = artifacts / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -241,4 +240,5 @@ def test_a_ward_page_in_arabic_urdu_and_chinese(new_context, live_server, seeded
     width = page.evaluate("document.documentElement.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert serious_axe_violations(page) == []
-    page.screenshot(path=screenshots / f"public-ward-{lang}-{size_name}.png", full_page=True)
+    page.screenshot(path=screenshots / f"public-ward-{lang}-{size_name}.png")
+    page.screenshot(path=screenshots / f"public-ward-{lang}-{size_name}-full.png", full_page=True)
