@@ -11,6 +11,9 @@ blueprint = Blueprint("chat", __name__)
 
 # Where "quick exit" goes: a neutral, common page that reveals nothing if someone looks at the screen.
 QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
+# The languages that write numbers in digits of their own (Bengali), for numbering the choices: the others
+# use Latin digits, so the page need not carry them.
+OWN_DIGITS = {language.code: language.digits for language in i18n.LANGUAGES if language.digits != "0123456789"}
 
 
 @blueprint.get("/chat")
@@ -18,7 +21,8 @@ def chat_page():
     explicit = i18n.best_match(request.args.get("lang"))
     # A fresh nonce per page: only our own inline script and style run, never injected ones or handlers.
     nonce = secrets.token_urlsafe(16)
-    page = render_template("chat.html", quick_exit_url=QUICK_EXIT_URL, bot_hint=explicit or "", nonce=nonce)
+    page = render_template("chat.html", quick_exit_url=QUICK_EXIT_URL, bot_hint=explicit or "", nonce=nonce,
+                           own_digits=OWN_DIGITS)
     response = make_response(page)
     # Nothing about a report should be kept by the browser or a shared computer's cache.
     response.headers["Cache-Control"] = "no-store"
