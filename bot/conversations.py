@@ -24,6 +24,7 @@ from bot.channels.base import Channel
 from bot import notify
 from bot.event_info import calendar_url, event_info_for_resident
 from bot.flood import ALLOWED, FloodGuard, Verdict
+from bot import language_hint
 from bot.media import round_file_times
 from bot.settings import Settings
 from flows import i18n
@@ -177,6 +178,9 @@ def converse(
         # When the turn before this one ended (the conversation's last save): see `anonymous_report` below.
         turn_before = conversation.updated_at or now
         state = _with_draft_name_opened(dict(conversation.state), sealer)
+        if not state.get("lang"):
+            # Only someone who has no language yet gets a hint from their words, so nobody else pays for it.
+            inbound = dataclasses.replace(inbound, text_languages=language_hint.suggest(inbound.text))
         data = reference_data(session, settings.database_url)
         # The flows may ask the same lookup several times in one message; each is asked of the database once
         # per turn (`functools.cache`), which is safe because nothing is written until flows.handle returns.

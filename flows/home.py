@@ -67,22 +67,31 @@ def forget_at_first_contact(turn: Turn, text: str) -> None:
     forget.ask_to_forget(turn)
 
 
+def languages_in_order(turn: Turn) -> tuple[i18n.Language, ...]:
+    """Every shipped language, those hinted for someone new first (the state's "hinted", see ask_language), so
+    a hinted language is choice 1, one tap to confirm, and every other one is still on the list."""
+    hinted = tuple(i18n.BY_CODE[code] for code in turn.state.get("hinted", ()) if i18n.is_shipped(code))
+    return hinted + tuple(language for language in LANGUAGES if language not in hinted)
+
+
 def language_choices(turn: Turn) -> Sequence[Choice]:
-    return tuple(Choice(f"lang:{language.code}", language.endonym) for language in LANGUAGES)
+    return tuple(Choice(f"lang:{language.code}", language.endonym) for language in languages_in_order(turn))
 
 
 def language_prompt(turn: Turn) -> tuple[Reply, ...]:
-    """Someone who has not chosen may not read the current language, so every language asks at once."""
+    """Someone who has not chosen may not read the current language, so every language asks at once, a hinted
+    one first."""
     return tuple(
         # TRANSLATORS: shown to a new contact beside the same line in every other language.
         Reply(text=i18n.translations(language.code).gettext("Choose your language."), lang=language.code)
-        for language in LANGUAGES
+        for language in languages_in_order(turn)
     )
 
 
 def on_language(turn: Turn, key: str) -> Go:
     """The resident picked a language: remember it; carry on where they were, or show the menu."""
     turn.set_language(key.removeprefix("lang:"))
+    turn.state.pop("hinted", None)  # chosen: the list is in its usual order from now on
     resume = turn.state.pop("resume", None)
     if resume:
         return Go(resume)
@@ -275,9 +284,31 @@ def looks_bengali(text: str) -> bool:
     return bool(letters) and len(bengali) * 2 > len(letters)
 
 
+def hinted_languages(turn: Turn, text: str) -> tuple[str, ...]:
+    """The shipped languages suggested for someone new, likeliest first: those their message is written in (the
+    caller's detector, Inbound.text_languages, or Bengali script), then their channel's or page's; () if none.
+    The words come first: they are what the resident chose to write in, where an app's language often is not."""
+    suggested = [code for code in turn.inbound.text_languages if i18n.is_shipped(code)]
+    suggested += ["bn"] if looks_bengali(text) else []
+    suggested.append(i18n.best_match(turn.inbound.language_hint))
+    return tuple(dict.fromkeys(code for code in suggested if code))
+
+
 def hinted_language(turn: Turn, text: str) -> Optional[str]:
-    """A shipped language suggested by the channel or the page, or by Bengali script; None if no hint."""
-    return i18n.best_match(turn.inbound.language_hint) or ("bn" if looks_bengali(text) else None)
+    """The likeliest hinted language (hinted_languages), or None."""
+    hinted = hinted_languages(turn, text)
+    return hinted[0] if hinted else None
+
+
+def ask_language(turn: Turn, hinted: Sequence[str]) -> None:
+    """The language question for someone new, the hinted languages first. A hint never chooses for them: one
+    tap (or "1") confirms it, and any other language is one tap too. The order is kept in the state, so the
+    number they type next means what they saw."""
+    if hinted:
+        turn.state["hinted"] = list(hinted)
+    else:
+        turn.state.pop("hinted", None)
+    turn.go("home", "language")
 
 
 def first_contact(turn: Turn, text: str) -> None:
@@ -295,7 +326,7 @@ def first_contact(turn: Turn, text: str) -> None:
                 turn.go("home", "menu")
         else:
             turn.state.pop("lang")  # nothing told us their language: ask, as for any first contact
-            turn.go("home", "language")
+            ask_language(turn, hinted_languages(turn, text))
         return
     from flows import events
 
@@ -313,13 +344,8 @@ def first_contact(turn: Turn, text: str) -> None:
         turn.state.update(flow="home", step="language")
         answer_language(turn, typed)
         return
-    hinted = hinted_language(turn, text)
-    if hinted:
-        # A hint pre-selects; "Change language" stays one tap away on the menu that follows.
-        turn.state.update(flow="home", step="language")
-        answer_language(turn, f"lang:{hinted}")
-        return
-    turn.go("home", "language")
+    # A later message that suggests nothing (an emoji, a word every language shares) keeps the order shown.
+    ask_language(turn, hinted_languages(turn, text) or turn.state.get("hinted", ()))
 
 
 def answer_language(turn: Turn, key: str) -> None:

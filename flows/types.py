@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Optional
 
 # A conversation's saved state is a plain JSON-able dict, so storage can keep it in one column and a
-# test can write one by hand. Keys: "lang", "flow", "step", "draft", "misses", "last_seen", "pending", and
+# test can write one by hand. Keys: "lang", "flow", "step", "draft", "misses", "last_seen", "pending", "hinted"
+# (the languages listed first to someone new, until they choose: flows/home.ask_language), and
 # "notices" (what a neutral notice will show when answered: flows/report_notices.py).
 State = dict
 
@@ -22,6 +23,10 @@ class Inbound:
     media: tuple["Media", ...] = ()
     # A hint only (Telegram's language_code, the web page's ?lang=); never forces a language.
     language_hint: Optional[str] = None
+    # The shipped languages the message's words are written in, likeliest first (bot/language_hint.py); the
+    # caller sets it only while the resident has no language. A hint only, like language_hint: the language
+    # question lists them first (flows/home.ask_language).
+    text_languages: tuple[str, ...] = ()
     # The resident sent a file the adapter would not keep (too large, or a kind we do not accept).
     refused_media: bool = False
 

@@ -351,7 +351,7 @@ def run_journey(app, telegram: FakeTelegramAPI, twilio: FakeTwilio) -> Markers:
     # Telegram: a named report, with a shared location and a typed name.
     person = TelegramPerson(client, telegram)
     person.says("Hello")
-    for key in ("menu:report", "danger:no", "cat:harassment"):
+    for key in ("lang:en", "menu:report", "danger:no", "cat:harassment"):
         person.taps(key)
     person.shares_location(TELEGRAM_LATITUDE, TELEGRAM_LONGITUDE)
     person.taps("when:today")

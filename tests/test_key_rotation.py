@@ -116,7 +116,9 @@ def counts_line(output: str, kind: str) -> tuple[int, int, int]:
 # --- residents writing through the real webhooks and API ---------------------------------------------------
 
 def telegram_named_report(resident: TelegramResident) -> str:
-    resident.says("hello")  # language_code "en" pre-selects English
+    resident.says("hello")
+    if resident.last.callback_data[:1] == ["lang:en"]:  # someone new: English, asked first, confirmed with a tap
+        resident.taps_button("lang:en")
     for key in ("menu:report", "danger:no", "cat:noise", "skip", "when:now"):
         resident.taps_button(key)
     resident.says("Music through the wall until 3am")

@@ -162,6 +162,7 @@ def test_every_path_to_a_telegram_resident_escapes_what_others_wrote(telegram_ap
 
     resident = Resident(client, api, 9100001)
     resident.says("hello")
+    resident.says("1")  # English, asked first for its language_code
 
     # The community spaces directory: names, addresses, booking and hours written by staff.
     resident.says("menu")

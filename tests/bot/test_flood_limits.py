@@ -179,7 +179,7 @@ def test_a_telegram_flood_gets_one_polite_reply_then_silence_and_keeps_nothing(t
         _telegram(client, {**resident.message(text), "update_id": update_id})
 
     says("hello")
-    says("/start")
+    says("1")  # English, asked first for its language_code, confirmed
     says("menu")
     says("help")  # the fourth: still answered
     answered = len(api.messages_to(resident.chat_id))

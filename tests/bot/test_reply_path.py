@@ -105,7 +105,7 @@ def _somali_private_report_over_whatsapp(app, fake) -> tuple[WhatsAppResident, s
     _ = i18n.translations("so").gettext
     hodan = WhatsAppResident(app.test_client(), fake, HODAN)
     hodan.send("Waxaan rabaa inaan soo sheego dhibaato")
-    hodan.send("3")  # Soomaali
+    hodan.send("1")  # Soomaali, asked first: her first message is in Somali
     walk_to_description(hodan, "so")
     hodan.send("Nalalka jaranjarada ayaa dansan toddobaadyo")
     hodan.send(choice_number(hodan.last, _("Private")))
@@ -177,7 +177,7 @@ def test_a_bengali_resident_gets_the_standard_reply_in_bengali_on_telegram(teleg
     app, api = telegram_app
     resident = TelegramResident(app.test_client(), api, 6234567890, language_code="bn")
     resident.says("হ্যালো")
-    for key in ("menu:report", "danger:no", "cat:noise"):
+    for key in ("lang:bn", "menu:report", "danger:no", "cat:noise"):
         resident.taps_button(key)
     resident.says("ব্রিক লেন, ব্লক সি")
     resident.taps_button("when:today")

@@ -217,7 +217,7 @@ def test_a_private_telegram_resident_is_asked_in_bengali_answers_3_with_a_commen
     engine = app.extensions["safer_homes.engine"]
     resident = Resident(app.test_client(), api, 6234567890, language_code="bn")
     resident.says("হ্যালো")
-    for key in ("menu:report", "danger:no", "cat:noise"):
+    for key in ("lang:bn", "menu:report", "danger:no", "cat:noise"):
         resident.taps_button(key)
     resident.says("ব্রিক লেন, ব্লক সি")
     resident.taps_button("when:today")

@@ -68,7 +68,7 @@ def test_poll_deletes_the_webhook_and_answers_updates_like_the_webhook(api, data
     assert "handled 1 updates" in result.output
     assert api.webhook is None and api.calls_to("deleteWebhook")
     [reply] = api.messages_to(5123456789)
-    assert "menu:report" in reply.callback_data
+    assert reply.callback_data[0] == "lang:so"  # its language_code: Somali first, one tap to confirm
     assert row_counts(database_url)["inboundreceipt"] == 1
     # The last batch was confirmed: a restart would not fetch it again.
     assert api.calls_to("getUpdates")[-1]["offset"] == 800_000_001

@@ -135,7 +135,8 @@ def _outbox(engine) -> list[OutboxMessage]:
 
 
 def _to_the_what_step(resident: Resident) -> None:
-    resident.says("hello")  # language_code "en" pre-selects English
+    resident.says("hello")  # language_code "en": English is asked first
+    resident.taps_button("lang:en")
     for key in ("menu:report", "danger:no", "cat:noise", "skip", "when:now"):
         resident.taps_button(key)
 
@@ -146,7 +147,9 @@ def test_a_bengali_report_over_webhooks_ends_with_the_acknowledgement_at_the_api
     """A Bengali speaker taps and types a whole report; every answer comes back in Bengali with the choice
     keys as callback data, and the acknowledgement carries the reference."""
     resident = Resident(client, api, 6234567890, language_code="bn")
-    welcome = resident.says("হ্যালো")
+    asked = resident.says("হ্যালো")
+    assert asked[-1].callback_data[0] == "lang:bn"  # Bengali script and language_code: Bengali first, one tap
+    welcome = resident.taps_button("lang:bn")
     assert translations("bn").gettext("What would you like to do?") in welcome[-1].plain
     assert welcome[-1].callback_data[0] == "menu:report" and "menu:language" in welcome[-1].callback_data
 
@@ -171,7 +174,8 @@ def test_a_bengali_report_over_webhooks_ends_with_the_acknowledgement_at_the_api
     for message in api.messages_to(resident.chat_id):
         assert message.parse_mode == "HTML"
         for label, data in message.buttons:
-            assert re.fullmatch(r"[a-z_]+(:[a-z0-9_-]+)?", data) and len(data.encode()) <= 64
+            # ASCII keys; a language's is its BCP 47 code, capitals and all ("lang:zh-Hans").
+            assert re.fullmatch(r"[a-z_]+(:[A-Za-z0-9_-]+)?", data) and len(data.encode()) <= 64
     api.wait_for(lambda: len(api.callback_answers) == resident.taps)  # every tap's spinner stopped
 
     engine = app.extensions["safer_homes.engine"]
@@ -288,7 +292,7 @@ def test_updates_we_do_not_serve_are_acknowledged_and_ignored(client, api, datab
 def test_html_a_resident_types_arrives_escaped_and_the_api_accepts_it(client, api):
     resident = Resident(client, api, 42, language_code="en")
     resident.says("hello")
-    for key in ("menu:report", "danger:no", "cat:asb"):
+    for key in ("lang:en", "menu:report", "danger:no", "cat:asb"):
         resident.taps_button(key)
     resident.says("<b>Bow</b> & Co")
     resident.taps_button("when:now")
@@ -304,7 +308,7 @@ def test_html_a_resident_types_arrives_escaped_and_the_api_accepts_it(client, ap
 def test_a_reply_over_4096_characters_is_split_at_line_breaks(client, api):
     resident = Resident(client, api, 42, language_code="en")
     resident.says("hello")
-    for key in ("menu:report", "danger:no", "cat:asb"):
+    for key in ("lang:en", "menu:report", "danger:no", "cat:asb"):
         resident.taps_button(key)
     words = [f"w{n:04d}" for n in range(1, 991)]
     where, when, what = " ".join(words[:330]), " ".join(words[330:660]), " ".join(words[660:])
@@ -322,9 +326,12 @@ def test_a_reply_over_4096_characters_is_split_at_line_breaks(client, api):
     assert summary[0].plain.splitlines()[-1].startswith(("When:", "What happened:")), "cut at a line break"
 
 
-def test_language_code_so_pre_selects_somali_with_the_menu_one_tap_away(client, api):
+def test_language_code_so_asks_somali_first_and_one_tap_confirms_it(client, api):
     resident = Resident(client, api, 5123456789, language_code="so")
-    reply = resident.says("Salaan")[-1]
+    asked = resident.says("Salaan")[-1]
+    assert asked.callback_data[0] == "lang:so"
+    assert asked.plain.startswith(translations("so").gettext("Choose your language."))
+    reply = resident.taps_button("lang:so")[-1]
     menu_question = translations("so").gettext("What would you like to do?")
     assert menu_question != "What would you like to do?"
     assert menu_question in reply.plain
@@ -341,7 +348,7 @@ def test_a_deep_link_start_event_is_answered(client, api, database_url):
 def test_a_shared_location_answers_where(client, api):
     resident = Resident(client, api, 42, language_code="en")
     resident.says("hello")
-    for key in ("menu:report", "danger:no", "cat:unsafe_place"):
+    for key in ("lang:en", "menu:report", "danger:no", "cat:unsafe_place"):
         resident.taps_button(key)
     replies = resident.sends(resident.user.location(51.5203, -0.0498))
     assert "when:now" in replies[-1].callback_data
@@ -438,7 +445,7 @@ def test_every_send_counts_against_telegrams_overall_pace_and_its_chats_own(app,
     first, second = Resident(client, api, 42, language_code="en"), Resident(client, api, 43, language_code="en")
     first.says("hello")
     second.says("hello")
-    first.taps_button("menu:report")
+    first.taps_button("lang:en")
     assert len(pacer.seen) == 3
     assert all(paces[0].key == "telegram" and paces[0].per_second <= 30 for paces in pacer.seen)
     first_chat, second_chat, first_again = (paces[1] for paces in pacer.seen)

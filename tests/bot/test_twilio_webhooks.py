@@ -204,8 +204,9 @@ def test_a_somali_report_over_whatsapp_ends_with_the_acknowledgement_in_somali(c
     _ = i18n.translations("so").gettext
     hodan = Resident(client, fake, HODAN)
     first = hodan.send("Waxaan rabaa inaan soo sheego dhibaato")
-    assert "1. English\n2. বাংলা\n3. Soomaali" in first  # every language offered, numbered
-    hodan.send("3")
+    # Every language offered, numbered; Somali first, as her words are Somali.
+    assert first.startswith(_("Choose your language.")) and "1. Soomaali\n2. English\n3. বাংলা" in first
+    hodan.send("1")
     assert _("What would you like to do?") in hodan.last
     assert f"1. {_('Report a safety concern')}" in hodan.last
     walk_to_description(hodan, "so")
@@ -232,7 +233,9 @@ def test_a_somali_report_over_whatsapp_ends_with_the_acknowledgement_in_somali(c
 def test_a_bengali_sms_exchange_records_ucs2_segments(client, fake, app):
     _ = i18n.translations("bn").gettext
     rokeya = Resident(client, fake, ROKEYA, channel="sms")
-    welcome = rokeya.send("আমি একটি সমস্যার কথা জানাতে চাই")  # Bengali script: Bengali pre-selected
+    asked = rokeya.send("আমি একটি সমস্যার কথা জানাতে চাই")  # Bengali script: Bengali asked first
+    assert asked.startswith(_("Choose your language.")) and "1. বাংলা" in asked
+    welcome = rokeya.send("১")  # confirmed, in Bengali digits
     assert _("What would you like to do?") in welcome
     assert f"১. {_('Report a safety concern')}" in welcome  # numbered in Bengali digits
     rokeya.send("১")
@@ -240,14 +243,14 @@ def test_a_bengali_sms_exchange_records_ucs2_segments(client, fake, app):
 
     rows = [row for row in outbox_rows(app) if row.channel == "sms"]
     messages = fake.messages_to(ROKEYA)
-    assert len(rows) == len(messages) == 2
+    assert len(rows) == len(messages) == 3
     for row, message in zip(rows, messages):
         assert message.from_ == SMS_NUMBER
         assert sms.encoding(message.body) == "UCS-2"
         assert row.status == "sent" and row.provider_message_id == message.sid
         expected = 1 if len(message.body) <= 70 else math.ceil(len(message.body) / 67)
         assert row.segments == expected == sms.segments(message.body)
-    assert rows[0].segments > 1  # the welcome and the menu in Bengali take several segments
+    assert rows[1].segments > 1  # the welcome and the menu in Bengali take several segments
 
 
 # --- refusing what Twilio did not send ------------------------------------------------------------

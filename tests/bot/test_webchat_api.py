@@ -33,9 +33,11 @@ def test_the_session_carries_the_conversation(client):
     assert again.keys == ["danger:yes", "danger:no"]
 
 
-def test_a_page_language_hint_preselects(client):
+def test_a_page_language_hint_is_asked_first_and_one_tap_confirms_it(client):
     chat = WebChat(client, lang_hint="so")
     chat.send(choice="start")
+    assert chat.keys[0] == "lang:so" and chat.replies[0]["lang"] == "so"
+    chat.send("1")
     assert chat.replies[-1]["lang"] == "so"
     assert "menu:language" in chat.keys
 

@@ -36,9 +36,11 @@ def test_a_language_can_be_chosen_by_number_in_any_digits_or_by_name(answer):
     assert all(reply.lang == "so" for reply in chat.last)
 
 
-def test_a_language_hint_preselects_but_change_language_stays_one_tap_away():
+def test_a_language_hint_is_asked_first_and_one_tap_confirms_it():
     chat = Chat()
     chat.send("Salaan", language_hint="so")
+    assert "lang" not in chat.state and chat.keys[0] == "lang:so" and chat.last[0].lang == "so"
+    chat.send(choice="lang:so")
     assert chat.state["lang"] == "so"
     assert "menu:language" in chat.keys
     chat.send(choice="menu:language")
@@ -48,6 +50,8 @@ def test_a_language_hint_preselects_but_change_language_stays_one_tap_away():
 def test_bengali_script_hints_bengali():
     chat = Chat()
     chat.send("আমি একটা সমস্যা জানাতে চাই")
+    assert chat.keys[0] == "lang:bn" and "lang" not in chat.state
+    chat.send("১")
     assert chat.state["lang"] == "bn"
 
 

@@ -107,9 +107,11 @@ def test_someone_new_from_an_event_link_chooses_a_language_then_sees_the_event(f
     assert chat.keys[:2] == ["rsvp:yes", "rsvp:no"] and chat.last[-1].lang == "so"
 
 
-def test_a_language_hint_with_an_event_link_goes_straight_to_the_event():
+def test_a_language_hint_with_an_event_link_asks_that_language_first_then_shows_the_event():
     chat = Chat(context=make_context(lookup_event={12: PANEL}.get))
     chat.send("/start event_12", language_hint="so")
+    assert chat.keys[0] == "lang:so" and "lang" not in chat.state
+    chat.send("1")
     assert chat.keys[:2] == ["rsvp:yes", "rsvp:no"] and chat.state["lang"] == "so"
 
 

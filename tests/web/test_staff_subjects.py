@@ -91,7 +91,7 @@ def _signed_in(app, email: str, role: str = "admin", agency: str | None = None):
 def _telegram_private_report(client, telegram, chat_id: int, words: str) -> str:
     resident = TelegramResident(client, telegram, chat_id, language_code="en")
     resident.says("hello")
-    for key in ("menu:report", "danger:no", "cat:noise", "skip", "when:now"):
+    for key in ("lang:en", "menu:report", "danger:no", "cat:noise", "skip", "when:now"):
         resident.taps_button(key)
     resident.says(words)
     resident.taps_button("privacy:private")
