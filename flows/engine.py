@@ -333,7 +333,7 @@ def match_choice(text: str, choices: Sequence[Choice]) -> Optional[str]:
         return choices[number - 1].key if 1 <= number <= len(choices) else None
     wanted = _comparable(text)
     for choice in choices:
-        if wanted in (_comparable(choice.label), choice.key.casefold()):
+        if wanted in (_comparable(choice.label), i18n.matchable(choice.key)):
             return choice.key
     return None
 
@@ -341,7 +341,7 @@ def match_choice(text: str, choices: Sequence[Choice]) -> Optional[str]:
 def _comparable(text: str) -> str:
     # A label with a filled-in value carries isolates in a right-to-left language; typed text has none.
     text = bidi.without_direction_controls(text)
-    return " ".join(text.replace(TICKED, "").replace(UNTICKED, "").casefold().split())
+    return i18n.matchable(text.replace(TICKED, "").replace(UNTICKED, ""))
 
 
 def lost_choices(turn: Turn) -> Sequence[Choice]:

@@ -37,10 +37,10 @@ COMMAND_WORDS = {
 
 def command_word(turn: Turn, text: str) -> Optional[str]:
     """The command a typed word means in English or in any shipped language ("/start" included)."""
-    word = " ".join(text.casefold().lstrip("/").split())
+    word = i18n.matchable(text.lstrip("/"))
     for command, english in COMMAND_WORDS.items():
         if word == english or any(
-            word == i18n.translations(language.code).gettext(english).casefold() for language in LANGUAGES
+            word == i18n.matchable(i18n.translations(language.code).gettext(english)) for language in LANGUAGES
         ):
             return command
     return None
@@ -49,9 +49,9 @@ def command_word(turn: Turn, text: str) -> Optional[str]:
 def language_of_command(text: str) -> Optional[str]:
     """The shipped language in whose words `text` is a command word ("forget me" typed in Bengali: "bn"),
     English first; None if it is no command."""
-    word = " ".join(text.casefold().lstrip("/").split())
+    word = i18n.matchable(text.lstrip("/"))
     for language in LANGUAGES:
-        if any(word == i18n.translations(language.code).gettext(english).casefold()
+        if any(word == i18n.matchable(i18n.translations(language.code).gettext(english))
                for english in COMMAND_WORDS.values()):
             return language.code
     return None

@@ -51,6 +51,14 @@ INTERPRETER_LANGUAGES = {
     "lt": _N("Lithuanian"),
     # TRANSLATORS: an interpreter language an event can offer, on the staff events pages.
     "zh": _N("Chinese"),
+    # TRANSLATORS: an interpreter language an event can offer, on the staff events pages.
+    "es": _N("Spanish"),
+    # TRANSLATORS: an interpreter language an event can offer, on the staff events pages.
+    "pt": _N("Portuguese"),
+    # TRANSLATORS: an interpreter language an event can offer, on the staff events pages.
+    "it": _N("Italian"),
+    # TRANSLATORS: an interpreter language an event can offer, on the staff events pages.
+    "fr": _N("French"),
     # TRANSLATORS: an interpreter language on the staff events pages: British Sign Language, used by Deaf people in the UK. Keep "BSL".
     "bsl": _N("British Sign Language (BSL)"),
 }
