@@ -368,10 +368,24 @@ def privacy_prompt(turn: Turn) -> str:
     promises = "\n".join(f"• {turn._(text)}" for text in PRIVACY_PROMISES.values())
     # TRANSLATORS: asking how private the report should be; the three promises follow on their own lines.
     question = turn._("How private should your report be?")
+    # The promises are about links we keep; a voice is one we cannot take out, so whoever sent one hears so
+    # before choosing (docs/privacy.md, "A voice can say who you are").
+    recognised = _voice_can_be_recognised(turn)
     if turn.easy_read:
         # The promises word for word (they are promises), then the question alone with its choices.
-        return promises + "\n\n" + question
-    return question + "\n" + promises
+        return "\n\n".join(part for part in (promises, recognised, question) if part)
+    return "\n".join(part for part in (question, promises, recognised) if part)
+
+
+def _voice_can_be_recognised(turn: Turn) -> str:
+    """What a voice message in the draft means for privacy, or "" when there is none."""
+    if not any(kind == "voice" for _media_id, kind in turn.draft.get("media", [])):
+        return ""
+    # TRANSLATORS: at the privacy question, only after the resident sent a voice message for "what happened":
+    # the recording goes with the report, and a voice can be recognised even though an anonymous report keeps
+    # no link to the sender. Plain spoken words; it is a warning, not a refusal.
+    return turn._("Your voice message goes with the report. Someone who knows your voice might recognise it, "
+                  "even in an anonymous report.")
 
 
 def privacy_choices(turn: Turn) -> Sequence[Choice]:
