@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 import flows
+from bot import audio_prompts
 from bot.conversations import converse
 from bot.media import MEDIA_TYPES, MediaLimits, MediaRefused, discard_media, keep_media, media_to_keep, sniff_media_type
 from bot.notify import WEBCHAT, webchat_payload
@@ -70,7 +71,8 @@ def receive_voice_message():
     if not _taken(session_id, media[0].media_id):
         # Sent at a question that takes no recording: answered as a miss (the question again), and not kept.
         discard_media(media, media_dir=settings.media_dir)
-    return jsonify(webchat_payload(answered.replies))
+    # The question asked again may be the main menu, with its community recording, as /chat/api/messages gives it.
+    return jsonify(webchat_payload(answered.replies, audio_url=audio_prompts.url_finder(settings.media_dir)))
 
 
 def _recording(max_bytes: int):

@@ -9,9 +9,11 @@ import json
 import pytest
 from sqlalchemy import select
 
+from bot import audio_prompts
 from bot.conversations import forget_reference_data
 from bot.flood import parse_flood_limits
 from flows import i18n
+from flows.audio_prompts import MAIN_MENU
 from storage.database import make_engine, new_session
 from storage.models import Report, ReportMedia
 from tests import media_samples as samples
@@ -175,6 +177,23 @@ def test_a_recording_at_another_question_is_answered_as_a_miss_and_not_kept(clie
     assert response.status_code == 200
     assert [choice["key"] for choice in response.get_json()["replies"][-1]["choices"]] == ["danger:yes", "danger:no"]
     assert kept_files(tmp_path) == []
+
+
+def test_the_menu_asked_again_after_a_recording_is_played_as_after_a_typed_message(client, app, tmp_path):
+    """A voice message at the main menu is a miss, and the menu comes again: with its community recording, as
+    /chat/api/messages gives it, for the resident who reads least and is the likeliest to have pressed the
+    microphone."""
+    kept = audio_prompts.save(app.extensions["safer_homes.settings"].media_dir, MAIN_MENU, "bn",
+                              samples.ogg_opus(frames=12))
+    chat = RecordingChat(client)
+    chat.send(choice="start")
+    chat.send(choice="lang:bn")
+    assert chat.replies[-1]["audio"] == f"/audio/{kept.file_name}"
+    response = chat.record()
+    assert response.status_code == 200, response.get_data(as_text=True)
+    menu = response.get_json()["replies"][-1]
+    assert [choice["key"] for choice in menu["choices"]][:2] == ["menu:report", "menu:status"]
+    assert menu["audio"] == f"/audio/{kept.file_name}"
 
 
 def test_past_the_flood_limit_a_recording_is_not_kept(database_url, tmp_path):
