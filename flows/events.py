@@ -104,14 +104,10 @@ def _in(lang: str, msgid: str, **params) -> str:
     return bidi.fill(i18n.translations(lang).gettext(msgid), params, lang)
 
 
-def _locale(lang: str) -> str:
-    """The Babel locale for dates and lists; English here is British ("a, b and c", "Thursday 14 January")."""
-    return "en_GB" if lang == "en" else lang.replace("-", "_")
-
-
 def london_datetime(lang: str, moment, pattern: str = "EEEE d MMMM, HH:mm") -> str:
     """A day and London time in the resident's language and digits."""
-    return i18n.localise_digits(format_datetime(moment.astimezone(LONDON), pattern, locale=_locale(lang)), lang)
+    local = moment.astimezone(LONDON)
+    return i18n.localise_digits(format_datetime(local, pattern, locale=i18n.babel_locale(lang)), lang)
 
 
 def title_of(lang: str, event: EventInfo) -> str:
@@ -285,7 +281,7 @@ def _language_name(turn: Turn, code: str) -> str:
 
 def _listed_as(turn: Turn, items: Sequence[str]) -> str:
     """Items joined as the resident's language lists things ("a, b and c")."""
-    return format_list(list(items), locale=_locale(turn.lang))
+    return format_list(list(items), locale=i18n.babel_locale(turn.lang))
 
 
 def _offered(turn: Turn, event: EventInfo) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 from babel.lists import format_list
 
 from flows import i18n
@@ -277,20 +277,17 @@ def describe_service(turn: Turn, service: HelpServiceInfo) -> str:
         names = [turn._(BSL) if code == "bsl" else SPOKEN_NAMES.get(code, code) for code in service.languages]
         # TRANSLATORS: followed by languages in their own names, e.g. "বাংলা, Soomaali and English".
         lines.append(turn._("Languages spoken: %(languages)s",
-                            languages=format_list(names, locale=_locale(turn.lang))))
-    # TRANSLATORS: when staff last confirmed a service's details. %(month)s is a month and year, "January 2027".
+                            languages=format_list(names, locale=i18n.babel_locale(turn.lang))))
+    # TRANSLATORS: when staff last confirmed a service's details. %(month)s is a month and year as a calendar
+    # heads it ("January 2027", "styczeń 2027", "2027年1月"): word the line so that form fits, e.g. "Checked: …".
     lines.append(turn._("Checked in %(month)s", month=month_and_year(turn.lang, service.checked_on)))
     return "\n".join(lines)
 
 
 def month_and_year(lang: str, day) -> str:
-    """"January 2027" in the resident's language and digits (the standalone month, as a calendar heads it)."""
-    return i18n.localise_digits(format_date(day, "LLLL y", locale=_locale(lang)), lang)
-
-
-def _locale(lang: str) -> str:
-    """The Babel locale; English here is British ("a, b and c")."""
-    return "en_GB" if lang == "en" else lang.replace("-", "_")
+    """"January 2027" in the resident's language and digits, in the order and form CLDR gives that language
+    for a month and year ("2027年1月", "enero de 2027"); a fixed "LLLL y" wrote "一月 2027"."""
+    return i18n.localise_digits(format_skeleton("yMMMM", day, locale=i18n.babel_locale(lang)), lang)
 
 
 QUESTIONS = {

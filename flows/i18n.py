@@ -107,6 +107,12 @@ def localise_digits(text: str, lang: str) -> str:
     return text.translate(str.maketrans("0123456789", digits))
 
 
+def babel_locale(lang: str) -> str:
+    """The Babel locale for dates, lists and numbers in `lang`; English here is British ("a, b and c",
+    "Thursday 14 January")."""
+    return "en_GB" if lang == DEFAULT_LANGUAGE else lang.replace("-", "_")
+
+
 def parse_number(text: str) -> int | None:
     """A whole number typed in any script's digits (1, ১, ١, ۱), with an optional trailing dot."""
     cleaned = text.strip().rstrip(".)").strip()

@@ -198,8 +198,7 @@ def _form_of(service, ward_slug) -> dict:
 def _day(day) -> str:
     """A date as staff read it ("10 January 2027"), in the page's language and digits."""
     lang = current_language()
-    locale = "en_GB" if lang == i18n.DEFAULT_LANGUAGE else lang.replace("-", "_")
-    return i18n.localise_digits(format_date(day, "d MMMM y", locale=locale), lang)
+    return i18n.localise_digits(format_date(day, "d MMMM y", locale=i18n.babel_locale(lang)), lang)
 
 
 def _page(*, status: int = 200, add_form=None, add_problem=None, edit_id=None, edit_form=None, edit_problem=None):

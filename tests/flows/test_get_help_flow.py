@@ -170,3 +170,11 @@ def test_month_and_year_is_the_standalone_month_in_each_language():
     assert get_help.month_and_year("en", date(2027, 1, 5)) == "January 2027"
     assert get_help.month_and_year("pl", date(2027, 1, 5)) == "styczeń 2027"  # nominative, as a heading
     assert get_help.month_and_year("bn", date(2027, 1, 5)).endswith("২০২৭")
+
+
+@pytest.mark.parametrize("lang, written", [
+    ("zh-Hans", "2027年1月"), ("zh-Hant", "2027年1月"),  # not "一月 2027": Chinese puts the year first
+    ("lt", "2027 m. sausis"), ("es", "enero de 2027"), ("pt", "janeiro de 2027"), ("tr", "Ocak 2027"),
+])
+def test_month_and_year_are_in_the_order_each_language_writes_them(lang, written):
+    assert get_help.month_and_year(lang, date(2027, 1, 5)) == written
