@@ -11,7 +11,7 @@ from babel.dates import format_date
 from flask import abort, redirect, render_template, request, url_for
 
 from flows import i18n
-from flows.get_help import KINDS, ONLINE_KINDS, SPOKEN_NAMES
+from flows.get_help import COSTS, KINDS, ONLINE_KINDS, SPOKEN_NAMES
 from flows.i18n import _N
 from storage import help_services
 from storage.models import HELP_CATEGORIES, HELP_SPOKEN_LANGUAGES, SPACE_COSTS
@@ -25,14 +25,8 @@ EDITING_ROLES = ("admin", "officer")
 
 KIND_LABELS = KINDS | ONLINE_KINDS
 assert set(KIND_LABELS) == set(HELP_CATEGORIES)
-COST_LABELS = {
-    # TRANSLATORS: on the staff page of support services: the service costs nothing.
-    "free": _N("Free"),
-    # TRANSLATORS: what a support service costs to use: a small charge.
-    "affordable": _N("Low cost"),
-    # TRANSLATORS: what a support service costs to use: the usual charge.
-    "paid": _N("There is a charge"),
-}
+# The words residents read for what a service costs, so staff choose exactly what residents will see.
+COST_LABELS = COSTS
 assert set(COST_LABELS) == set(SPACE_COSTS)
 
 # Why a form was refused (storage.help_services.HelpServiceRefused's problem and field) → what staff read.
