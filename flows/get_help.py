@@ -241,7 +241,8 @@ def _show_page(turn: Turn, found: tuple[HelpServiceInfo, ...], heading: Optional
     page = found[shown:shown + PAGE_SIZE]
     turn.draft["shown"] = shown + len(page)
     blocks = [describe_service(turn, service) for service in page]
-    turn.say("\n\n".join(([heading] if heading else []) + blocks))
+    if blocks:  # none when staff removed the rest since the last page: then straight to the menu
+        turn.say("\n\n".join(([heading] if heading else []) + blocks))
     if turn.draft["shown"] < len(found):
         turn.go("get_help", "more")
     else:

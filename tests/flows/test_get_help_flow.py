@@ -119,6 +119,17 @@ def test_one_more_is_said_in_the_singular():
     assert "There is 1 more service." in chat.text
 
 
+def test_more_after_staff_removed_the_rest_goes_to_the_menu_without_an_empty_message():
+    listed = list(HELPLINES)
+    chat = _chat(services=listed)
+    chat.send(choice="menu:gethelp")
+    chat.send(choice="support:money")
+    del listed[2:]  # staff removed three while the resident read the first page
+    chat.send(choice="support:more")
+    assert chat.keys == MAIN_MENU
+    assert all(reply.text.strip() for reply in chat.last)
+
+
 def test_what_it_offers_is_shown_in_the_residents_language_when_staff_gave_it():
     chat = _chat(lang="bn")
     chat.send(choice="menu:gethelp")
