@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import Session
 
+from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from storage.models import HELP_CATEGORIES, HELP_SPOKEN_LANGUAGES, SPACE_COSTS, HelpService, Ward
 from storage.reports import UnknownChoice
 
@@ -28,8 +29,6 @@ MAX_PHONE_LENGTH = 64
 MAX_WEBSITE_LENGTH = 300
 MAX_ADDRESS_LENGTH = 300
 MAX_HOURS_LENGTH = 300
-# Codes for the per-language versions of "what it offers": BCP 47 language codes as the bot uses them.
-MAX_LANGUAGE_CODE_LENGTH = 16
 
 
 class HelpServiceRefused(ValueError):
@@ -218,13 +217,16 @@ def _ordered(given: set[str], known: tuple[str, ...], label: str = "categories")
 
 
 def _offers(offers: Mapping[str, str]) -> dict[str, str]:
-    """Per-language versions of "what it offers": empty ones dropped, English refused (it is `offer`)."""
+    """Per-language versions of "what it offers", keyed by the codes the bot writes in (flows/i18n.py): empty
+    ones dropped; English refused (it is `offer`), and so is any other code, which no resident would ever be
+    shown ("zh" for zh-Hans, "bn-BD" for bn)."""
+    written_in = [language.code for language in LANGUAGES if language.code != DEFAULT_LANGUAGE]
     cleaned = {}
     for code, text in offers.items():
         code = (code or "").strip()
-        if not code or len(code) > MAX_LANGUAGE_CODE_LENGTH or not code.replace("-", "").isalnum() or code == "en":
-            raise HelpServiceRefused(f"not a language code for a translated offer: {code!r}", problem="unknown",
-                                     field="offers")
+        if code not in written_in:
+            raise HelpServiceRefused(f"not a language code for a translated offer: {code!r}; known: "
+                                     f"{', '.join(written_in)}", problem="unknown", field="offers")
         text = _text(text, f"offer in {code}", MAX_OFFER_LENGTH, field="offers")
         if text:
             cleaned[code] = text

@@ -52,6 +52,9 @@ def test_checked_today_is_the_london_day():
         (dict(offers={"bn": "x" * 501}), "offer in bn must be at most 500"),
         (dict(offers={"en": "Advice"}), "not a language code for a translated offer: 'en'"),
         (dict(offers={"b n!": "Advice"}), "not a language code"),
+        # Stored under a code the bot never writes in, it would never be shown: Chinese is zh-Hans or zh-Hant.
+        (dict(offers={"zh": "咨询"}), "not a language code for a translated offer: 'zh'; known: bn, so"),
+        (dict(offers={"bn-BD": "পরামর্শ"}), "not a language code for a translated offer: 'bn-BD'"),
         (dict(phone=None), "give a phone number, a website or an address"),
         (dict(phone="1" * 65), "phone must be at most 64"),
         (dict(website="javascript:alert(1)"), "the website must be an address starting with https://"),
