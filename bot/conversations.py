@@ -192,7 +192,7 @@ def converse(
             default_agencies=data.default_agencies,
             find_spaces=functools.cache(lambda ward_slug: _find_spaces(session, ward_slug)),
             find_help_services=functools.cache(lambda kind, ward_slug: _find_help_services(session, kind, ward_slug)),
-            web_chat_url=f"{settings.public_base_url}/chat",
+            web_chat_url=f"{settings.public_base_url.rstrip('/')}/chat",  # PUBLIC_BASE_URL may end in "/"
             lookup_report=functools.cache(lambda reference: _lookup_report(session, reference)),
             new_reference=lambda: _unused_reference(session),
             idle_after=settings.conversation_idle_after,

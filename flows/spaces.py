@@ -109,7 +109,8 @@ def _show_page(turn: Turn, found: tuple[SpaceInfo, ...], heading: Optional[str] 
     turn.draft["shown"] = shown + len(page)
     borough_wide = turn.draft.get("ward") is None
     blocks = [describe_space(turn, space, borough_wide=borough_wide) for space in page]
-    turn.say("\n\n".join(([heading] if heading else []) + blocks))
+    if blocks:  # none when staff removed the rest since the last page: then straight to the menu
+        turn.say("\n\n".join(([heading] if heading else []) + blocks))
     if turn.draft["shown"] < len(found):
         turn.go("spaces", "more")
     else:

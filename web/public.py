@@ -21,13 +21,13 @@ from datetime import date
 from functools import partial
 from typing import Callable, Optional
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, abort, current_app, g, make_response, render_template
 from markupsafe import Markup, escape
 
 from flows import i18n
-from flows.i18n import _N
+from flows.i18n import _N, babel_locale
 from flows.report import CATEGORIES, DAYPARTS
 from flows.status import STATUS_LABELS
 from flows.working_days import LONDON
@@ -59,11 +59,6 @@ SATISFACTION_LABELS = {
 
 # --- numbers and "fewer than 5", in a given language (the ward panel digest, web/digest.py, writes its
 # figures with these too, so a page and a digest never write one number two ways) ----------------------
-
-def babel_locale(lang: str) -> str:
-    """British English for dates ("1 March 2026"); other languages as Babel names them."""
-    return "en_GB" if lang == "en" else lang.replace("-", "_")
-
 
 def fewer_than_five_text(lang: str) -> str:
     # TRANSLATORS: on the public pages and the ward panel digest, in place of any number under 5 (hidden so nobody can be identified).
@@ -130,12 +125,19 @@ def _page_date(day: date, pattern: str) -> str:
     return in_own_digits(format_date(day, pattern, locale=babel_locale(lang)), lang)
 
 
+def _page_month(month: date, skeleton: str) -> str:
+    # A skeleton, not a pattern: each language orders and joins month and year its own way ("2027年1月",
+    # "enero de 2027"), where a fixed "LLLL y" wrote "一月 2027".
+    lang = current_language()
+    return in_own_digits(format_skeleton(skeleton, month, locale=babel_locale(lang)), lang)
+
+
 def month_short(month: date) -> str:
-    return _page_date(month, "LLL yy")
+    return _page_month(month, "yyMMM")
 
 
 def month_long(month: date) -> str:
-    return _page_date(month, "LLLL y")
+    return _page_month(month, "yMMMM")
 
 
 def long_date(day: date) -> str:

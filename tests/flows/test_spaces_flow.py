@@ -96,3 +96,14 @@ def test_an_answer_that_is_not_a_ward_is_asked_again_and_nothing_is_looked_up():
     assert "from 1 to 21" in chat.text and chat.keys[0] == "spaces:anywhere"
     chat.send(choice="ward:atlantis")
     assert chat.keys[0] == "spaces:anywhere" and chat.asked == []
+
+
+def test_more_after_staff_removed_the_rest_goes_to_the_menu_without_an_empty_message():
+    listed = list(HALLS)
+    chat = _chat(spaces=listed)
+    chat.send(choice="menu:spaces")
+    chat.send(choice="spaces:anywhere")
+    del listed[3:]  # staff removed the last two while the resident read the first page
+    chat.send(choice="spaces:more")
+    assert chat.keys == MAIN_MENU
+    assert all(reply.text.strip() for reply in chat.last)
