@@ -12,12 +12,16 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(18)
 
 
-def scripted_keys(keys: list[str], lang: str) -> list[str]:
+def scripted_keys(keys: list[str] | str, lang: str) -> list[str]:
     """The keys a conversation script expects, in `lang`: a script lists the main menu as every language
-    has it, and the easy-words choice closes it where easy read is offered (tests/flows/test_easy_read.py)."""
+    has it, and the easy-words choice closes it where easy read is offered (tests/flows/test_easy_read.py);
+    "every language" is the language question's keys, one per shipped language in LANGUAGES' order."""
     from flows import easy_read
     from flows.home import MENU_KEYS
+    from flows.i18n import LANGUAGES
 
+    if keys == "every language":
+        return [f"lang:{language.code}" for language in LANGUAGES]
     if keys == list(MENU_KEYS[:-1]) and easy_read.offered(lang):
         return keys + [MENU_KEYS[-1]]
     return keys
