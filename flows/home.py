@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Callable, Optional, Sequence
 
 from flows import audio_prompts, easy_read, forget, i18n
@@ -35,26 +36,25 @@ COMMAND_WORDS = {
 }
 
 
+@lru_cache(maxsize=None)
+def _typed_commands() -> tuple[tuple[str, str, str], ...]:
+    """(word as typed words are compared, command, language) for every command word in every shipped
+    language, English first: worked out once, as every message is checked against it."""
+    return tuple((i18n.matchable(i18n.translations(language.code).gettext(english)), command, language.code)
+                 for language in LANGUAGES for command, english in COMMAND_WORDS.items())
+
+
 def command_word(turn: Turn, text: str) -> Optional[str]:
     """The command a typed word means in English or in any shipped language ("/start" included)."""
     word = i18n.matchable(text.lstrip("/"))
-    for command, english in COMMAND_WORDS.items():
-        if word == english or any(
-            word == i18n.matchable(i18n.translations(language.code).gettext(english)) for language in LANGUAGES
-        ):
-            return command
-    return None
+    return next((command for typed, command, _language in _typed_commands() if typed == word), None)
 
 
 def language_of_command(text: str) -> Optional[str]:
     """The shipped language in whose words `text` is a command word ("forget me" typed in Bengali: "bn"),
     English first; None if it is no command."""
     word = i18n.matchable(text.lstrip("/"))
-    for language in LANGUAGES:
-        if any(word == i18n.matchable(i18n.translations(language.code).gettext(english))
-               for english in COMMAND_WORDS.values()):
-            return language.code
-    return None
+    return next((language for typed, _command, language in _typed_commands() if typed == word), None)
 
 
 def forget_at_first_contact(turn: Turn, text: str) -> None:
