@@ -172,12 +172,15 @@ def ask(turn: Turn, hint: Optional[str] = None) -> None:
 def handle(inbound: Inbound, state: Optional[State], ctx: Context) -> Step:
     """Answer one inbound message: the replies to send, the state to save, the intents to persist."""
     original = state or {}
+    # Measured as sent, before the marks below come out: the limit is on the message, and a long one is
+    # refused whole however many of its characters are invisible.
+    too_long = inbound.text is not None and len(inbound.text) > ctx.max_text_length
     if inbound.text:
         # A number or reference copied out of one of our right-to-left messages carries invisible isolates
         # (flows/bidi.py), and some keyboards add direction marks: without them it matches as typed.
         inbound = replace(inbound, text=bidi.without_direction_controls(inbound.text))
     turn = Turn(inbound=inbound, state=copy.deepcopy(original), ctx=ctx)
-    if inbound.text is not None and len(inbound.text) > ctx.max_text_length:
+    if too_long:
         # Not stored, not acted on: the state handed back is the one that came in. Someone new is
         # answered in the language their channel or script suggests.
         from flows import home

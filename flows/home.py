@@ -339,7 +339,11 @@ def first_contact(turn: Turn, text: str) -> None:
             turn.state.update(flow="home", step="language")
             answer_language(turn, turn.inbound.choice)
             return
-    typed = match_choice(text, language_choices(turn)) if text else None
+    # A number means the language listed beside it, so only once the list has been shown: a "1" or "3" as the
+    # very first message would otherwise choose a language the resident never saw (Telegram in Arabic, and
+    # "1" made it English), where the list with the hinted ones first costs one tap.
+    shown = turn.state.get("step") == "language"
+    typed = match_choice(text, language_choices(turn)) if text and (shown or i18n.parse_number(text) is None) else None
     if typed:
         turn.state.update(flow="home", step="language")
         answer_language(turn, typed)
