@@ -17,6 +17,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 from urllib.parse import urlsplit
@@ -37,7 +38,8 @@ from bot.channels.base import (
 from bot.inbound import answer_and_deliver
 from bot.media import MediaLimits, MediaRefused, discard_media, keep_media, media_to_keep
 from bot.settings import Settings
-from flows.i18n import LANGUAGES, localise_digits, translations
+from flows.bidi import without_direction_controls
+from flows.i18n import LANGUAGES, localise_digits, matchable, translations
 from flows.types import Media, Reply
 from storage import outbox
 from storage.database import new_session
@@ -464,14 +466,19 @@ def e164(raw: str) -> Optional[str]:
     return value if E164.fullmatch(value) else None
 
 
+@lru_cache(maxsize=None)
 def _stop_words(channel: str) -> frozenset[str]:
-    translated = {translations(language.code).gettext("stop").casefold() for language in LANGUAGES}
-    return OPT_OUT_WORDS[channel] | translated
+    """The words that opt out, as typed words are compared (flows.i18n.matchable): worked out once per process,
+    not for every language on every message."""
+    translated = {matchable(translations(language.code).gettext("stop")) for language in LANGUAGES}
+    return frozenset(matchable(word) for word in OPT_OUT_WORDS[channel]) | translated
 
 
 def _keyword(channel: str, body: str, opt_out_type: str) -> Optional[str]:
     """"stop" when the message opts out, the flows' word for an SMS synonym, else None."""
-    word = " ".join(body.casefold().split())
+    # Compared as the flows compare command words (direction marks out, no accents or Arabic vowel marks), so
+    # a stop word the flows answer with "Stopped" also stops everything we would send.
+    word = matchable(without_direction_controls(body))
     if opt_out_type.strip().upper() == "STOP" or word in _stop_words(channel):
         return "stop"
     if channel == "sms" and word in SMS_SYNONYMS:
