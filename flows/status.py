@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -53,13 +54,20 @@ def normalise_reference(raw: str) -> Optional[str]:
     return f"TH-{body[:4]}-{body[4:]}"
 
 
+@lru_cache(maxsize=None)
+def _status_words() -> tuple[str, ...]:
+    """The status word in English and every shipped language, as typed words are compared, longest first (so a
+    word that starts another is tried after it): worked out once, as nearly every message is checked."""
+    words = {STATUS_WORD} | {i18n.translations(language.code).gettext(STATUS_WORD) for language in LANGUAGES}
+    return tuple(sorted({i18n.matchable(word) for word in words}, key=len, reverse=True))
+
+
 def reference_in_command(text: str) -> Optional[str]:
     """The reference in "status TH-XXXX-XXXX" (the word in English or any shipped language)."""
     if not text:
         return None
     typed = i18n.matchable(unicodedata.normalize("NFKC", text))  # full-width ＴＨ from a Chinese keyboard
-    words = {STATUS_WORD} | {i18n.translations(language.code).gettext(STATUS_WORD) for language in LANGUAGES}
-    for word in sorted({i18n.matchable(word) for word in words}, key=len, reverse=True):
+    for word in _status_words():
         rest = typed.removeprefix(word)
         # Chinese is written without spaces ("查询TH-…") and with a full-width one or colon ("查询：TH-…"), so
         # the word may be followed by a space of any kind, a colon, or the reference itself.
