@@ -14,14 +14,12 @@ from typing import Optional, Sequence
 from babel.dates import format_skeleton
 from babel.lists import format_list
 
-from flows import i18n
+from flows import i18n, paging
 from flows.engine import Go, Question, Stay, Turn
 from flows.events import BSL, INTERPRETER_NAMES
 from flows.i18n import _N
 from flows.types import Choice, HelpServiceInfo
 
-# Few at a time: a long list is many SMS parts and hard to read on a small screen.
-PAGE_SIZE = 3
 ONLINE = "support:online"
 APPS = "online:apps"
 WEB_CHAT = "online:webchat"
@@ -166,21 +164,18 @@ def ward_prompt(turn: Turn) -> str:
 
 
 def ward_choices(turn: Turn) -> Sequence[Choice]:
-    # TRANSLATORS: choice: support services anywhere in the borough, not only in one ward.
-    anywhere = Choice(ANYWHERE, turn._("Anywhere in Tower Hamlets"))
-    return (anywhere,) + tuple(Choice(f"ward:{ward.slug}", ward.name) for ward in turn.ctx.wards)
+    return paging.ward_choices(turn, ANYWHERE)
 
 
 def on_ward(turn: Turn, key: str) -> Stay:
     """A ward (or anywhere) chosen: that ward's services first, then those for the whole borough."""
-    ward = None if key == ANYWHERE else key.removeprefix("ward:")
-    turn.draft["ward"] = ward
+    turn.draft["ward"] = paging.chosen_ward(key, ANYWHERE)
     _show_first_page(turn)
     return Stay()
 
 
 def more_prompt(turn: Turn) -> str:
-    left = len(_found(turn)) - turn.draft.get("shown", 0)
+    left = paging.left(turn, _found(turn))
     # TRANSLATORS: under a list of support services: how many more there are.
     return turn.ngettext("There is %(count)s more service.", "There are %(count)s more services.", left,
                          count=turn.number(left))
@@ -236,17 +231,7 @@ def _show_first_page(turn: Turn) -> None:
 
 
 def _show_page(turn: Turn, found: tuple[HelpServiceInfo, ...], heading: Optional[str] = None) -> None:
-    """The next few services in one message; then "more" if some are left, otherwise the main menu."""
-    shown = turn.draft.get("shown", 0)
-    page = found[shown:shown + PAGE_SIZE]
-    turn.draft["shown"] = shown + len(page)
-    blocks = [describe_service(turn, service) for service in page]
-    if blocks:  # none when staff removed the rest since the last page: then straight to the menu
-        turn.say("\n\n".join(([heading] if heading else []) + blocks))
-    if turn.draft["shown"] < len(found):
-        turn.go("get_help", "more")
-    else:
-        turn.end_flow()
+    paging.show_page(turn, found, lambda service: describe_service(turn, service), flow="get_help", heading=heading)
 
 
 def _kind_label(turn: Turn, kind: str) -> str:

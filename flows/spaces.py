@@ -10,12 +10,11 @@ from typing import Optional, Sequence
 
 from babel.lists import format_list
 
+from flows import paging
 from flows.engine import Go, Question, Stay, Turn
 from flows.i18n import _N
 from flows.types import Choice, SpaceInfo
 
-# Few at a time: a long list is many SMS parts and hard to read on a small screen.
-PAGE_SIZE = 3
 ANYWHERE = "spaces:anywhere"
 MORE = "spaces:more"
 
@@ -51,14 +50,12 @@ def ward_prompt(turn: Turn) -> str:
 
 
 def ward_choices(turn: Turn) -> Sequence[Choice]:
-    # TRANSLATORS: choice: community spaces in the whole borough, not one ward.
-    anywhere = Choice(ANYWHERE, turn._("Anywhere in Tower Hamlets"))
-    return (anywhere,) + tuple(Choice(f"ward:{ward.slug}", ward.name) for ward in turn.ctx.wards)
+    return paging.ward_choices(turn, ANYWHERE)
 
 
 def on_ward(turn: Turn, key: str) -> Stay:
     """A ward (or anywhere) chosen: show the spaces there, or the borough's if the ward has none."""
-    ward = None if key == ANYWHERE else key.removeprefix("ward:")
+    ward = paging.chosen_ward(key, ANYWHERE)
     turn.state["draft"] = {"ward": ward, "shown": 0}
     found = turn.ctx.find_spaces(ward)
     heading = _heading(turn, ward)
@@ -78,7 +75,7 @@ def on_ward(turn: Turn, key: str) -> Stay:
 
 
 def more_prompt(turn: Turn) -> str:
-    left = len(turn.ctx.find_spaces(turn.draft.get("ward"))) - turn.draft.get("shown", 0)
+    left = paging.left(turn, turn.ctx.find_spaces(turn.draft.get("ward")))
     # TRANSLATORS: under a list of community spaces: how many more there are.
     return turn.ngettext("There is %(count)s more space.", "There are %(count)s more spaces.", left,
                          count=turn.number(left))
@@ -103,18 +100,10 @@ def on_more(turn: Turn, key: str) -> Stay:
 
 
 def _show_page(turn: Turn, found: tuple[SpaceInfo, ...], heading: Optional[str] = None) -> None:
-    """The next few spaces in one message; then "more" if some are left, otherwise the main menu."""
-    shown = turn.draft.get("shown", 0)
-    page = found[shown:shown + PAGE_SIZE]
-    turn.draft["shown"] = shown + len(page)
+    """The next few spaces, with each one's ward when they are from anywhere in the borough."""
     borough_wide = turn.draft.get("ward") is None
-    blocks = [describe_space(turn, space, borough_wide=borough_wide) for space in page]
-    if blocks:  # none when staff removed the rest since the last page: then straight to the menu
-        turn.say("\n\n".join(([heading] if heading else []) + blocks))
-    if turn.draft["shown"] < len(found):
-        turn.go("spaces", "more")
-    else:
-        turn.end_flow()
+    paging.show_page(turn, found, lambda space: describe_space(turn, space, borough_wide=borough_wide),
+                     flow="spaces", heading=heading)
 
 
 def _heading(turn: Turn, ward: Optional[str]) -> str:
