@@ -44,12 +44,13 @@ class Step:
     line: dict
     chat: WebChat
     where: str
-    text: str  # every reply's text, without direction controls where the script asked for that
+    text: str  # every reply's text, without direction controls when the test asked for that
 
 
 def play(name: str, lines: list[dict], lang: str, client, *, placeholders: dict[str, str] | None = None,
          same_language_from: int | None = 3, without_direction_controls: bool = False) -> Iterator[Step]:
-    """Send each line of script `name` in `lang` and check its common expectations, then yield it for the file's own checks.
+    """Send each line of script `name` in `lang`, check what any script may expect of it, then yield it for the
+    checks only the calling file's scripts have.
 
     A line sends a number (in the language's own digits), a command word (as the language types it), a choice
     or text; "{lang}" and each of `placeholders` are filled in what it sends and in its "contains". From line
@@ -59,8 +60,8 @@ def play(name: str, lines: list[dict], lang: str, client, *, placeholders: dict[
     values = {"lang": lang, **(placeholders or {})}
 
     def fill(text: str) -> str:
-        for name, value in values.items():
-            text = text.replace("{" + name + "}", value)
+        for placeholder, value in values.items():
+            text = text.replace("{" + placeholder + "}", value)
         return text
 
     residents: dict[str, WebChat] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from flows import easy_read, i18n
-from tests.journeys.runner import REFERENCE, client, load_scripts, play  # noqa: F401 - client: the fixed clock
+from tests.journeys.runner import REFERENCE, client, load_scripts, play  # noqa: F401 - client
 from tests.journeys.test_journeys import _check_report
 
 SCRIPTS = load_scripts("easy_read_journeys.json")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from storage.database import make_engine, new_session
 from storage.models import Report
 from tests.helpers import WebChat, row_counts
-from tests.journeys.runner import EVERY_LANGUAGE, FIXED_NOW, REFERENCE, client, load_scripts, play  # noqa: F401 - client: the fixed clock
+from tests.journeys.runner import EVERY_LANGUAGE, FIXED_NOW, REFERENCE, client, load_scripts, play  # noqa: F401
 
 SCRIPTS = load_scripts("forget_journeys.json")
 

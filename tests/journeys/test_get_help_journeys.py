@@ -6,7 +6,7 @@ import pytest
 
 from storage.database import make_engine, new_session
 from storage.seed import seed_demo_help_services
-from tests.journeys.runner import EVERY_LANGUAGE, FIXED_NOW, client, load_scripts, play  # noqa: F401 - client: the fixed clock
+from tests.journeys.runner import EVERY_LANGUAGE, FIXED_NOW, client, load_scripts, play  # noqa: F401 - client
 
 SCRIPTS = load_scripts("get_help_journeys.json")
 

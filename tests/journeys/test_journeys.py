@@ -8,7 +8,7 @@ from flows import i18n
 from storage.database import make_engine, new_session
 from storage.models import Agency, Report, ReportAgency, ReportLink
 from tests.helpers import WebChat
-from tests.journeys.runner import EVERY_LANGUAGE, FIXED_NOW, REFERENCE, client, load_scripts, play  # noqa: F401 - client: the fixed clock
+from tests.journeys.runner import EVERY_LANGUAGE, FIXED_NOW, REFERENCE, client, load_scripts, play  # noqa: F401
 
 SCRIPTS = load_scripts("report_journeys.json")
 

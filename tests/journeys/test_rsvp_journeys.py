@@ -9,7 +9,7 @@ from sqlalchemy import select
 from storage import events
 from storage.database import make_engine, new_session
 from storage.models import OutboxMessage, Rsvp
-from tests.journeys.runner import EVERY_LANGUAGE, FIXED_NOW, client, load_scripts, play  # noqa: F401 - client: the fixed clock
+from tests.journeys.runner import EVERY_LANGUAGE, FIXED_NOW, client, load_scripts, play  # noqa: F401 - client
 
 SCRIPTS = load_scripts("rsvp_journeys.json")
 
@@ -43,7 +43,8 @@ def test_rsvp_script(client, database_url, name, lang):  # noqa: F811
     script = SCRIPTS[name]
     event_id = _add_event(database_url, script["event"])
     # Several residents take turns, so no one line number starts every reply being in the language: not checked.
-    for step in play(name, script["lines"], lang, client, placeholders={"event": str(event_id)}, same_language_from=None):
+    for step in play(name, script["lines"], lang, client, placeholders={"event": str(event_id)},
+                     same_language_from=None):
         if "rsvps" in step.line or "place_offered" in step.line:
             rsvps, offered = _rsvps(database_url)
             assert rsvps == step.line.get("rsvps", rsvps), step.where

@@ -11,7 +11,7 @@ from storage import reports
 from storage.database import make_engine, new_session
 from storage.models import Report, ReportUpdate, SortedCheck
 from storage.report_clock import set_status
-from tests.journeys.runner import EVERY_LANGUAGE, FIXED_NOW, client, load_scripts, play  # noqa: F401 - client: the fixed clock
+from tests.journeys.runner import EVERY_LANGUAGE, FIXED_NOW, client, load_scripts, play  # noqa: F401 - client
 
 SCRIPTS = load_scripts("sorted_journeys.json")
 REFERENCE = "TH-7K3M-9QXR"
