@@ -32,7 +32,12 @@ def page_language(offered: tuple[i18n.Language, ...] = i18n.LANGUAGES) -> str:
 
 def offered_languages() -> tuple[i18n.Language, ...]:
     """The languages this request's page can be shown in: every shipped one, or the staff pages' own."""
-    return STAFF_LANGUAGES if has_request_context() and request.blueprint == "staff" else i18n.LANGUAGES
+    if not has_request_context():
+        return i18n.LANGUAGES
+    # By the address too: an address under /staff that no route matched has no blueprint, and its 404 is the
+    # staff pages' own (web/errors.py), which would otherwise be drawn in Urdu with half its words in English.
+    staff = request.blueprint == "staff" or request.path == "/staff" or request.path.startswith("/staff/")
+    return STAFF_LANGUAGES if staff else i18n.LANGUAGES
 
 
 @dataclass(frozen=True)
