@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from storage import places
 from storage.models import HELP_CATEGORIES, HELP_SPOKEN_LANGUAGES, SPACE_COSTS, HelpService, Ward
-from storage.reports import UnknownChoice
 
 # A service's details go stale: numbers change, drop-ins close. Six months unchecked and staff are asked.
 CHECK_AFTER_MONTHS = 6
@@ -85,7 +85,7 @@ def update_help_service(
         phone=service.phone if phone is None else phone,
         website=service.website if website is None else website,
         address=service.address if address is None else address,
-        ward_slug=_ward_slug(session, service) if ward_slug is None else ward_slug,
+        ward_slug=places.ward_slug(session, ward_id=service.ward_id) if ward_slug is None else ward_slug,
         opening_hours=service.opening_hours if opening_hours is None else opening_hours,
         cost=service.cost if cost is None else cost,
         languages=service.languages if languages is None else languages,
@@ -115,7 +115,7 @@ def remove_help_service(session: Session, *, service_id: int) -> None:
 def get_help_service(session: Session, *, service_id: int) -> tuple[HelpService, Optional[str]]:
     """One service and its ward's slug (None: borough-wide); LookupError if there is none."""
     service = _get(session, service_id)
-    return service, _ward_slug(session, service)
+    return service, places.ward_slug(session, ward_id=service.ward_id)
 
 
 def list_help_services(
@@ -133,7 +133,7 @@ def list_help_services(
     query = select(HelpService, Ward.name).outerjoin(Ward, Ward.id == HelpService.ward_id)
     ward_id = None
     if ward_slug is not None:
-        ward_id = _ward_id(session, ward_slug)
+        ward_id = places.ward_id(session, slug=ward_slug)
         query = query.where((HelpService.ward_id == ward_id) | HelpService.ward_id.is_(None))
     query = query.order_by(HelpService.name, HelpService.id)
     # Categories are a JSON list; the directory is small, so they are filtered here rather than with each
@@ -201,7 +201,7 @@ def _apply(
     languages = _ordered({code.strip() for code in languages if code.strip()}, HELP_SPOKEN_LANGUAGES, "languages")
     if checked_on > london_day(now):
         raise HelpServiceRefused("checked_on cannot be in the future", problem="future", field="checked_on")
-    ward_id = _ward_id(session, ward_slug) if ward_slug else None
+    ward_id = places.ward_id(session, slug=ward_slug) if ward_slug else None
     service.name, service.categories, service.offer, service.offers = name, list(categories), offer, offers
     service.phone, service.website, service.address, service.ward_id = phone, website, address, ward_id
     service.opening_hours, service.cost, service.languages = opening_hours, cost, list(languages)
@@ -265,16 +265,3 @@ def _get(session: Session, service_id: int) -> HelpService:
     if service is None:
         raise LookupError(f"there is no help service {service_id}")
     return service
-
-
-def _ward_id(session: Session, ward_slug: str) -> int:
-    ward_id = session.execute(select(Ward.id).where(Ward.slug == ward_slug)).scalar_one_or_none()
-    if ward_id is None:
-        raise UnknownChoice(f"unknown ward {ward_slug!r}")
-    return ward_id
-
-
-def _ward_slug(session: Session, service: HelpService) -> Optional[str]:
-    if service.ward_id is None:
-        return None
-    return session.execute(select(Ward.slug).where(Ward.id == service.ward_id)).scalar_one()

@@ -11,9 +11,10 @@ from typing import Iterable, Optional
 from sqlalchemy import case, select
 from sqlmodel import Session
 
+from storage import places
 from storage.events import MAX_PLACE_LENGTH
 from storage.models import SPACE_COSTS, Event, Space, Ward
-from storage.reports import UnknownChoice
+from storage.reports import UnknownChoice  # noqa: F401 - what an unknown ward raises; callers catch spaces.UnknownChoice
 
 # What a space offers, as the boolean columns of Space name them: accessibility first, then facilities.
 ACCESSIBILITY = ("step_free", "hearing_loop", "accessible_toilet")
@@ -58,7 +59,7 @@ def update_space(
         session, space,
         name=space.name if name is None else name,
         address=space.address if address is None else address,
-        ward_slug=_ward_slug(session, space) if ward_slug is None else ward_slug,
+        ward_slug=places.ward_slug(session, ward_id=space.ward_id) if ward_slug is None else ward_slug,
         cost=space.cost if cost is None else cost,
         booking=space.booking if booking is None else booking,
         opening_hours=space.opening_hours if opening_hours is None else opening_hours,
@@ -102,7 +103,7 @@ def list_spaces(
     """
     query = select(Space, Ward.name).outerjoin(Ward, Ward.id == Space.ward_id)
     if ward_slug is not None:
-        query = query.where(Space.ward_id == _ward_id(session, ward_slug))
+        query = query.where(Space.ward_id == places.ward_id(session, slug=ward_slug))
     if costs is not None:
         costs = tuple(costs)
         _check_costs(costs)
@@ -131,7 +132,7 @@ def _apply(
     unknown = features - set(FEATURES)
     if unknown:
         raise ValueError(f"unknown features {', '.join(sorted(unknown))}; known: {', '.join(FEATURES)}")
-    ward_id = _ward_id(session, ward_slug) if ward_slug else None
+    ward_id = places.ward_id(session, slug=ward_slug) if ward_slug else None
     space.name, space.address, space.ward_id, space.cost = name, address, ward_id, cost
     space.booking, space.opening_hours = booking, opening_hours
     for feature in FEATURES:
@@ -151,16 +152,3 @@ def _check_costs(costs: tuple[str, ...]) -> None:
     unknown = set(costs) - set(SPACE_COSTS)
     if unknown:
         raise ValueError(f"unknown cost {', '.join(sorted(unknown))}; known: {', '.join(SPACE_COSTS)}")
-
-
-def _ward_id(session: Session, ward_slug: str) -> int:
-    ward_id = session.execute(select(Ward.id).where(Ward.slug == ward_slug)).scalar_one_or_none()
-    if ward_id is None:
-        raise UnknownChoice(f"unknown ward {ward_slug!r}")
-    return ward_id
-
-
-def _ward_slug(session: Session, space: Space) -> Optional[str]:
-    if space.ward_id is None:
-        return None
-    return session.execute(select(Ward.slug).where(Ward.id == space.ward_id)).scalar_one()
