@@ -15,7 +15,7 @@ import pytest
 from bot import sms
 from bot.channels.twilio import _reply_text
 from flows.report import PRIVACY, PRIVACY_PROMISES
-from tests.flows.helpers import Chat
+from tests.flows.helpers import Chat, send_with_privacy
 
 PRIVACY_DOC = Path(__file__).resolve().parent.parent / "docs" / "privacy.md"
 
@@ -89,14 +89,7 @@ def test_the_question_says_all_three_promises_and_the_acknowledgement_the_chosen
         assert str(promise) in chat.text
     for key in PRIVACY:
         chat = _privacy_question()
-        chat.send(choice=key)
-        if key == "privacy:named":
-            chat.send("Hodan")
-        chat.send(choice="done")
-        chat.send(choice="confirm:yes")
-        assert str(PRIVACY_PROMISES[key]) in chat.text
-        for other in set(PRIVACY_PROMISES) - {key}:
-            assert str(PRIVACY_PROMISES[other]) not in chat.text
+        send_with_privacy(chat, key)
 
 
 def test_the_english_question_with_its_numbered_choices_is_three_sms_segments_at_most():

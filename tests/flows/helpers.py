@@ -59,6 +59,22 @@ class Chat:
         return self.context.now + timedelta(**delta)
 
 
+def send_with_privacy(chat: Chat, key: str) -> None:
+    """At the privacy question: choose `key` (a name typed for a named report), "done" with the organisations
+    already ticked, confirm; the acknowledgement says the chosen promise (flows/report.py PRIVACY_PROMISES,
+    docs/privacy.md) and no other."""
+    from flows.report import PRIVACY_PROMISES
+
+    chat.send(choice=key)
+    if key == "privacy:named":
+        chat.send("Hodan")
+    chat.send(choice="done")
+    chat.send(choice="confirm:yes")
+    assert str(PRIVACY_PROMISES[key]) in chat.text
+    for other in set(PRIVACY_PROMISES) - {key}:
+        assert str(PRIVACY_PROMISES[other]) not in chat.text
+
+
 def _with_now(context: flows.Context, now: datetime) -> flows.Context:
     from dataclasses import replace
 

@@ -13,7 +13,7 @@ from flows import easy_read, i18n
 from flows.home import MENU_KEYS
 from flows.report import PRIVACY, PRIVACY_PROMISES
 from flows.types import ReportStatus
-from tests.flows.helpers import FIXED_NOW, Chat, make_context
+from tests.flows.helpers import FIXED_NOW, Chat, make_context, send_with_privacy
 from tests.test_translations import ROOT, extraction_options
 
 EASY_LANGUAGES = [language.code for language in i18n.LANGUAGES if language.easy_read]
@@ -288,14 +288,7 @@ def test_the_privacy_promises_are_said_word_for_word():
         for promise in PRIVACY_PROMISES.values():
             assert f"• {promise}" in chat.text
         assert chat.last[-1].text.startswith("How private should your report be?")
-        chat.send(choice=key)
-        if key == "privacy:named":
-            chat.send("Hodan")
-        chat.send(choice="done")
-        chat.send(choice="confirm:yes")
-        assert str(PRIVACY_PROMISES[key]) in chat.text
-        for other in set(PRIVACY_PROMISES) - {key}:
-            assert str(PRIVACY_PROMISES[other]) not in chat.text
+        send_with_privacy(chat, key)
 
 
 @pytest.mark.parametrize("standard", sorted(easy_read.EASY_READ))
