@@ -110,6 +110,9 @@ class Turn:
 
     def set_language(self, code: str) -> None:
         self.state["lang"] = code
+        # The first contact's hinted order (flows/home.ask_language) ends with a language however it was set
+        # ("forget me" or a status check at first contact set one too): the menu is in its usual order after.
+        self.state.pop("hinted", None)
         if not easy_read.offered(code):
             self.state.pop("easy", None)  # a language without easy words: off, quietly
         self.intents.append(RememberLanguage(code))

@@ -33,3 +33,15 @@ def test_after_the_list_a_number_still_chooses_what_was_listed_beside_it():
     chat.send("hello")
     chat.send("3")
     assert chat.state["lang"] == i18n.LANGUAGES[2].code and chat.intents == [RememberLanguage(i18n.LANGUAGES[2].code)]
+
+
+def test_a_language_set_without_the_menu_ends_the_hinted_order_too():
+    """"forget me" at first contact sets a language without the language question: the later menu is in its
+    usual order, as after choosing."""
+    chat = Chat()
+    chat.send("hello", language_hint="ar")
+    assert chat.keys[0] == "lang:ar"
+    chat.send("forget me")
+    chat.send(choice="confirm:no")
+    chat.send("language")
+    assert chat.keys == LANGUAGE_KEYS
