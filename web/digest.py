@@ -6,19 +6,21 @@ with counts under 5 said as "fewer than 5") and then laid out twice, as HTML by 
 fpdf2, so the paper copy says exactly what the page says. Figures come from storage/digest.py, which
 holds no resident free text, names or references.
 
-The PDF embeds TrueType fonts from PDF_FONT_DIR (Debian's fonts-noto-core: NotoSans and NotoSansBengali)
-and shapes text with HarfBuzz (fpdf2's set_text_shaping, through uharfbuzz), which Bengali's conjuncts and
+The PDF embeds TrueType fonts from PDF_FONT_DIR (Debian's fonts-noto-core: NotoSans and NotoSansBengali; for
+Chinese, Noto Sans CJK from fonts-noto-cjk, cut to the characters used) and shapes
+text with HarfBuzz (fpdf2's set_text_shaping, through uharfbuzz), which Bengali's conjuncts and
 vowel signs need.
 """
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request
@@ -45,6 +47,16 @@ PDF_FONTS = (
     ("notosansbengali", "NotoSansBengali-Regular.ttf", "NotoSansBengali-Bold.ttf"),
     ("notosansarabic", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
 )
+# Chinese: Debian's fonts-noto-cjk keeps Noto Sans CJK as one collection of every CJK writing (about 20 MB a
+# weight), under opentype/ beside PDF_FONT_DIR's truetype/. fpdf2 reads a whole font into Python objects (about
+# 90 MB and a quarter of a second for this one, much of it kept by the process afterwards), so HarfBuzz first
+# cuts the collection's face down to the characters the digest uses (a few kilobytes, some 40 ms), and fpdf2
+# embeds that. Without it every Chinese character of a Chinese digest was left out of the PDF.
+CJK_COLLECTIONS = ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc")
+CJK_FACES = {"zh-Hant": 3}  # faces of the collection: 2 is Simplified Chinese (the default), 3 Traditional
+CJK_SIMPLIFIED_FACE = 2
+# From the CJK radicals up (CJK punctuation, kana, ideographs, full-width forms): what the Noto Sans faces lack.
+CJK_FROM = "\u2e80"
 
 
 class FontsMissing(RuntimeError):
@@ -338,7 +350,47 @@ def meeting_digest_pdf(slug: str, event_id: int):
 
 # --- the PDF --------------------------------------------------------------------------------------------
 
-def _pdf_with_fonts(font_dir: str, rtl: bool) -> FPDF:
+def _cjk_folder(font_dir: str) -> Optional[Path]:
+    """Where Noto Sans CJK is: PDF_FONT_DIR, or Debian's opentype/noto beside its truetype/noto."""
+    for folder in (Path(font_dir), Path(font_dir).parent.parent / "opentype" / "noto"):
+        if (folder / CJK_COLLECTIONS[0]).is_file():
+            return folder
+    return None
+
+
+def _cjk_subsets(font_dir: str, lang: str, characters: set[str], into: Path) -> list[tuple[Path, Path]]:
+    """(regular, bold) font files holding only `characters` from Noto Sans CJK in the face for `lang`, written
+    under `into`; none when there are no such characters or the fonts are not installed."""
+    import uharfbuzz
+
+    folder = _cjk_folder(font_dir)
+    if not characters or folder is None:
+        return []
+    files = []
+    for name in CJK_COLLECTIONS:
+        source = folder / name if (folder / name).is_file() else folder / CJK_COLLECTIONS[0]
+        face = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(source)), CJK_FACES.get(lang, CJK_SIMPLIFIED_FACE))
+        wanted = uharfbuzz.SubsetInput()
+        for character in characters:
+            wanted.unicode_set.add(ord(character))
+        subset = into / f"cjk-{len(files)}.otf"
+        subset.write_bytes(uharfbuzz.subset(face, wanted).blob.data)
+        files.append(subset)
+    return [tuple(files)]
+
+
+def _characters(value) -> str:
+    """Every string inside the digest's words (dataclasses, tuples), joined: what the PDF will draw."""
+    if isinstance(value, str):
+        return value
+    if is_dataclass(value):
+        return "".join(_characters(getattr(value, item.name)) for item in fields(value))
+    if isinstance(value, (tuple, list)):
+        return "".join(_characters(item) for item in value)
+    return ""
+
+
+def _pdf_with_fonts(font_dir: str, rtl: bool, cjk: Sequence[tuple[Path, Path]] = ()) -> FPDF:
     pdf = FPDF(format="A4")
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
@@ -349,6 +401,10 @@ def _pdf_with_fonts(font_dir: str, rtl: bool) -> FPDF:
             pdf.add_font(family, "", folder / regular)
             pdf.add_font(family, "B", folder / (bold if (folder / bold).is_file() else regular))
             families.append(family)
+    for regular, bold in cjk:
+        pdf.add_font("notosanscjk", "", regular)
+        pdf.add_font("notosanscjk", "B", bold)
+        families.append("notosanscjk")
     if "notosans" not in families:
         raise FontsMissing(font_dir)
     # A glyph NotoSans lacks (Bengali, Arabic) comes from the next font that has it.
@@ -361,7 +417,13 @@ def _pdf_with_fonts(font_dir: str, rtl: bool) -> FPDF:
 def digest_pdf(words: DigestWords, *, font_dir: str) -> bytearray:
     """The digest as an A4 PDF with the same words as the page."""
     rtl = i18n.BY_CODE[words.lang].rtl if words.lang in i18n.BY_CODE else False
-    pdf = _pdf_with_fonts(font_dir, rtl)
+    with tempfile.TemporaryDirectory(prefix="digest-fonts-") as folder:
+        cjk_characters = {character for character in _characters(words) if character >= CJK_FROM}
+        cjk = _cjk_subsets(font_dir, words.lang, cjk_characters, Path(folder))
+        return _laid_out(words, _pdf_with_fonts(font_dir, rtl, cjk), rtl)
+
+
+def _laid_out(words: DigestWords, pdf: FPDF, rtl: bool) -> bytearray:
     pdf.set_lang(words.lang)
     pdf.set_title(words.title)
     pdf.add_page()
