@@ -19,6 +19,7 @@ from babel.dates import format_datetime
 from babel.lists import format_list
 
 from flows import bidi, i18n
+from flows.dates import london_day_and_time, london_time
 from flows.engine import TICKED, UNTICKED, Go, Miss, Question, Stay, Turn, ask
 from flows.i18n import _N
 from flows.types import Choice, EventInfo, SaveRsvp, WardInfo
@@ -104,8 +105,9 @@ def _in(lang: str, msgid: str, **params) -> str:
     return bidi.fill(i18n.translations(lang).gettext(msgid), params, lang)
 
 
-def london_datetime(lang: str, moment, pattern: str = "EEEE d MMMM, HH:mm") -> str:
-    """A day and London time in the resident's language and digits."""
+def london_datetime(lang: str, moment, pattern: str) -> str:
+    """A London time in a fixed Babel pattern, for staff pages; what residents read goes through
+    flows/dates.py, which follows each language's own order."""
     local = moment.astimezone(LONDON)
     return i18n.localise_digits(format_datetime(local, pattern, locale=i18n.babel_locale(lang)), lang)
 
@@ -121,7 +123,7 @@ def title_of(lang: str, event: EventInfo) -> str:
 def describe_event(lang: str, event: EventInfo) -> str:
     """One line a resident recognises the event by: title (in their language), day and London time, place."""
     place = event.space_name or event.place or event.ward_name
-    when = london_datetime(lang, event.starts_at)
+    when = london_day_and_time(lang, event.starts_at)
     if place:
         return _in(lang, EVENT_LINE, title=title_of(lang, event), when=when, place=place)
     return _in(lang, EVENT_LINE_WITHOUT_PLACE, title=title_of(lang, event), when=when)
@@ -266,11 +268,11 @@ def kind_label(turn: Turn, event: EventInfo) -> str:
 
 
 def _when(turn: Turn, event: EventInfo) -> str:
-    starts = london_datetime(turn.lang, event.starts_at)
+    starts = london_day_and_time(turn.lang, event.starts_at)
     if not event.ends_at:
         return starts
     same_day = event.ends_at.astimezone(LONDON).date() == event.starts_at.astimezone(LONDON).date()
-    ends = london_datetime(turn.lang, event.ends_at, "HH:mm" if same_day else "EEEE d MMMM, HH:mm")
+    ends = london_time(turn.lang, event.ends_at) if same_day else london_day_and_time(turn.lang, event.ends_at)
     return turn._(TIME_RANGE, starts=starts, ends=ends)
 
 

@@ -5,18 +5,15 @@ import re
 import unicodedata
 from functools import lru_cache
 from typing import Optional
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_date
 
 from flows import i18n
+from flows.dates import DATE, london_day
 from flows.engine import REFERENCE_PATTERN, Go, Miss, Question, Stay, Turn
 from flows.i18n import _N
 from flows.i18n import LANGUAGES
 from flows.staff_replies import public_reply_for
 from flows.types import ReportStatus
 
-LONDON = ZoneInfo("Europe/London")
 # The same alphabet as storage/references.py, which makes the codes (flows may not import storage).
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Crockford decoding forgives the letters people confuse with digits.
@@ -124,9 +121,8 @@ def ask_whether_sorted(turn: Turn, found: Optional[ReportStatus]) -> bool:
 
 
 def spoken_date(turn: Turn, moment) -> str:
-    """A day as the resident reads it: "3 March 2026" in their language and digits, London time."""
-    local = moment.astimezone(LONDON)
-    return i18n.localise_digits(format_date(local, "d MMMM y", locale=turn.lang.replace("-", "_")), turn.lang)
+    """A day as the resident reads it: "3 March 2026" ("2026年3月3日") in their language and digits, London time."""
+    return london_day(turn.lang, moment, DATE)
 
 
 def reference_prompt(turn: Turn) -> str:

@@ -28,7 +28,8 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from flows import i18n
-from flows.events import KINDS, london_datetime
+from flows.dates import WEEKDAY_AND_DATE, london_day, london_day_and_time, london_time
+from flows.events import KINDS
 from flows.i18n import _N
 from flows.report import CATEGORIES as CATEGORY_CHOICES
 from storage import digest as digest_store
@@ -116,10 +117,10 @@ class _Words(Translator):
         return self.count(value).text
 
     def day(self, moment: datetime) -> str:
-        return london_datetime(self.lang, moment, "EEEE d MMMM y")
+        return london_day(self.lang, moment, WEEKDAY_AND_DATE)
 
     def day_and_time(self, moment: datetime) -> str:
-        return london_datetime(self.lang, moment, "EEEE d MMMM y, HH:mm")
+        return london_day_and_time(self.lang, moment, WEEKDAY_AND_DATE)
 
     def category(self, key: str) -> str:
         label = CATEGORY_CHOICES.get(f"cat:{key}")
@@ -134,7 +135,7 @@ def digest_words(found: digest_store.WardDigest, lang: str) -> DigestWords:
     venue = ", ".join(part for part in (meeting.venue_name, meeting.venue_address) if part)
     when = words.day_and_time(meeting.starts_at)
     if meeting.ends_at:
-        when += "–" + london_datetime(lang, meeting.ends_at, "HH:mm")
+        when += "–" + london_time(lang, meeting.ends_at)
     if found.previous_meeting is not None:
         # TRANSLATORS: on the ward panel digest: the period its figures cover. %(previous)s is the title of the last meeting of the same kind in the ward; %(start)s and %(end)s are days, e.g. "Tuesday 3 March 2026".
         period = words._("Since the last meeting (%(previous)s): from %(start)s to %(end)s",

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from flows import events as flow_events
 from flows import i18n
+from flows.dates import WEEKDAY_AND_DATE, london_day, london_time
 from storage import events
 from storage.database import new_session
 from storage.models import Event, Space, event_end
@@ -112,10 +113,9 @@ def _page_language(lang: str):
 
 def _when(event, lang: str) -> dict:
     """The day, start and end (if set) in London time, in `lang`'s words and digits."""
-    parts = {"day": flow_events.london_datetime(lang, event.starts_at, "EEEE d MMMM y"),
-             "start": flow_events.london_datetime(lang, event.starts_at, "HH:mm")}
+    parts = {"day": london_day(lang, event.starts_at, WEEKDAY_AND_DATE), "start": london_time(lang, event.starts_at)}
     if event.ends_at:
-        parts["end"] = flow_events.london_datetime(lang, event.ends_at, "HH:mm")
+        parts["end"] = london_time(lang, event.ends_at)
     return parts
 
 

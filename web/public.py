@@ -21,16 +21,16 @@ from datetime import date
 from functools import partial
 from typing import Callable, Optional
 
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, abort, current_app, g, make_response, render_template
 from markupsafe import Markup, escape
 
 from flows import i18n
+from flows.dates import DATE, london_day_and_time
 from flows.i18n import _N, babel_locale
 from flows.report import CATEGORIES, DAYPARTS
 from flows.status import STATUS_LABELS
-from flows.working_days import LONDON
 from storage import places
 from storage.database import new_session
 from storage.models import TIMES_OF_DAY
@@ -383,8 +383,7 @@ def _render(ward_slug: Optional[str]):
     title = figures.ward_name or _("Tower Hamlets, all wards")
     page = render_template(
         "public/figures.html", title=title, figures=figures, wards=wards, lang_suffix=lang_suffix,
-        downloads=downloads, counted_at=in_own_digits(format_datetime(
-            figures.counted_at.astimezone(LONDON), "d MMMM y, HH:mm", locale=babel_locale(lang)), lang),
+        downloads=downloads, counted_at=london_day_and_time(lang, figures.counted_at, DATE),
         period_start=long_date(figures.period_start), period_end=long_date(figures.period_end),
         months_chart=months_chart(figures) if figures.months else None,
         categories_chart=categories_chart(figures) if figures.by_category else None,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from babel.dates import format_date
+from babel.dates import format_skeleton
 from sqlalchemy import select
 
 from bot.channels.twilio import TwilioChannel
@@ -228,8 +228,9 @@ def test_a_private_telegram_resident_is_asked_in_bengali_answers_3_with_a_commen
     # The deliverer keeps real time: the question is due now, two weeks and five minutes after the closing.
     closed_at = utcnow() - timedelta(days=14, minutes=5)
     _close_report(engine, reference, closed_at)
-    day_in_bengali = localise_digits(format_date(closed_at.astimezone(ZoneInfo("Europe/London")), "d MMMM y",
-                                                 locale="bn"), "bn")
+    # CLDR's Bengali date ("২১ নভেম্বর, ২০২৬"), in Bengali digits.
+    day_in_bengali = localise_digits(format_skeleton("yMMMMd", closed_at.astimezone(ZoneInfo("Europe/London")),
+                                                     locale="bn"), "bn")
 
     settings = app.extensions["safer_homes.settings"]
     deliverer = app.extensions["safer_homes.deliverer"]
