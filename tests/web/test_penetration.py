@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.routing import Rule
 
-from storage import agenda, care_language, events, public_entries, staff as staff_store
+from storage import agenda, care_language, events, help_services, public_entries, staff as staff_store
 from storage.database import new_session
 from storage.models import CARE_GROUPS
 from storage.public_figures import clear_public_figures_cache
@@ -57,10 +57,12 @@ def world(app, engine):
                                             staff_user_id=council.id, ward_slug="weavers",
                                             agency_id=council.agency_id)
         term = care_language.add_term(session, term="pen-test word", suggestion="a kinder word", group=CARE_GROUPS[0], now=now)
+        service = help_services.add_help_service(session, name="Pen-test helpline", categories=["victims"],
+                                                 offer="Support after a crime.", phone="0800 000 000", now=now)
         session.commit()
         ids = {"reference": COUNCIL_ONLY, "event_id": event.id, "item_id": item.id, "entry_id": entry.id,
                "term_id": term.id, "staff_user_id": council.id, "target_id": 1, "media_id": "x.jpg",
-               "admin_id": admin.id}
+               "admin_id": admin.id, "service_id": service.id}
     clear_public_figures_cache()
     return ids
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from storage import contacts, public_entries, reports
 from storage.database import new_session
 from storage.models import Agency, AuditEntry, PublicEntry, SuccessTarget
+from storage.public_entries import TRANSLATION_LANGUAGES
 from storage.public_figures import public_figures
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.libretranslate import FakeLibreTranslate
@@ -41,8 +42,8 @@ def _token(client, path="/staff/public/entries/new") -> str:
 
 
 def _entry_form(**changes) -> dict:
-    form = {"ward": "weavers", "category": "unsafe_place", "report": "", "you_said": SAID, "we_did": DID,
-            "you_said_bn": "", "we_did_bn": "", "you_said_so": "", "we_did_so": ""}
+    form = {"ward": "weavers", "category": "unsafe_place", "report": "", "you_said": SAID, "we_did": DID}
+    form |= {f"{field}_{code}": "" for code in TRANSLATION_LANGUAGES for field in ("you_said", "we_did")}
     form.update(changes)
     return form
 
