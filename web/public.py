@@ -133,7 +133,9 @@ def _page_month(month: date, skeleton: str) -> str:
 
 
 def month_short(month: date) -> str:
-    return _page_month(month, "yyMMM")
+    # A chart's axis label: kept to the short fixed "Mar 26" in every language, as the charts' room is
+    # measured for it (CLDR's yyMMM skeleton gives a four-digit year in Arabic and Chinese, past the edge).
+    return _page_date(month, "LLL yy")
 
 
 def month_long(month: date) -> str:
