@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot import sms
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
+from flows.bidi import without_direction_controls
 from flows.report import CATEGORIES, PRIVACY, WHEN
 from storage.database import new_session
 from storage.models import Report
@@ -132,7 +133,9 @@ def _report_over(service, channel: str, place: str, description: str, privacy: s
     if privacy == "privacy:named":
         resident.say("Name Rokeya")
     summary = resident.choose("done", "Done")
-    kept_place, kept_description = (text.replace("\x00", "").strip() for text in (place, description))
+    # NUL bytes and invisible direction marks carry no words and are not kept (flows/bidi.py).
+    kept_place, kept_description = (without_direction_controls(text.replace("\x00", "")).strip()
+                                    for text in (place, description))
     # The summary shows what they typed as text, whatever it holds (Telegram's reader sees `plain`); a text
     # message may carry typographic spaces and quotes as their plain look-alikes, to stay in GSM-7 (bot/sms.py).
     for kept in (kept_description, kept_place):
