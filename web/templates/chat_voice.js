@@ -6,13 +6,13 @@
   var chat = window.saferHomesChat;
   var words = {
     {# TRANSLATORS: web chat, the name of the microphone button (read out by screen readers; shown on hover). #}
-    record: {{ _("Record a voice message")|tojson }},
+    record: {{ _("Record a voice message").unescape()|tojson }},
     {# TRANSLATORS: web chat, the microphone button's name while it records: pressing it again sends the recording. #}
-    stop: {{ _("Stop and send the voice message")|tojson }},
+    stop: {{ _("Stop and send the voice message").unescape()|tojson }},
     {# TRANSLATORS: web chat, shown as the resident's own message in place of a voice message they sent. #}
-    sent: {{ _("Voice message")|tojson }},
+    sent: {{ _("Voice message").unescape()|tojson }},
     {# TRANSLATORS: web chat, when the browser would not let us use the microphone (not allowed, or none there). #}
-    noMicrophone: {{ _("We could not use the microphone. You can type instead.")|tojson }}
+    noMicrophone: {{ _("We could not use the microphone. You can type instead.").unescape()|tojson }}
   };
   var TYPES = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus"];
   // Five minutes hold a long story; a button left on does not record a whole evening.
