@@ -12,6 +12,8 @@ already know the count to store and report it.
 """
 from __future__ import annotations
 
+from flows import bidi
+
 GSM7_BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -36,7 +38,7 @@ _SWAPS = {
     # Direction marks and isolates (flows/bidi.py) around values in Arabic and Urdu: that text is UCS-2
     # anyway and keeps them (1 UTF-16 unit each); only an all-Latin text, such as an untranslated line
     # shown in English to an Arabic reader, would otherwise pay for UCS-2 because of them.
-    "\u200e": "", "\u200f": "", "\u061c": "", "\u2066": "", "\u2067": "", "\u2068": "", "\u2069": "",
+    **dict.fromkeys(bidi.DIRECTION_CONTROLS, ""),
 }
 _SWAP_TABLE = str.maketrans(_SWAPS)
 

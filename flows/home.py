@@ -90,8 +90,7 @@ def language_prompt(turn: Turn) -> tuple[Reply, ...]:
 
 def on_language(turn: Turn, key: str) -> Go:
     """The resident picked a language: remember it; carry on where they were, or show the menu."""
-    turn.set_language(key.removeprefix("lang:"))
-    turn.state.pop("hinted", None)  # chosen: the list is in its usual order from now on
+    turn.set_language(key.removeprefix("lang:"))  # also puts the language list back in its usual order
     resume = turn.state.pop("resume", None)
     if resume:
         return Go(resume)

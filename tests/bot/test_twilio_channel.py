@@ -97,6 +97,9 @@ def test_arabic_keeps_its_isolates_and_pays_a_unit_for_each_while_an_english_lin
     english = "Your reference is \u2068TH-7SQZ-YY3D\u2069."
     assert sms.gsm_friendly(english) == "Your reference is TH-7SQZ-YY3D."
     assert sms.encoding(sms.gsm_friendly(english)) == "GSM-7"
+    # Every direction control flows/bidi.py takes out of typed text, embeddings and overrides included.
+    for control in "\u202a\u202b\u202c\u202d\u202e\u200e\u200f\u061c":
+        assert sms.encoding(sms.gsm_friendly(f"Near {control}Ben Jonson Road")) == "GSM-7", hex(ord(control))
 
 
 # --- rendering -----------------------------------------------------------------------------------
