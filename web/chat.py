@@ -6,6 +6,8 @@ import secrets
 from flask import Blueprint, make_response, render_template, request
 
 from flows import i18n
+from flows.audio_prompts import AUDIO_PROMPTS
+from web.i18n import translator
 
 blueprint = Blueprint("chat", __name__)
 
@@ -16,13 +18,25 @@ QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
 OWN_DIGITS = {language.code: language.digits for language in i18n.LANGUAGES if language.digits != "0123456789"}
 
 
+# The languages a community recording may be in (flows/audio_prompts.py): the player is named in the
+# recording's language, which is the resident's, not necessarily the page's.
+RECORDED_LANGUAGES = tuple(sorted({code for prompt in AUDIO_PROMPTS.values() for code in prompt.languages}))
+
+
+def listen_labels() -> dict[str, str]:
+    """The player's accessible name in each language a recording may be in."""
+    # TRANSLATORS: in the web chat, the accessible name of the player of a message read aloud by someone from
+    # the community.
+    return {code: translator(code)._("Listen to this message") for code in RECORDED_LANGUAGES}
+
+
 @blueprint.get("/chat")
 def chat_page():
     explicit = i18n.best_match(request.args.get("lang"))
     # A fresh nonce per page: only our own inline script and style run, never injected ones or handlers.
     nonce = secrets.token_urlsafe(16)
     page = render_template("chat.html", quick_exit_url=QUICK_EXIT_URL, bot_hint=explicit or "", nonce=nonce,
-                           own_digits=OWN_DIGITS)
+                           own_digits=OWN_DIGITS, listen=listen_labels())
     response = make_response(page)
     # Nothing about a report should be kept by the browser or a shared computer's cache.
     response.headers["Cache-Control"] = "no-store"

@@ -54,8 +54,9 @@ def live_server(live_app) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's chromium, headless. Missing chromium is a failure, never a skip: script/test installs it."""
+def playwright():
+    """The one Playwright of the session: a second sync_playwright() in the same thread is refused ("Sync API
+    inside the asyncio loop"), so every browser the tests launch comes from this one."""
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(
             f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's chromium "
@@ -64,10 +65,16 @@ def browser():
         )
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Debian's chromium, headless. Missing chromium is a failure, never a skip: script/test installs it."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from web.i18n import translator
 
 VOICE_SCRIPT_WORDS = ("Record a voice message", "Stop and send the voice message", "Voice message",
                       "We could not use the microphone. You can type instead.")
-PAGE_SCRIPT_WORDS = ("Sorry, that did not reach us. Please check your connection and try again.",
-                     "Listen to this message")
+PAGE_SCRIPT_WORDS = ("Sorry, that did not reach us. Please check your connection and try again.",)
 
 
 def json_strings(source: str) -> list[str]:

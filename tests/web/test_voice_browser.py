@@ -60,16 +60,13 @@ def live_app(live_database_url, fake, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def microphone_browser():
+def microphone_browser(playwright):
     """Chromium with a fake microphone (a steady tone) that needs no one to allow it."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"])
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True,
+        args=CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
