@@ -8,6 +8,8 @@ is cached for good; a name that is not the recording kept now answers 404.
 """
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -34,8 +36,10 @@ def recording_file(recording: str):
     found = recordings.by_file_name(_media_dir(), recording)
     if found is None:
         abort(404)
-    response = send_file(found.path, mimetype=found.content_type, conditional=True, etag=found.version,
-                         max_age=ONE_YEAR)
+    # From memory (a recording is at most a few MB): a player that stops reading part-way never leaves the
+    # file open, and Range requests still work.
+    response = send_file(io.BytesIO(found.path.read_bytes()), mimetype=found.content_type, conditional=True,
+                         etag=found.version, max_age=ONE_YEAR)
     response.cache_control.public = True
     response.cache_control.immutable = True
     return response

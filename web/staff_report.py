@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from cryptography.fernet import InvalidToken
-from flask import abort, current_app, make_response, render_template, send_from_directory
+from flask import abort, current_app, make_response, render_template
 from werkzeug.security import safe_join
 
 from flows import i18n
@@ -193,12 +193,16 @@ def report_media(reference: str, media_id: str):
     if safe_join(media_dir, kept.media_id) is None:
         abort(404)
     content_type = MEDIA_CONTENT_TYPES.get(Path(kept.media_id).suffix.lower())
-    response = send_from_directory(Path(media_dir).resolve(), kept.media_id,
-                                   mimetype=content_type or "application/octet-stream",
-                                   as_attachment=content_type is None, conditional=False, etag=False,
-                                   max_age=0)
-    if content_type is not None:
-        response.headers["Content-Disposition"] = "inline"
+    # Read whole (kept files are small: bot/media.py's limits) rather than streamed from an open file, which
+    # a player that stops reading part-way (an <audio> element probing a voice note) left open.
+    try:
+        content = (Path(media_dir).resolve() / kept.media_id).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        abort(404)
+    response = make_response(content)
+    response.mimetype = content_type or "application/octet-stream"
+    response.headers["Content-Disposition"] = (
+        "inline" if content_type is not None else f'attachment; filename="{kept.media_id}"')
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     # The file's own time is the moment the resident sent it: for an anonymous report a time finer than an
