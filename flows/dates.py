@@ -13,7 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime, get_datetime_format, match_skeleton
+from babel.dates import format_datetime, format_skeleton, get_datetime_format, match_skeleton
 
 from flows import i18n
 
@@ -23,6 +23,7 @@ LONDON = ZoneInfo("Europe/London")
 WEEKDAY_AND_DAY = "MMMMEEEEd"  # Wednesday 10 June
 WEEKDAY_AND_DATE = "yMMMMEEEEd"  # Wednesday 10 June 2026
 DATE = "yMMMMd"  # 10 June 2026
+MONTH_AND_YEAR = "yMMMM"  # January 2027
 TIME = "Hm"  # 19:00, the 24-hour clock in every language, as the service has always written times
 
 # English keeps the GOV.UK style it has always had ("Wednesday 10 June 2026"); CLDR's en_GB puts a comma
@@ -75,3 +76,9 @@ def _join_width(skeleton: str) -> str:
     if "MMMM" in skeleton:
         return "full" if "E" in skeleton else "long"
     return "medium" if "MMM" in skeleton else "short"
+
+
+def month_and_year(lang: str, day) -> str:
+    """"January 2027" in `lang` and its digits, in the order and form CLDR gives that language for a month and
+    year ("2027年1月", "enero de 2027"); a fixed "LLLL y" wrote "一月 2027"."""
+    return i18n.localise_digits(format_skeleton(MONTH_AND_YEAR, day, locale=i18n.babel_locale(lang)), lang)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from babel.dates import format_skeleton
 from babel.lists import format_list
 
 from flows import i18n, paging
+from flows.dates import month_and_year
 from flows.engine import Go, Question, Stay, Turn
 from flows.events import BSL, INTERPRETER_NAMES
 from flows.i18n import _N
@@ -268,12 +268,6 @@ def describe_service(turn: Turn, service: HelpServiceInfo) -> str:
     # heads it ("January 2027", "styczeń 2027", "2027年1月"): word the line so that form fits, e.g. "Checked: …".
     lines.append(turn._("Checked in %(month)s", month=month_and_year(turn.lang, service.checked_on)))
     return "\n".join(lines)
-
-
-def month_and_year(lang: str, day) -> str:
-    """"January 2027" in the resident's language and digits, in the order and form CLDR gives that language
-    for a month and year ("2027年1月", "enero de 2027"); a fixed "LLLL y" wrote "一月 2027"."""
-    return i18n.localise_digits(format_skeleton("yMMMM", day, locale=i18n.babel_locale(lang)), lang)
 
 
 QUESTIONS = {

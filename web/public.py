@@ -21,13 +21,13 @@ from datetime import date
 from functools import partial
 from typing import Callable, Optional
 
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, abort, current_app, g, make_response, render_template
 from markupsafe import Markup, escape
 
 from flows import i18n
-from flows.dates import DATE, london_day_and_time
+from flows.dates import DATE, london_day_and_time, month_and_year
 from flows.i18n import _N, babel_locale
 from flows.report import CATEGORIES, DAYPARTS
 from flows.status import STATUS_LABELS
@@ -125,13 +125,6 @@ def _page_date(day: date, pattern: str) -> str:
     return in_own_digits(format_date(day, pattern, locale=babel_locale(lang)), lang)
 
 
-def _page_month(month: date, skeleton: str) -> str:
-    # A skeleton, not a pattern: each language orders and joins month and year its own way ("2027年1月",
-    # "enero de 2027"), where a fixed "LLLL y" wrote "一月 2027".
-    lang = current_language()
-    return in_own_digits(format_skeleton(skeleton, month, locale=babel_locale(lang)), lang)
-
-
 def month_short(month: date) -> str:
     # A chart's axis label: kept to the short fixed "Mar 26" in every language, as the charts' room is
     # measured for it (CLDR's yyMMM skeleton gives a four-digit year in Arabic and Chinese, past the edge).
@@ -139,7 +132,7 @@ def month_short(month: date) -> str:
 
 
 def month_long(month: date) -> str:
-    return _page_month(month, "yMMMM")
+    return month_and_year(current_language(), month)
 
 
 def long_date(day: date) -> str:
