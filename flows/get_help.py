@@ -63,10 +63,9 @@ COSTS = {
     # TRANSLATORS: what a support service costs to use: the usual charge.
     "paid": _N("There is a charge"),
 }
-# Spoken languages in their own names, so a resident recognises theirs (as the interpreter languages are).
-SPOKEN_NAMES = INTERPRETER_NAMES | {
-    "en": "English", "es": "Español", "pt": "Português", "it": "Italiano", "fr": "Français",
-}
+# Spoken languages in their own names, so a resident recognises theirs: the interpreter languages' names
+# (flows/events.py), and English, which a service may speak but no event needs an interpreter for.
+SPOKEN_NAMES = INTERPRETER_NAMES | {"en": "English"}
 
 
 def start(turn: Turn) -> Go:
