@@ -7,21 +7,21 @@ CHECK_AFTER_MONTHS.
 """
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime
 from typing import Iterable, Mapping, Optional
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from storage import places
+from storage.targets import london_today
 from storage.models import HELP_CATEGORIES, HELP_SPOKEN_LANGUAGES, SPACE_COSTS, HelpService, Ward
 
 # A service's details go stale: numbers change, drop-ins close. Six months unchecked and staff are asked.
 CHECK_AFTER_MONTHS = 6
-LONDON = ZoneInfo("Europe/London")
 
 MAX_NAME_LENGTH = 200
 MAX_OFFER_LENGTH = 500
@@ -42,7 +42,7 @@ class HelpServiceRefused(ValueError):
 
 def london_day(moment: datetime) -> date:
     """The London calendar day of a moment: what staff mean by "checked today"."""
-    return moment.astimezone(LONDON).date()
+    return london_today(moment)
 
 
 def add_help_service(
@@ -166,12 +166,7 @@ def months_before(day: date, months: int) -> date:
     month_index = day.year * 12 + day.month - 1 - months
     year, month = divmod(month_index, 12)
     month += 1
-    for last_day in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last_day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has at least 28 days")
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _apply(
